@@ -1,0 +1,290 @@
+"""Instruments: the scales that are administered and scored together.
+
+An :class:`Instrument` is resolved from an instrument file (bundled or the user's):
+whole bundled banks contribute all their subscales (and composites), explicit
+``scales`` contribute item lists. Everything the scorer needs (item order, keys,
+response ranges, the rule for scoring a partly answered scale) is in it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from instruments._schema import (
+    BankSpec,
+    CompositeSpec,
+    InstrumentSpec,
+    Text,
+    _check_composites,
+)
+from instruments.banks import (
+    _INSTRUMENT_SUFFIX,
+    _bundled_dir,
+    instrument_ids,
+    load_bank,
+    parse_data,
+    parse_file,
+)
+from instruments.errors import ItemBankError
+
+#: Default share of a scale's items that must be answered for it to be scored.
+DEFAULT_MIN_ANSWERED = 2 / 3
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One item: its column name, scale, keying, response range and texts."""
+
+    id: str
+    scale: str
+    reversed: bool
+    min: int
+    max: int
+    text: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A scale: items (in order), reversed items, response range, scoring rule.
+
+    The scale score is the mean of the answered items after reverse keying
+    (``min + max - x``); it is computed only when at least ``n_required`` items
+    are answered, ``n_required = ceil(min_answered * n_items)``.
+    """
+
+    id: str
+    items: tuple[str, ...]
+    reversed: tuple[str, ...]
+    min: int
+    max: int
+    min_answered: float = DEFAULT_MIN_ANSWERED
+    title: Mapping[str, str] | None = None
+    bank: str | None = None
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def n_required(self) -> int:
+        # The small tolerance keeps 2/3 * 3 == 2 from rounding up to 3.
+        return max(1, math.ceil(self.min_answered * self.n_items - 1e-9))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": list(self.items),
+            "reversed": list(self.reversed),
+            "min": self.min,
+            "max": self.max,
+            "min_answered": self.min_answered,
+            "n_required": self.n_required,
+            "bank": self.bank,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Composite:
+    """A score computed from scale scores: their ``mean`` or their ``sd`` (ddof 0).
+
+    Computed only when every component scale score is available.
+    """
+
+    id: str
+    method: Literal["mean", "sd"]
+    scales: tuple[str, ...]
+    title: Mapping[str, str] | None = None
+    formula: str = ""
+    bank: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "scales": list(self.scales),
+            "formula": self.formula,
+            "bank": self.bank,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A named selection of scales scored together.
+
+    Build it with :meth:`load` (a bundled name or a path), :meth:`from_file` or
+    :meth:`from_dict`; not with the constructor.
+    """
+
+    id: str
+    version: str
+    scales: tuple[Scale, ...]
+    composites: tuple[Composite, ...] = ()
+    title: Mapping[str, str] | None = None
+    source: str = "<dict>"
+    items_by_id: Mapping[str, Item] = field(default_factory=dict, repr=False)
+
+    # -- construction --------------------------------------------------------------
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> "Instrument":
+        """A bundled instrument by name (``"kvb"``) or an instrument YAML file."""
+        text = str(name_or_path)
+        path = Path(text)
+        if path.suffix in (".yaml", ".yml") or path.is_file():
+            if not path.is_file():
+                raise ItemBankError(f"{path}: instrument file not found.")
+            return cls.from_file(path)
+        bundled = _bundled_dir() / f"{text}{_INSTRUMENT_SUFFIX}"
+        if not bundled.is_file():
+            raise ItemBankError(
+                f"'{text}' is neither a bundled instrument nor an instrument file. "
+                f"Bundled instruments: {', '.join(instrument_ids())}; or give the "
+                "path of a .yaml file."
+            )
+        return cls.from_file(bundled)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Instrument":
+        path = Path(path)
+        spec = parse_file(path, InstrumentSpec)
+        return cls._resolve(spec, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> "Instrument":
+        spec = parse_data(dict(data), InstrumentSpec, source=source)
+        return cls._resolve(spec, source=source)
+
+    @classmethod
+    def _resolve(cls, spec: InstrumentSpec, source: str) -> "Instrument":
+        default_share = spec.min_answered or DEFAULT_MIN_ANSWERED
+        scales: list[Scale] = []
+        composites: list[Composite] = []
+        items: dict[str, Item] = {}
+        for bank_id in spec.banks:
+            try:
+                bank = load_bank(bank_id)
+            except ItemBankError as exc:
+                raise ItemBankError(f"{source}: field 'banks': {exc}") from None
+            bank_scales, bank_items = _scales_of_bank(bank, default_share)
+            scales += bank_scales
+            items.update(_checked_items(bank_items, items, source))
+            composites += [_composite(c, bank.id) for c in bank.composites]
+        for name, s in spec.scales.items():
+            rs = s.response_scale or spec.response_scale
+            if rs is None:  # InstrumentSpec._check already refuses this
+                raise ItemBankError(f"{source}: scale {name}: no response_scale.")
+            scale = Scale(
+                id=name,
+                items=tuple(s.items),
+                reversed=tuple(s.reversed),
+                min=rs.min,
+                max=rs.max,
+                min_answered=s.min_answered or default_share,
+                title=_text(s.title),
+            )
+            scales.append(scale)
+            new = {
+                i: Item(i, name, i in s.reversed, rs.min, rs.max) for i in s.items
+            }
+            items.update(_checked_items(new, items, source))
+        composites += [_composite(c, None) for c in spec.composites]
+        ids = [s.id for s in scales]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ItemBankError(f"{source}: scale names used twice: {dup}.")
+        try:
+            _check_composites(list(spec.composites), set(ids))
+        except ValueError as exc:
+            raise ItemBankError(f"{source}: {exc}.") from None
+        clash = sorted({c.id for c in composites} & set(ids))
+        if clash:
+            raise ItemBankError(f"{source}: composites named like scales: {clash}.")
+        return cls(
+            id=spec.id,
+            version=spec.version,
+            scales=tuple(scales),
+            composites=tuple(composites),
+            title=_text(spec.title),
+            source=source,
+            items_by_id=items,
+        )
+
+    # -- queries -------------------------------------------------------------------
+    @property
+    def items(self) -> tuple[str, ...]:
+        """All item ids (data column names), in instrument order."""
+        return tuple(self.items_by_id)
+
+    @property
+    def scale_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.scales)
+
+    def scale(self, scale_id: str) -> Scale:
+        for s in self.scales:
+            if s.id == scale_id:
+                return s
+        raise KeyError(f"instrument {self.id} has no scale '{scale_id}'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "source": self.source}
+
+    def __repr__(self) -> str:
+        return (
+            f"Instrument(id={self.id!r}, version={self.version!r}, "
+            f"scales={len(self.scales)}, items={len(self.items_by_id)})"
+        )
+
+
+def load_instrument(name_or_path: str | Path) -> Instrument:
+    """Shorthand for :meth:`Instrument.load`."""
+    return Instrument.load(name_or_path)
+
+
+def _text(t: Text | None) -> dict[str, str] | None:
+    return None if t is None else {"nl": t.nl, "en": t.en}
+
+
+def _composite(c: CompositeSpec, bank: str | None) -> Composite:
+    return Composite(
+        id=c.id,
+        method=c.method,
+        scales=tuple(c.scales),
+        title=_text(c.title),
+        formula=c.formula,
+        bank=bank,
+    )
+
+
+def _scales_of_bank(bank: BankSpec, share: float) -> tuple[list[Scale], dict[str, Item]]:
+    rs = bank.response_scale
+    scales = []
+    items: dict[str, Item] = {}
+    for sub in bank.subscales:
+        members = [i for i in bank.items if i.subscale == sub.id]
+        scales.append(
+            Scale(
+                id=sub.id,
+                items=tuple(i.id for i in members),
+                reversed=tuple(i.id for i in members if i.keying == "-"),
+                min=rs.min,
+                max=rs.max,
+                min_answered=share,
+                title=_text(sub.title),
+                bank=bank.id,
+            )
+        )
+        for i in members:
+            items[i.id] = Item(i.id, sub.id, i.keying == "-", rs.min, rs.max, _text(i.text))
+    return scales, items
+
+
+def _checked_items(
+    new: dict[str, Item], existing: dict[str, Item], source: str
+) -> dict[str, Item]:
+    both = sorted(set(new) & set(existing))
+    if both:
+        raise ItemBankError(
+            f"{source}: items {both} belong to more than one scale; an item column "
+            "can be scored in one scale only."
+        )
+    return new

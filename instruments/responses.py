@@ -1,0 +1,417 @@
+"""Checking raw responses against an instrument: every problem is found and listed.
+
+The rules (all vectorized over columns):
+
+- Structure. The id column (and the wave column, when named) must exist. Every item
+  of the instrument must have a column; a missing item column is always an error.
+  A duplicated header name among the id, wave and item columns is always an error.
+  Other columns are kept aside (``Responses.extra``, e.g. a school column) and listed.
+- Rows. A row whose id (or wave label) is empty cannot be scored. Two rows with the
+  same id (and wave) are always an error. A wave column with one value is always an
+  error: leave out the wave column for single-wave data.
+- Cells. Empty cells and the tokens ``NA``, ``N/A``, ``NaN``, ``.`` are missing, as are
+  the user's ``missing_codes`` (e.g. -99). Any other value must be a whole number
+  within the item's response scale; otherwise it is a problem: ``not a number``,
+  ``not a whole number``, or ``outside the response scale``.
+
+With ``on_invalid="raise"`` (the default) any problem stops the run with a
+:class:`~instruments.errors.ResponseError` that lists the first 20 problems and
+their count. With ``on_invalid="missing"`` invalid cells become missing, rows that
+cannot be scored are left out, and every problem is kept in
+``Responses.problems`` (columns ``row, column, value, problem, action``). No row
+is dropped silently: each input row is either in ``Responses.keys`` or named in
+``Responses.problems`` (fully blank lines are counted in ``blank_rows``).
+
+``row`` is the row number a user sees: the line of a CSV/TSV file and the row of
+an Excel sheet (the header is row 1), the case number of an SPSS file, the index
+label of a DataFrame.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import ResponseError
+from instruments.instrument import Instrument
+from instruments.reading import RawTable, read_table
+
+OnInvalid = Literal["raise", "missing"]
+
+#: Cell texts read as missing (after stripping white space).
+MISSING_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "."})
+
+#: How many problems an error message lists before it gives the count.
+MAX_LISTED = 20
+
+PROBLEM_COLUMNS = ["row", "column", "value", "problem", "action"]
+
+
+@dataclass(frozen=True, slots=True)
+class Responses:
+    """Checked responses of one instrument, ready to score.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    keys : DataFrame
+        One row per scored input row: ``row`` (as the user numbers it), ``id``,
+        ``wave`` (the wave label, or ``"all"`` without a wave column).
+    values : ndarray, shape (n_rows, n_items), float64, Fortran order
+        Answers as given (not reverse keyed), NaN where missing or invalid; the
+        columns follow ``instrument.items``.
+    waves : tuple of str
+        Wave labels in order.
+    problems : DataFrame
+        Every problem found (``row, column, value, problem, action``); empty when
+        there were none.
+    extra : DataFrame
+        The input's other columns for the scored rows (same order as ``keys``).
+    n_rows : int
+        Rows in the input (not counting fully blank lines).
+    blank_rows : tuple of int
+        Fully blank lines of the input, which are not response rows.
+    source, details : str
+        The input's name and how it was read.
+    id_column, wave_column : str, str or None
+        The names of the id and wave columns in the input.
+    """
+
+    instrument: Instrument
+    keys: pd.DataFrame
+    values: np.ndarray = field(repr=False)
+    waves: tuple[str, ...]
+    problems: pd.DataFrame = field(repr=False)
+    extra: pd.DataFrame = field(repr=False)
+    n_rows: int
+    blank_rows: tuple[int, ...]
+    source: str
+    details: str
+    id_column: str
+    wave_column: str | None
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return self.instrument.items
+
+    @property
+    def n_persons(self) -> int:
+        return int(self.keys["id"].nunique())
+
+    @property
+    def rows_not_scored(self) -> int:
+        return self.n_rows - len(self.keys)
+
+    def item_frame(self, scale: str | None = None) -> pd.DataFrame:
+        """Answers as a DataFrame (id, wave, items), optionally of one scale only."""
+        items = list(self.items) if scale is None else list(self.instrument.scale(scale).items)
+        cols = [self.items.index(i) for i in items]
+        frame = pd.DataFrame(self.values[:, cols], columns=items)
+        return pd.concat([self.keys[["id", "wave"]].reset_index(drop=True), frame], axis=1)
+
+    def __repr__(self) -> str:
+        return (
+            f"Responses(source={self.source!r}, rows={len(self.keys)}/{self.n_rows} "
+            f"scored, persons={self.n_persons}, waves={list(self.waves)}, "
+            f"problems={len(self.problems)})"
+        )
+
+
+def read_responses(
+    source: str | Path | pd.DataFrame | RawTable,
+    instrument: Instrument | str | Path,
+    *,
+    id_column: str = "id",
+    wave_column: str | None = None,
+    on_invalid: OnInvalid = "raise",
+    missing_codes: Iterable[float] = (),
+    wave_order: Sequence[str] | None = None,
+) -> Responses:
+    """Read and check raw responses in long format (one row per person per wave).
+
+    Parameters
+    ----------
+    source : path, DataFrame or RawTable
+        A .csv/.tsv/.xlsx/.sav file, or a DataFrame with the same columns.
+    instrument : Instrument, or a bundled name or instrument file
+    id_column : str
+        The column that identifies a person.
+    wave_column : str, optional
+        The column that labels the wave; without it all rows are one wave ``"all"``.
+    on_invalid : {"raise", "missing"}
+        What invalid cells and unscorable rows do: stop the run, or become missing
+        (cells) / be left out (rows), each listed in ``problems``.
+    missing_codes : numbers
+        Values that mean "missing" in this file (e.g. ``-99``).
+    wave_order : labels, optional
+        The order of the waves. By default labels that all contain a number are
+        ordered by it (``T0, T1, T2``; ``wave 10`` after ``wave 9``), others by
+        first appearance in the file.
+
+    Raises
+    ------
+    ResponseError
+        For structural problems always, and for any problem when
+        ``on_invalid="raise"``; ``error.problems`` holds all of them.
+    """
+    if on_invalid not in ("raise", "missing"):
+        raise ValueError(
+            f"The 'on_invalid' parameter must be 'raise' or 'missing'. Got {on_invalid!r} instead."
+        )
+    if not isinstance(instrument, Instrument):
+        instrument = Instrument.load(instrument)
+    raw = source if isinstance(source, RawTable) else read_table(source)
+    cells = raw.cells
+    rows = np.asarray(raw.row_numbers)
+    n = len(cells)
+
+    _check_key_columns(raw, id_column, wave_column)
+    fatal: list[pd.DataFrame] = []
+    missing_items = [i for i in instrument.items if i not in cells.columns]
+    if missing_items:
+        fatal.append(_missing_columns_problems(missing_items, cells.columns, raw.source))
+    dup_keys = sorted(set(raw.duplicate_columns) & ({id_column, wave_column} | set(instrument.items)))
+    if dup_keys:
+        fatal.append(_frame(None, dup_keys, [""] * len(dup_keys),
+                            ["column name appears more than once in the header"], "run stopped"))
+
+    # -- rows: ids and wave labels ------------------------------------------------
+    ids = _labels(cells[id_column])
+    row_problems = [_empty_label_problems(ids == "", rows, id_column, "empty id")]
+    usable = ids != ""
+    if wave_column is not None:
+        waves_raw = _labels(cells[wave_column])
+        row_problems.append(
+            _empty_label_problems(usable & (waves_raw == ""), rows, wave_column, "empty wave label")
+        )
+        usable &= waves_raw != ""
+    else:
+        waves_raw = np.full(n, "all", dtype=object)
+    dup = _duplicate_key_problems(ids, waves_raw, usable, rows, id_column, wave_column)
+    if len(dup):
+        fatal.append(dup)
+    wave_labels = _order_waves(waves_raw[usable], wave_order, raw.source, wave_column)
+    if wave_column is not None and len(wave_labels) == 1:
+        fatal.append(_frame(
+            None, [wave_column], [wave_labels[0]],
+            [f"the wave column has one value in all {int(usable.sum())} rows; leave out "
+             "the wave column for single-wave data"], "run stopped"))
+
+    # -- cells --------------------------------------------------------------------
+    present = [i for i in instrument.items if i in cells.columns and i not in raw.duplicate_columns]
+    values = np.full((n, len(instrument.items)), np.nan, order="F")
+    cell_problems = []
+    codes = np.asarray(list(missing_codes), dtype=float)
+    for j, item_id in enumerate(instrument.items):
+        if item_id not in present:
+            continue
+        item = instrument.items_by_id[item_id]
+        x, probs = _check_item(cells[item_id], rows, item_id, item.min, item.max,
+                               raw.decimal_comma, codes)
+        values[:, j] = x
+        if probs is not None:
+            cell_problems.append(probs)
+
+    problems = _concat(fatal + row_problems + cell_problems)
+    if fatal:
+        raise ResponseError(_message(raw.source, problems, stopped=True, always=True), problems)
+    if len(problems) and on_invalid == "raise":
+        raise ResponseError(_message(raw.source, problems, stopped=True, always=False), problems)
+    problems = problems.assign(
+        action=np.where(problems["action"] == "", "set to missing", problems["action"])
+    )
+
+    keys = pd.DataFrame({"row": rows[usable], "id": ids[usable], "wave": waves_raw[usable]})
+    keys = keys.reset_index(drop=True)
+    extra_cols = [c for c in cells.columns
+                  if c not in set(instrument.items) | {id_column, wave_column}]
+    extra = cells.loc[usable, extra_cols].reset_index(drop=True)
+    return Responses(
+        instrument=instrument,
+        keys=keys,
+        values=values if usable.all() else np.asfortranarray(values[usable]),
+        waves=tuple(wave_labels),
+        problems=problems,
+        extra=extra,
+        n_rows=n,
+        blank_rows=raw.blank_rows,
+        source=raw.source,
+        details=raw.details,
+        id_column=id_column,
+        wave_column=wave_column,
+    )
+
+
+# -- helpers ------------------------------------------------------------------------
+
+def _check_key_columns(raw: RawTable, id_column: str, wave_column: str | None) -> None:
+    cols = list(raw.cells.columns)
+    for role, name, flag in (("id", id_column, "--id"), ("wave", wave_column, "--wave")):
+        if name is not None and name not in cols:
+            near = difflib.get_close_matches(name, cols, n=1)
+            hint = f" Did you mean '{near[0]}'?" if near else ""
+            shown = ", ".join(cols[:12]) + (", ..." if len(cols) > 12 else "")
+            raise ResponseError(
+                f"{raw.source}: there is no {role} column '{name}'.{hint} The columns "
+                f"are: {shown}. Name the {role} column with {flag} COLUMN "
+                f"({role}_column= in the API)."
+            )
+
+
+def _labels(col: pd.Series) -> np.ndarray:
+    """Ids and wave labels as stripped text ("" when empty); whole floats lose '.0'."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        x = col.to_numpy(dtype=float, na_value=np.nan)
+        empty = np.isnan(x)
+        whole = ~empty & (np.floor(x) == x)
+        text = x.astype(str).astype(object)
+        text[whole] = x[whole].astype(np.int64).astype(str)
+        text[empty] = ""
+        return text
+    filled = col.astype(object).where(col.notna(), "")
+    if all(isinstance(v, str) for v in filled.head(1000)) and col.dtype != object:
+        return filled.str.strip().to_numpy(dtype=object)
+    # Mixed cells (Excel, SPSS): one value at a time, so 1.0 reads as "1".
+    return np.array([_show(v).strip() for v in filled.to_numpy(dtype=object)], dtype=object)
+
+
+def _order_waves(labels: np.ndarray, order: Sequence[str] | None, source: str,
+                 wave_column: str | None) -> list[str]:
+    seen = list(dict.fromkeys(labels.tolist()))
+    if order is not None:
+        order = [str(w) for w in order]
+        unknown = [w for w in seen if w not in order]
+        if unknown:
+            raise ResponseError(
+                f"{source}: column {wave_column}: wave labels {unknown} are not in the "
+                f"wave order given ({', '.join(order)})."
+            )
+        return [w for w in order if w in seen]
+    if seen and all(re.search(r"\d", w) for w in seen):
+        return sorted(seen, key=_natural_key)
+    return seen
+
+
+def _natural_key(label: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", label))
+
+
+def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int,
+                decimal_comma: bool, codes: np.ndarray):
+    """One item column → float answers (NaN = missing/invalid) and its problems."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        x = col.to_numpy(dtype=float, na_value=np.nan).copy()
+        not_number = np.zeros(len(x), dtype=bool)
+    else:
+        isna = col.isna().to_numpy()
+        txt = col.astype(str).str.strip()
+        blank = isna | txt.isin(MISSING_TOKENS).to_numpy()
+        if decimal_comma:
+            txt = txt.str.replace(",", ".", regex=False)
+        x = np.array(pd.to_numeric(txt.where(~blank), errors="coerce"), dtype=float)
+        not_number = ~blank & np.isnan(x)
+    if codes.size:
+        x[np.isin(x, codes)] = np.nan
+    finite = ~np.isnan(x)
+    whole = np.floor(x) == x
+    not_whole = finite & ~whole
+    outside = finite & whole & ((x < lo) | (x > hi))
+    bad = not_number | not_whole | outside
+    if not bad.any():
+        return x, None
+    idx = np.flatnonzero(bad)
+    reason = np.where(
+        not_number[idx], "not a number",
+        np.where(not_whole[idx], f"not a whole number (the response scale is {lo}..{hi})",
+                 f"outside the response scale {lo}..{hi}"))
+    x[bad] = np.nan
+    raw_values = [_show(v) for v in col.to_numpy(dtype=object)[idx]]
+    return x, _frame(rows[idx], [item_id] * len(idx), raw_values, reason, "")
+
+
+def _show(v: object) -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _empty_label_problems(mask: np.ndarray, rows: np.ndarray, column: str, what: str):
+    idx = np.flatnonzero(mask)
+    return _frame(rows[idx], [column] * len(idx), [""] * len(idx),
+                  [f"{what}: the row cannot be scored"] * len(idx), "row not scored")
+
+
+def _duplicate_key_problems(ids, waves, usable, rows, id_column, wave_column):
+    key = pd.DataFrame({"id": ids, "wave": waves})[usable]
+    dup = key.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return _concat([])
+    sub = key[dup]
+    first = sub.groupby(["id", "wave"], sort=False).cumcount() == 0
+    first_row = pd.Series(rows[usable][dup], index=sub.index).where(first).groupby(
+        [sub["id"], sub["wave"]]).transform("first")
+    what = "id and wave" if wave_column else "id"
+    messages = [
+        f"duplicate {what}: the same {what} as row {int(f)}" if not is_first
+        else f"duplicate {what}: appears again later"
+        for f, is_first in zip(first_row.to_numpy(), first.to_numpy())
+    ]
+    label = id_column if wave_column is None else f"{id_column}+{wave_column}"
+    values = [f"{i}" if wave_column is None else f"{i} / {w}"
+              for i, w in zip(sub["id"], sub["wave"])]
+    return _frame(rows[usable][dup], [label] * len(sub), values, messages, "run stopped")
+
+
+def _missing_columns_problems(missing: list[str], columns, source: str) -> pd.DataFrame:
+    cols = [str(c) for c in columns]
+    lower = {c.lower().replace(" ", ""): c for c in cols}
+    msgs = []
+    for item in missing:
+        near = lower.get(item.lower()) or next(iter(difflib.get_close_matches(item, cols, n=1)), None)
+        msgs.append("item column missing from the data"
+                    + (f" (is '{near}' meant?)" if near else ""))
+    return _frame(None, missing, [""] * len(missing), msgs, "run stopped")
+
+
+def _frame(rows, columns, values, problems, action: str) -> pd.DataFrame:
+    n = len(columns)
+    return pd.DataFrame({
+        "row": pd.array([None] * n if rows is None else list(rows), dtype="Int64"),
+        "column": pd.array(list(columns), dtype=object),
+        "value": pd.array(list(values), dtype=object),
+        "problem": pd.array(list(problems), dtype=object),
+        "action": [action] * n,
+    })
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _frame(None, [], [], [], "")
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _message(source: str, problems: pd.DataFrame, stopped: bool, always: bool) -> str:
+    n = len(problems)
+    lines = [f"{source}: {n} problem{'s' if n != 1 else ''} in the responses; nothing was scored."]
+    for r in problems.head(MAX_LISTED).itertuples(index=False):
+        where = f"row {r.row}, column {r.column}" if not pd.isna(r.row) else f"column {r.column}"
+        value = f", value '{r.value}'" if r.value != "" else ""
+        lines.append(f"  {where}{value}: {r.problem}")
+    if n > MAX_LISTED:
+        lines.append(f"  ... and {n - MAX_LISTED} more.")
+    if always:
+        lines.append("Missing item columns, duplicate ids and a one-valued wave column must be "
+                     "fixed in the data (or in the instrument, or with --id/--wave).")
+    else:
+        lines.append("Fix the data, or run with --on-invalid missing (API: on_invalid='missing') "
+                     "to set these cells to missing and go on; the problems are then listed "
+                     "beside the output.")
+    return "\n".join(lines)

@@ -1,0 +1,5 @@
+import sys
+
+from psychometrics.cli import main
+
+sys.exit(main())

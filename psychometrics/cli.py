@@ -1,0 +1,205 @@
+"""The ``binnenuit`` command: a thin shell over the public functions.
+
+Exit codes: 0 ok; 2 bad input (the message names file, row, column and value);
+1 an internal error (a bug: the message asks to report it). No traceback is shown
+unless the environment variable BINNENUIT_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+_EPILOG = "Exit codes: 0 ok, 2 bad input, 1 internal error (please report it)."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    from instruments.errors import BinnenuitError
+
+    try:
+        return int(args.run(args) or EXIT_OK)
+    except BinnenuitError as exc:
+        print(f"binnenuit: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("binnenuit: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # the last line of defence: no traceback for users
+        if os.environ.get("BINNENUIT_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"binnenuit: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in binnenuit. Please report it with the command you ran "
+            "(set BINNENUIT_DEBUG=1 to see the traceback).",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+# -- commands ----------------------------------------------------------------------
+
+def _cmd_banks(args: argparse.Namespace) -> int:
+    from instruments import Instrument, bank_ids, instrument_ids, load_bank
+
+    print("Item banks")
+    for bank_id in bank_ids():
+        bank = load_bank(bank_id)
+        rs = bank.response_scale
+        print(f"  {bank.id} v{bank.version}: {bank.title.en} ({len(bank.items)} items, "
+              f"response scale {rs.min}..{rs.max})")
+        for sub in bank.subscales:
+            items = [i for i in bank.items if i.subscale == sub.id]
+            rev = sum(i.keying == "-" for i in items)
+            print(f"    {sub.id:<28} {len(items):>2} items" + (f", {rev} reversed" if rev else ""))
+        for comp in bank.composites:
+            print(f"    {comp.id:<28} composite: {comp.method} of {len(comp.scales)} scales")
+    print("Instruments")
+    for name in instrument_ids():
+        inst = Instrument.load(name)
+        print(f"  {inst.id} v{inst.version}: {len(inst.scales)} scales, "
+              f"{len(inst.items)} items" + (f", {len(inst.composites)} composites" if inst.composites else ""))
+    return EXIT_OK
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from instruments import score
+
+    scores = score(args.data, args.instrument, **_read_options(args))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scores.table.to_csv(out, index=False)
+    stem = out.with_suffix("")
+    msg = [f"wrote {out} ({len(scores.table)} of {scores.responses.n_rows} rows scored)"]
+    if len(scores.problems):
+        p = Path(f"{stem}.problems.csv")
+        scores.problems.to_csv(p, index=False)
+        msg.append(f"wrote {p} ({len(scores.problems)} problems; invalid cells set to missing)")
+    if len(scores.unscored):
+        u = Path(f"{stem}.unscored.csv")
+        scores.unscored.to_csv(u, index=False)
+        msg.append(f"wrote {u} ({len(scores.unscored)} scale scores missing, with reasons)")
+    if not args.quiet:
+        print("\n".join(msg), file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    return _run_validate(args.data, args.instrument, args, _read_options(args))
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from psychometrics.example_study import EXAMPLE, example_data_path
+
+    opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column}
+    return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
+
+
+def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: dict) -> int:
+    from psychometrics.outputs import write_outputs
+    from psychometrics.pipeline import validate
+
+    start = time.perf_counter()
+    progress = (lambda _msg: None) if args.quiet else (
+        lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr))
+    result = validate(data, instrument, progress=progress, **opts)
+    written = write_outputs(result, args.out)
+    if not args.quiet:
+        for kind, path in written.items():
+            print(f"wrote {path}", file=sys.stderr)
+        print(result.scores.summary(), file=sys.stderr)
+    return EXIT_OK
+
+
+def _read_options(args: argparse.Namespace) -> dict:
+    return {
+        "id_column": args.id,
+        "wave_column": args.wave,
+        "on_invalid": args.on_invalid,
+        "missing_codes": args.missing_code or (),
+        "wave_order": args.wave_order.split(",") if args.wave_order else None,
+    }
+
+
+# -- parser ------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="binnenuit",
+        description="Score questionnaires, check their reliability and factor structure, "
+        "test longitudinal measurement invariance, and only then compute change.",
+        epilog="Example: binnenuit demo --out demo-out\n" + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    b = sub.add_parser("banks", help="list the bundled item banks and instruments",
+                       description="List the bundled item banks (subscales, item counts) and instruments.",
+                       epilog="Example: binnenuit banks\n" + _EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.set_defaults(run=_cmd_banks)
+
+    s = sub.add_parser("score", help="score raw responses into scale scores",
+                       description="Check raw responses against an instrument and write one row of "
+                       "scale scores per input row.",
+                       epilog="Example: binnenuit score data.csv --instrument kvb --id teacher "
+                       "--wave wave --out scores.csv\n" + _EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _data_args(s)
+    s.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the scores")
+    s.set_defaults(run=_cmd_score)
+
+    v = sub.add_parser("validate", help="score and validate an instrument; write results.json",
+                       description="Check and score raw responses, then validate the instrument; "
+                       "writes DIR/results.json and DIR/scores.csv.",
+                       epilog="Example: binnenuit validate data.csv --instrument kvb --id teacher "
+                       "--wave wave --out results/\n" + _EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _data_args(v)
+    v.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
+    v.set_defaults(run=_cmd_validate)
+
+    d = sub.add_parser("demo", help="run validate on the bundled example study",
+                       description="Run validate on the bundled example study (93 teachers, "
+                       "6 schools, 2 waves, the kvb instrument).",
+                       epilog="Example: binnenuit demo --out demo-out\n" + _EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("--out", default="binnenuit-demo", metavar="DIR",
+                   help="folder for the outputs (default: %(default)s)")
+    d.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    d.set_defaults(run=_cmd_demo)
+    return p
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", metavar="DATA", help="responses: .csv, .tsv, .xlsx or .sav, one row "
+                   "per person per wave")
+    p.add_argument("--instrument", required=True, metavar="NAME_OR_FILE",
+                   help="a bundled instrument (see 'binnenuit banks') or an instrument .yaml file")
+    p.add_argument("--id", default="id", metavar="COL", help="the id column (default: %(default)s)")
+    p.add_argument("--wave", default=None, metavar="COL",
+                   help="the wave column (default: none, all rows are one wave)")
+    p.add_argument("--wave-order", default=None, metavar="W1,W2,...",
+                   help="the order of the wave labels (default: by the number in the labels, "
+                   "else by first appearance)")
+    p.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
+                   help="invalid cells stop the run (raise, default) or become missing and are "
+                   "listed beside the output (missing)")
+    p.add_argument("--missing-code", type=float, action="append", metavar="VALUE",
+                   help="a value that means missing in this file, e.g. -99 (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
