@@ -1,0 +1,125 @@
+"""Fit statistics of ML covariance-structure models, as lavaan defines them.
+
+With ``S`` the sample covariance matrix (denominator N, as lavaan's ML uses),
+``Sigma`` the model-implied one, ``p`` observed variables and ``N`` cases:
+
+- ML discrepancy ``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p``;
+  the test statistic is ``chi2 = N * F`` (lavaan's ``likelihood = "normal"``).
+- Baseline (independence) model: every variable its own variance, no covariances:
+  ``F_B = sum(log diag S) - log|S|``, ``df_B = p (p - 1) / 2``.
+- ``CFI = 1 - max(chi2 - df, 0) / max(chi2_B - df_B, chi2 - df, 0)``;
+  ``TLI = (chi2_B/df_B - chi2/df) / (chi2_B/df_B - 1)``.
+- ``RMSEA = sqrt(max(chi2 - df, 0) / (df * N))`` (N, not N - 1); its 90% CI from
+  the noncentral chi-square, as lavaan: the noncentrality ``lambda`` with
+  ``P(chi2; df, lambda) = 0.95`` (lower) and ``0.05`` (upper), ``sqrt(lambda/(df N))``.
+- ``SRMR`` (lavaan's default, Bentler's): the root mean square of
+  ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the ``p (p + 1) / 2`` distinct elements.
+
+These functions hold the definitions once; models of every kind call them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, stats
+
+from psychometrics.results import NAN_INTERVAL, Interval
+
+
+@dataclass(frozen=True, slots=True)
+class FitIndices:
+    """Global fit of one model (ML). ``chi2 = N * F_ML``; RMSEA uses N."""
+
+    n: int
+    chi2: float
+    df: int
+    pvalue: float
+    baseline_chi2: float
+    baseline_df: int
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci: Interval
+    srmr: float
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n, "chi2": self.chi2, "df": self.df, "pvalue": self.pvalue,
+            "baseline_chi2": self.baseline_chi2, "baseline_df": self.baseline_df,
+            "cfi": self.cfi, "tli": self.tli, "rmsea": self.rmsea,
+            "rmsea_ci": self.rmsea_ci.to_list(), "srmr": self.srmr,
+        }
+
+
+def ml_discrepancy(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p``; inf when Sigma is not positive definite."""
+    p = sample_cov.shape[0]
+    sign, logdet_sigma = np.linalg.slogdet(implied_cov)
+    if sign <= 0:
+        return math.inf
+    _, logdet_s = np.linalg.slogdet(sample_cov)
+    trace = np.trace(np.linalg.solve(implied_cov, sample_cov))
+    return float(logdet_sigma + trace - logdet_s - p)
+
+
+def baseline_chi2(sample_cov: np.ndarray, n: int) -> tuple[float, int]:
+    """Chi-square and df of the independence model (free variances only)."""
+    p = sample_cov.shape[0]
+    _, logdet_s = np.linalg.slogdet(sample_cov)
+    f = float(np.sum(np.log(np.diag(sample_cov))) - logdet_s)
+    return n * f, p * (p - 1) // 2
+
+
+def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> Interval:
+    """lavaan's RMSEA confidence interval from the noncentral chi-square."""
+    if df <= 0 or not math.isfinite(chi2):
+        return NAN_INTERVAL
+    upper_p, lower_p = (1 + level) / 2, (1 - level) / 2
+
+    def ncp_for(prob: float) -> float:
+        f = lambda lam: stats.ncx2.cdf(chi2, df, lam) - prob if lam > 0 else stats.chi2.cdf(chi2, df) - prob
+        if f(0.0) < 0:  # even a central chi-square puts chi2 below this quantile
+            return 0.0
+        hi = max(chi2, 1.0)
+        while f(hi) > 0:
+            hi *= 2
+        return optimize.brentq(f, 0.0, hi, xtol=1e-12)
+
+    lo = ncp_for(upper_p)
+    hi = ncp_for(lower_p)
+    return Interval(math.sqrt(lo / (df * n)), math.sqrt(hi / (df * n)))
+
+
+def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """Bentler's SRMR over the distinct elements (diagonal included)."""
+    sd = np.sqrt(np.diag(sample_cov))
+    resid = (sample_cov - implied_cov) / np.outer(sd, sd)
+    rows, cols = np.tril_indices(sample_cov.shape[0])
+    return float(np.sqrt(np.mean(resid[rows, cols] ** 2)))
+
+
+def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int) -> FitIndices:
+    """All global fit indices of an ML covariance-structure model."""
+    chi2 = n * ml_discrepancy(sample_cov, implied_cov)
+    b_chi2, b_df = baseline_chi2(sample_cov, n)
+    pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else math.nan
+    d_model = max(chi2 - df, 0.0)
+    d_base = max(b_chi2 - b_df, chi2 - df, 0.0)
+    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
+    if df == 0:
+        # A saturated model: lavaan reports CFI = TLI = 1 and RMSEA = 0 (CI 0, 0).
+        return FitIndices(n=n, chi2=chi2, df=0, pvalue=math.nan, baseline_chi2=b_chi2,
+                          baseline_df=b_df, cfi=1.0, tli=1.0, rmsea=0.0,
+                          rmsea_ci=Interval(0.0, 0.0), srmr=srmr(sample_cov, implied_cov))
+    if b_df > 0 and b_chi2 / b_df != 1:
+        tli = ((b_chi2 / b_df) - (chi2 / df)) / ((b_chi2 / b_df) - 1.0)
+    else:
+        tli = math.nan
+    return FitIndices(
+        n=n, chi2=chi2, df=df, pvalue=pvalue, baseline_chi2=b_chi2, baseline_df=b_df,
+        cfi=cfi, tli=tli, rmsea=math.sqrt(d_model / (df * n)), rmsea_ci=rmsea_ci(chi2, df, n),
+        srmr=srmr(sample_cov, implied_cov),
+    )

@@ -1,0 +1,83 @@
+"""Reliability against R: psych::alpha, semTools::compRelSEM on lavaan::cfa, and the
+one-factor model's fitMeasures / standardizedSolution.
+
+References: tests/reference/reliability/make_reference.R (data sets, sources and
+licences are described there; output reference.csv and sessionInfo.txt beside it).
+Tolerances as the issue sets them: 1e-6 for closed forms (alpha, Feldt interval,
+item statistics), 1e-3 for the model-based omega; the one-factor fit indices at
+2e-3 and chi-square at a relative 1e-3 (the CFA issue's tolerances).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from psychometrics.reliability import scale_reliability
+
+REF = Path(__file__).parent / "reference" / "reliability"
+
+
+def _reference() -> pd.DataFrame:
+    return pd.read_csv(REF / "reference.csv", keep_default_na=False)
+
+
+def _data(dataset: str, scale: str) -> tuple[pd.DataFrame, int, int]:
+    if dataset == "congeneric":
+        return pd.read_csv(REF / "congeneric.csv"), -10, 10
+    if dataset == "hs_textual":
+        return pd.read_csv(REF / "hs_textual.csv"), -10, 20
+    bfi = pd.read_csv(REF / "bfi_ac.csv")
+    if scale == "agreeableness":
+        d = bfi[[f"A{j}" for j in range(1, 6)]].copy()
+        d["A1"] = 7 - d["A1"]
+    else:
+        d = bfi[[f"C{j}" for j in range(1, 6)]].copy()
+        d[["C4", "C5"]] = 7 - d[["C4", "C5"]]
+    return d, 1, 6
+
+
+CASES = [("congeneric", "y", "listwise"), ("hs_textual", "textual", "listwise"),
+         ("bfi", "agreeableness", "listwise"), ("bfi", "conscientiousness", "listwise"),
+         ("bfi", "agreeableness", "pairwise"), ("bfi", "conscientiousness", "pairwise")]
+
+
+@pytest.mark.parametrize("dataset, scale, missing", CASES)
+def test_alpha_and_items_equal_psych(dataset, scale, missing):
+    ref = _reference()
+    ref = ref[(ref.dataset == dataset) & (ref.scale == scale) & (ref.missing == missing)]
+    value = dict(zip(ref.statistic[ref.item == ""], ref.value[ref.item == ""].astype(float)))
+    items, lo, hi = _data(dataset, scale)
+    rel = scale_reliability(items, low=lo, high=hi, missing=missing)
+    assert rel.status == "ok"
+    assert_allclose(rel.alpha.alpha, value["alpha"], atol=1e-6)
+    assert_allclose(rel.alpha.alpha_std, value["alpha_std"], atol=1e-6)
+    if missing == "listwise":  # psych's Feldt n is the number of rows it was given
+        assert rel.alpha.n == int(value["n_feldt"])
+        assert_allclose(rel.alpha.ci, [value["feldt_lower"], value["feldt_upper"]], atol=1e-6)
+    per_item = ref[ref.item != ""].pivot(index="item", columns="statistic", values="value").astype(float)
+    for stat in ("item_rest_r", "alpha_if_deleted", "mean", "sd"):
+        assert_allclose(rel.items.loc[per_item.index, stat], per_item[stat], atol=1e-6,
+                        err_msg=f"{dataset}/{scale}/{missing}: {stat}")
+
+
+@pytest.mark.parametrize("dataset, scale", [c[:2] for c in CASES if c[2] == "listwise"])
+def test_omega_and_one_factor_fit_equal_lavaan(dataset, scale):
+    ref = _reference()
+    ref = ref[(ref.dataset == dataset) & (ref.scale == scale) & (ref.missing == "listwise")]
+    value = dict(zip(ref.statistic[ref.item == ""], ref.value[ref.item == ""].astype(float)))
+    items, lo, hi = _data(dataset, scale)
+    omega = scale_reliability(items, low=lo, high=hi).omega
+    assert omega.status == "ok"
+    assert_allclose(omega.omega_total, value["omega_total"], atol=1e-3)
+    fit = omega.model.fit
+    assert fit.df == int(value["cfa_df"])
+    assert_allclose(fit.chi2, value["cfa_chisq"], rtol=1e-3, atol=1e-6)
+    for ours, theirs in [(fit.cfi, "cfa_cfi"), (fit.tli, "cfa_tli"), (fit.rmsea, "cfa_rmsea"),
+                         (fit.rmsea_ci.low, "cfa_rmsea.ci.lower"),
+                         (fit.rmsea_ci.high, "cfa_rmsea.ci.upper"), (fit.srmr, "cfa_srmr")]:
+        assert_allclose(ours, value[theirs], atol=2e-3, err_msg=theirs)
+    std = ref[ref.statistic == "std_loading"].set_index("item")["value"].astype(float)
+    assert_allclose(omega.model.std_loadings, std.loc[list(items.columns)], atol=2e-3)
