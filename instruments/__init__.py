@@ -29,7 +29,7 @@ from instruments.instrument import (
 )
 from instruments.reading import RawTable, read_table
 from instruments.responses import MISSING_TOKENS, Responses, read_responses
-from instruments.scoring import Scores, score
+from instruments.scoring import Scores, keyed_items, score
 
 __all__ = [
     "DEFAULT_MIN_ANSWERED",
@@ -50,6 +50,7 @@ __all__ = [
     "Scores",
     "bank_ids",
     "instrument_ids",
+    "keyed_items",
     "load_bank",
     "load_instrument",
     "read_responses",

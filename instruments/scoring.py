@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.instrument import Instrument
+from instruments.instrument import Instrument, Scale
 from instruments.responses import Responses, read_responses
 
 UNSCORED_COLUMNS = ["input_row", "id", "wave", "scale", "n_answered", "n_required", "reason"]
@@ -145,10 +145,7 @@ def _score(responses: Responses) -> Scores:
     unscored: list[pd.DataFrame] = []
     keys = responses.keys
     for scale in inst.scales:
-        block = values[:, [col[i] for i in scale.items]]  # a copy: safe to reverse in place
-        rev = [k for k, i in enumerate(scale.items) if i in scale.reversed]
-        if rev:
-            block[:, rev] = (scale.min + scale.max) - block[:, rev]
+        block = _keyed_block(values, col, scale)
         seen = ~np.isnan(block)
         count = seen.sum(axis=1)
         total = np.where(seen, block, 0.0).sum(axis=1)
@@ -193,6 +190,22 @@ def _score(responses: Responses) -> Scores:
     if len(unscored_frame):
         unscored_frame = unscored_frame.sort_values("input_row", kind="stable").reset_index(drop=True)
     return Scores(table=table, unscored=unscored_frame, responses=responses)
+
+
+def keyed_items(responses: Responses, scale_id: str) -> pd.DataFrame:
+    """A scale's answers after reverse keying (``min + max - x``), one column per item,
+    rows in the order of ``responses.keys``; NaN where missing."""
+    scale = responses.instrument.scale(scale_id)
+    col = {item: j for j, item in enumerate(responses.instrument.items)}
+    return pd.DataFrame(_keyed_block(responses.values, col, scale), columns=list(scale.items))
+
+
+def _keyed_block(values: np.ndarray, col: dict[str, int], scale: Scale) -> np.ndarray:
+    block = values[:, [col[i] for i in scale.items]]  # a copy: safe to reverse in place
+    rev = [k for k, i in enumerate(scale.items) if i in scale.reversed]
+    if rev:
+        block[:, rev] = (scale.min + scale.max) - block[:, rev]
+    return block
 
 
 def _unscored(keys: pd.DataFrame, idx: np.ndarray, name: str, have, need: int, reasons) -> pd.DataFrame:

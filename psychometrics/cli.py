@@ -96,13 +96,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    return _run_validate(args.data, args.instrument, args, _read_options(args))
+    return _run_validate(args.data, args.instrument, args,
+                         {**_read_options(args), **_stat_options(args)})
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from psychometrics.example_study import EXAMPLE, example_data_path
 
-    opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column}
+    opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
+            **_stat_options(args)}
     return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
 
 
@@ -120,6 +122,11 @@ def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: di
             print(f"wrote {path}", file=sys.stderr)
         print(result.scores.summary(), file=sys.stderr)
     return EXIT_OK
+
+
+def _stat_options(args: argparse.Namespace) -> dict:
+    return {"missing": args.missing, "alpha_ci": args.alpha_ci, "n_boot": args.n_boot,
+            "seed": args.seed}
 
 
 def _read_options(args: argparse.Namespace) -> dict:
@@ -168,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _data_args(v)
     v.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
+    _stat_args(v)
     v.set_defaults(run=_cmd_validate)
 
     d = sub.add_parser("demo", help="run validate on the bundled example study",
@@ -178,8 +186,22 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="binnenuit-demo", metavar="DIR",
                    help="folder for the outputs (default: %(default)s)")
     d.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _stat_args(d)
     d.set_defaults(run=_cmd_demo)
     return p
+
+
+def _stat_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--missing", choices=("listwise", "pairwise"), default="listwise",
+                   help="missing answers in alpha and the item analysis: persons who "
+                   "answered every item (listwise, default) or all pairs (pairwise, as "
+                   "psych::alpha); omega always uses complete cases")
+    p.add_argument("--alpha-ci", choices=("feldt", "bootstrap"), default="feldt",
+                   help="confidence interval of alpha: Feldt's (default) or a percentile "
+                   "bootstrap")
+    p.add_argument("--n-boot", type=int, default=2000, metavar="N",
+                   help="bootstrap resamples (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:

@@ -7,14 +7,11 @@ that could not be computed is missing, never a number).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from psychometrics.pipeline import ValidationResult
+from psychometrics.results import to_jsonable
 
 
 def write_outputs(result: ValidationResult, out_dir: str | Path) -> dict[str, Path]:
@@ -37,23 +34,3 @@ def write_outputs(result: ValidationResult, out_dir: str | Path) -> dict[str, Pa
 def write_json(data: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False,
                                allow_nan=False) + "\n", encoding="utf-8")
-
-
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON types; NaN/inf → None; numpy and pandas scalars unwrapped."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if value is pd.NA or value is None:
-        return None
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value

@@ -13,8 +13,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from instruments import Instrument, Responses, Scores, read_responses, score
+from instruments import Instrument, Responses, Scores, keyed_items, read_responses, score
 from instruments.responses import OnInvalid
+from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 
 SCHEMA_VERSION = "1"
 
@@ -33,6 +34,8 @@ class ValidationResult:
     instrument: Instrument
     scores: Scores
     settings: dict[str, Any] = field(default_factory=dict)
+    #: reliability[scale][wave]
+    reliability: dict[str, dict[str, ScaleReliability]] = field(default_factory=dict)
 
     @property
     def responses(self) -> Responses:
@@ -79,7 +82,9 @@ class ValidationResult:
                 for p in problems.itertuples(index=False)
             ],
             "scales": {s.id: {"items": list(s.items), "reversed": list(s.reversed),
-                              "scoring": _scoring_rule(s), "bank": s.bank}
+                              "scoring": _scoring_rule(s), "bank": s.bank,
+                              "reliability": {w: rel.to_dict() for w, rel in
+                                              self.reliability.get(s.id, {}).items()}}
                        for s in inst.scales},
             "composites": {c.id: c.to_dict() for c in inst.composites},
             "unscored": _unscored_counts(self.scores),
@@ -95,6 +100,10 @@ def validate(
     on_invalid: OnInvalid = "raise",
     missing_codes: Iterable[float] = (),
     wave_order: Sequence[str] | None = None,
+    missing: Missing = "listwise",
+    alpha_ci: str = "feldt",
+    n_boot: int = 2000,
+    seed: int = 0,
     progress: Progress = _quiet,
 ) -> ValidationResult:
     """Check, score and validate an instrument on raw responses.
@@ -111,8 +120,40 @@ def validate(
     )
     progress(f"scoring {len(instrument.scales)} scales on {len(responses.keys)} rows")
     scores = score(responses)
-    settings = {"on_invalid": on_invalid, "missing_codes": [float(c) for c in missing_codes]}
-    return ValidationResult(instrument=instrument, scores=scores, settings=settings)
+    settings = {
+        "on_invalid": on_invalid,
+        "missing_codes": [float(c) for c in missing_codes],
+        "reliability": {"missing": missing, "alpha_ci": alpha_ci, "level": 0.95,
+                        "n_boot": n_boot if alpha_ci == "bootstrap" else None,
+                        "seed": seed if alpha_ci == "bootstrap" else None,
+                        "omega": "omega total of the one-factor ML model on complete cases "
+                                 "(semTools::compRelSEM, obs.var = TRUE)"},
+    }
+    reliability = _reliability(responses, missing, alpha_ci, n_boot, seed, progress)
+    return ValidationResult(instrument=instrument, scores=scores, settings=settings,
+                            reliability=reliability)
+
+
+def _reliability(responses: Responses, missing: Missing, alpha_ci: str, n_boot: int,
+                 seed: int, progress: Progress) -> dict[str, dict[str, ScaleReliability]]:
+    """Alpha, omega and item analysis of every scale at every wave."""
+    out: dict[str, dict[str, ScaleReliability]] = {}
+    wave_of_row = responses.keys["wave"].to_numpy()
+    for scale in responses.instrument.scales:
+        progress(f"reliability: {scale.id}")
+        keyed = keyed_items(responses, scale.id)
+        out[scale.id] = {}
+        for wave in responses.waves:
+            boot_progress = None
+            if alpha_ci == "bootstrap":
+                def boot_progress(done: int, total: int, _s=scale.id, _w=wave) -> None:
+                    if done == total or done % 500 == 0:
+                        progress(f"  bootstrap {_s} {_w}: {done}/{total}")
+            out[scale.id][wave] = scale_reliability(
+                keyed[wave_of_row == wave].reset_index(drop=True), low=scale.min,
+                high=scale.max, missing=missing, ci=alpha_ci, n_boot=n_boot, seed=seed,
+                progress=boot_progress, ordinal=True)
+    return out
 
 
 def _scoring_rule(scale) -> str:

@@ -37,9 +37,14 @@ import pandas as pd
 from scipy import stats
 
 from psychometrics.congeneric import CongenericFit, fit_congeneric
-from psychometrics.results import NAN_INTERVAL, Interval
+from psychometrics.polychoric import polychoric
+from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
 
 Missing = Literal["listwise", "pairwise"]
+
+#: Ordinal alpha and omega are computed for response scales with at most this many
+#: categories (psych::polychoric refuses more than 8).
+MAX_ORDINAL_CATEGORIES = 7
 
 #: The one-factor model "fits poorly" for omega's note below these (Hu & Bentler 1999).
 POOR_FIT_CFI, POOR_FIT_RMSEA = 0.95, 0.08
@@ -62,10 +67,11 @@ class AlphaResult:
     level: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "reason": self.reason, "n_total": self.n_total,
-                "n": self.n, "n_items": self.n_items, "missing_rule": self.missing_rule,
-                "alpha": self.alpha, "alpha_std": self.alpha_std, "alpha_ci": self.ci.to_list(),
-                "alpha_ci_method": self.ci_method, "level": self.level}
+        return to_jsonable({
+            "status": self.status, "reason": self.reason, "n_total": self.n_total,
+            "n": self.n, "n_items": self.n_items, "missing_rule": self.missing_rule,
+            "alpha": self.alpha, "alpha_std": self.alpha_std, "alpha_ci": self.ci.to_list(),
+            "alpha_ci_method": self.ci_method, "level": self.level})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +87,67 @@ class OmegaResult:
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict() if self.model is not None and self.model.fit else None
-        return {"status": self.status, "reason": self.reason, "n": self.n,
-                "omega_total": self.omega_total, "note": self.note, "one_factor_fit": fit}
+        return to_jsonable({"status": self.status, "reason": self.reason, "n": self.n,
+                            "omega_total": self.omega_total, "note": self.note,
+                            "one_factor_fit": fit})
+
+
+@dataclass(frozen=True, slots=True)
+class OrdinalReliability:
+    """Ordinal alpha and omega from polychoric correlations (Zumbo, Gadermann &
+    Zeisser 2007): the reliability of the continuous responses assumed to underlie
+    the Likert answers, not of the observed sum score."""
+
+    status: str
+    reason: str
+    n: int
+    alpha: float
+    omega: float
+    polychoric: np.ndarray = field(repr=False)
+    label: str = ("ordinal (polychoric) reliability: of the latent continuous responses, "
+                  "not of the observed scale score")
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({"status": self.status, "reason": self.reason, "n": self.n,
+                            "ordinal_alpha": self.alpha, "ordinal_omega": self.omega,
+                            "label": self.label})
+
+
+def ordinal_reliability(items: pd.DataFrame | np.ndarray, *, low: int, high: int) -> OrdinalReliability:
+    """Ordinal alpha and omega of keyed integer items on ``low..high``.
+
+    Ordinal alpha is standardized alpha on the polychoric matrix R
+    (``psych::alpha(psych::polychoric(x)$rho)``); ordinal omega is
+    ``(sum lambda)^2 / (1' R 1)`` from the one-factor ML model fitted to R
+    (``semTools::compRelSEM(lavaan::cfa(model, sample.cov = R, sample.nobs = n))``),
+    with ``n`` the persons who answered every item.
+    """
+    x = np.asarray(items, dtype=float)
+    k = x.shape[1]
+    complete = int((~np.isnan(x).any(axis=1)).sum())
+    empty = np.full((k, k), np.nan)
+    if high - low + 1 > MAX_ORDINAL_CATEGORIES:
+        return OrdinalReliability("not_ordinal", f"{high - low + 1} response categories; "
+                                  f"ordinal reliability is computed for at most "
+                                  f"{MAX_ORDINAL_CATEGORIES}", complete, math.nan, math.nan, empty)
+    if k < 2 or complete <= k:
+        return OrdinalReliability("too_few_cases" if k >= 2 else "too_few_items",
+                                  f"{complete} complete cases for {k} items", complete,
+                                  math.nan, math.nan, empty)
+    r = polychoric(x, low, high)
+    if not np.isfinite(r).all():
+        return OrdinalReliability("no_variance", "an item has no variance; its polychoric "
+                                  "correlations are undefined", complete, math.nan, math.nan, r)
+    alpha = float(_alpha_from_cov(r))
+    if k < 3:
+        return OrdinalReliability("ok", "ordinal omega is not identified with 2 items",
+                                  complete, alpha, math.nan, r)
+    model = fit_congeneric(r, complete)
+    if model.status != "ok":
+        return OrdinalReliability("ok", f"ordinal omega: {model.reason}", complete, alpha,
+                                  math.nan, r)
+    omega = float(model.loadings.sum() ** 2 / r.sum())
+    return OrdinalReliability("ok", "", complete, alpha, omega, r)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +157,7 @@ class ScaleReliability:
     alpha: AlphaResult
     omega: OmegaResult
     items: pd.DataFrame = field(repr=False)
+    ordinal: OrdinalReliability | None = None
 
     @property
     def status(self) -> str:
@@ -102,32 +168,20 @@ class ScaleReliability:
 
     def to_dict(self) -> dict[str, Any]:
         a, o = self.alpha, self.omega
-        return {
+        return to_jsonable({
             "status": a.status, "reason": a.reason,
             "n": a.n, "n_total": a.n_total, "missing_rule": a.missing_rule,
             "alpha": a.alpha, "alpha_std": a.alpha_std, "alpha_ci": a.ci.to_list(),
             "alpha_ci_method": a.ci_method,
             "omega_total": o.omega_total, "omega": o.to_dict(),
-            "items": {
-                str(item): {k: _none(v) for k, v in row.items()}
-                for item, row in self.items.to_dict(orient="index").items()
-            },
-        }
+            "ordinal": None if self.ordinal is None else self.ordinal.to_dict(),
+            "items": self.items.to_dict(orient="index"),
+        })
 
     def summary(self) -> str:
         a, o = self.alpha, self.omega
         return (f"alpha {a.alpha:.3f} [{a.ci.low:.3f}, {a.ci.high:.3f}] ({a.ci_method}), "
                 f"omega {o.omega_total:.3f}, n {a.n}/{a.n_total} ({a.missing_rule})")
-
-
-def _none(v: Any) -> Any:
-    if isinstance(v, (float, np.floating)) and not math.isfinite(v):
-        return None
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
 
 
 # -- alpha ---------------------------------------------------------------------------
@@ -335,11 +389,13 @@ def item_analysis(items: pd.DataFrame, *, low: int, high: int,
 def scale_reliability(
     items: pd.DataFrame, *, low: int, high: int, missing: Missing = "listwise",
     ci: Literal["feldt", "bootstrap"] = "feldt", n_boot: int = 2000, seed: int | None = 0,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, ordinal: bool = False,
 ) -> ScaleReliability:
-    """Alpha (with CI), omega total and item analysis of one scale's keyed items."""
+    """Alpha (with CI), omega total and item analysis of one scale's keyed items;
+    with ``ordinal=True`` also ordinal alpha and omega (polychoric)."""
     alpha = cronbach_alpha(items, missing=missing, ci=ci, n_boot=n_boot, seed=seed,
                            progress=progress)
     omega = omega_total(items)
     table = item_analysis(items, low=low, high=high, missing=missing)
-    return ScaleReliability(alpha=alpha, omega=omega, items=table)
+    ordinal = ordinal_reliability(items, low=low, high=high) if ordinal else None
+    return ScaleReliability(alpha=alpha, omega=omega, items=table, ordinal=ordinal)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
 
 
 class Interval(NamedTuple):
@@ -17,3 +20,25 @@ class Interval(NamedTuple):
 
 
 NAN_INTERVAL = Interval(math.nan, math.nan)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types: NaN/inf become None (a statistic that could not be computed
+    is missing, never a number); numpy and pandas scalars are unwrapped."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, (int, np.integer)) else k: to_jsonable(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return value

@@ -12,7 +12,7 @@ PUBLIC = [
     "Composite", "ConvergenceWarning", "HeywoodCaseWarning", "Instrument", "Item",
     "ItemBankError", "MissingDataWarning", "RawTable", "ResponseError", "Responses",
     "Scale", "Scores", "bank_ids", "instrument_ids", "load_bank", "load_instrument",
-    "read_responses", "read_table", "score",
+    "keyed_items", "read_responses", "read_table", "score",
 ]
 
 

@@ -81,3 +81,25 @@ def test_omega_and_one_factor_fit_equal_lavaan(dataset, scale):
         assert_allclose(ours, value[theirs], atol=2e-3, err_msg=theirs)
     std = ref[ref.statistic == "std_loading"].set_index("item")["value"].astype(float)
     assert_allclose(omega.model.std_loadings, std.loc[list(items.columns)], atol=2e-3)
+
+
+@pytest.mark.parametrize("scale", ["agreeableness", "conscientiousness"])
+def test_ordinal_alpha_and_omega_equal_psych_polychoric(scale):
+    """psych's polychoric optimizer stops at ~1e-4 (R's optimize tolerance), so the
+    correlations are compared at 5e-4 and the derived alpha and omega at 1e-3."""
+    from psychometrics.reliability import ordinal_reliability
+
+    ref = pd.read_csv(REF / "ordinal_reference.csv", keep_default_na=False)
+    ref = ref[ref.scale == scale]
+    items, lo, hi = _data("bfi", scale)
+    ordinal = ordinal_reliability(items, low=lo, high=hi)
+    assert ordinal.status == "ok"
+    cols = list(items.columns)
+    for pair, value in zip(ref.item[ref.statistic == "polychoric"],
+                           ref.value[ref.statistic == "polychoric"].astype(float)):
+        a, b = pair.split("~")
+        assert_allclose(ordinal.polychoric[cols.index(a), cols.index(b)], value, atol=5e-4,
+                        err_msg=pair)
+    value = dict(zip(ref.statistic, ref.value))
+    assert_allclose(ordinal.alpha, float(value["ordinal_alpha"]), atol=1e-3)
+    assert_allclose(ordinal.omega, float(value["ordinal_omega"]), atol=1e-3)

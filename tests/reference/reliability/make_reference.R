@@ -69,3 +69,22 @@ for (m in c("listwise", "pairwise")) {
 out <- do.call(rbind, rows)
 write.csv(out, file.path(dir, "reference.csv"), row.names = FALSE)
 writeLines(capture.output(sessionInfo()), file.path(dir, "sessionInfo.txt"))
+
+# Ordinal alpha and omega (Zumbo, Gadermann & Zeisser 2007) on the bfi scales:
+# psych::polychoric (two-step, global thresholds), alpha on that matrix, and omega of
+# the one-factor ML model fitted to it with n = complete cases.
+ord <- list()
+for (sc in list(list("agreeableness", A), list("conscientiousness", C))) {
+  pc <- polychoric(sc[[2]])$rho
+  n <- nrow(na.omit(sc[[2]]))
+  model <- paste("f =~", paste(colnames(pc), collapse = " + "))
+  fit <- cfa(model, sample.cov = pc, sample.nobs = n, std.lv = TRUE)
+  r <- data.frame(scale = sc[[1]], statistic = c("ordinal_alpha", "ordinal_omega"), item = "",
+                  value = sprintf("%.17g", c(psych::alpha(pc)$total$raw_alpha, compRelSEM(fit))))
+  idx <- which(lower.tri(pc), arr.ind = TRUE)
+  r <- rbind(r, data.frame(scale = sc[[1]], statistic = "polychoric",
+                           item = paste(colnames(pc)[idx[, 1]], colnames(pc)[idx[, 2]], sep = "~"),
+                           value = sprintf("%.17g", pc[idx])))
+  ord[[length(ord) + 1]] <- r
+}
+write.csv(do.call(rbind, ord), file.path(dir, "ordinal_reference.csv"), row.names = FALSE)
