@@ -88,3 +88,20 @@ for (sc in list(list("agreeableness", A), list("conscientiousness", C))) {
   ord[[length(ord) + 1]] <- r
 }
 write.csv(do.call(rbind, ord), file.path(dir, "ordinal_reference.csv"), row.names = FALSE)
+
+# Omega hierarchical (Schmid-Leiman) with psych::omega (minres, oblimin, 3 factors) on
+# HolzingerSwineford1939 x1-x9 (lavaan, GPL) and on bifactor.csv (simulated: N = 1000,
+# general loadings .6, group loadings .5/.4/.45 in 3 groups of 3; population omega_h
+# printed by the recipe in tests/test_reliability_reference.py).
+hs9 <- HolzingerSwineford1939[, paste0("x", 1:9)]
+write.csv(hs9, file.path(dir, "hs_nine.csv"), row.names = FALSE)
+bif <- read.csv(file.path(dir, "bifactor.csv"))
+oh <- list()
+for (ds in list(list("hs_nine", hs9), list("bifactor", bif))) {
+  om <- omega(ds[[2]], nfactors = 3, fm = "minres", rotate = "oblimin", plot = FALSE)
+  oh[[length(oh) + 1]] <- data.frame(dataset = ds[[1]],
+    statistic = c("omega_h", "omega_total", rep("g_loading", ncol(ds[[2]]))),
+    item = c("", "", colnames(ds[[2]])),
+    value = sprintf("%.17g", c(om$omega_h, om$omega.tot, om$schmid$sl[, "g"])))
+}
+write.csv(do.call(rbind, oh), file.path(dir, "omega_h_reference.csv"), row.names = FALSE)

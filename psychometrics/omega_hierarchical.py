@@ -1,0 +1,111 @@
+"""Omega hierarchical by the Schmid-Leiman transformation, as ``psych::omega``.
+
+For items meant to share a general factor besides their group (subscale) factors:
+
+1. R = Pearson correlations of the keyed items (pairwise complete, as psych).
+2. ``k`` group factors by minres (:mod:`psychometrics._fa_backend`), rotated by
+   oblimin (:mod:`psychometrics.rotation`): pattern loadings ``F`` and factor
+   correlations ``Phi``.
+3. The general factor's loadings on the group factors, ``gamma``: a one-factor
+   minres fit to ``Phi`` (for k = 2, psych's ``option = "equal"``:
+   ``gamma = sqrt(|phi_12|)`` each).
+4. Items' general loadings ``g = F gamma``; group loadings ``F diag(sqrt(1 - gamma^2))``.
+5. ``omega_h = (sum g)^2 / sum(R)``; ``omega_total = (sum(R) - sum(u2)) / sum(R)`` with
+   ``u2 = 1 - h2`` the uniquenesses of the EFA.
+
+Reference: Zinbarg, R. E., Revelle, W., Yovel, I., & Li, W. (2005). Cronbach's
+alpha, Revelle's beta, and McDonald's omega_H. Psychometrika, 70, 123-133.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from psychometrics._fa_backend import unrotated_loadings
+from psychometrics.results import to_jsonable
+from psychometrics.rotation import oblimin
+
+
+@dataclass(frozen=True, slots=True)
+class OmegaHierarchical:
+    """Omega hierarchical and total of a general factor with ``n_groups`` group factors."""
+
+    status: str
+    reason: str
+    n: int
+    n_groups: int
+    omega_h: float
+    omega_total: float
+    general_loadings: pd.Series = field(repr=False)
+    method: str = ("Schmid-Leiman: minres EFA, oblimin, one-factor minres on the factor "
+                   "correlations (psych::omega)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({
+            "status": self.status, "reason": self.reason, "n": self.n,
+            "n_groups": self.n_groups, "omega_h": self.omega_h,
+            "omega_total": self.omega_total, "method": self.method,
+            "general_loadings": self.general_loadings.to_dict(),
+        })
+
+
+def _general_loadings(phi: np.ndarray) -> np.ndarray:
+    k = phi.shape[0]
+    if k == 2:
+        r = phi[0, 1]
+        return np.array([math.sqrt(abs(r)), math.copysign(math.sqrt(abs(r)), r)])
+    rows, cols = np.triu_indices(k, 1)
+
+    def resid(g: np.ndarray) -> np.ndarray:
+        return phi[rows, cols] - g[rows] * g[cols]
+
+    start = np.sqrt(np.clip(np.abs(phi).sum(axis=0) - 1, 0.01, None) / (k - 1))
+    res = optimize.least_squares(resid, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    g = res.x
+    return g if g.sum() >= 0 else -g
+
+
+def omega_hierarchical(items: pd.DataFrame, n_groups: int) -> OmegaHierarchical:
+    """Omega hierarchical of keyed items with ``n_groups`` group factors."""
+    cols = list(items.columns)
+    nan = pd.Series(np.nan, index=cols)
+    n = int((~items.isna()).any(axis=1).sum())
+    if n_groups < 2:
+        return OmegaHierarchical("not_identified", "omega hierarchical needs at least 2 "
+                                 "group factors", n, n_groups, math.nan, math.nan, nan)
+    if len(cols) < 3 * n_groups:
+        return OmegaHierarchical("not_identified", f"{len(cols)} items for {n_groups} group "
+                                 "factors; at least 3 per factor are needed", n, n_groups,
+                                 math.nan, math.nan, nan)
+    r = items.corr(min_periods=2).to_numpy()
+    if not np.isfinite(r).all():
+        return OmegaHierarchical("no_variance", "some correlations are undefined (an item "
+                                 "without variance or without overlapping answers)", n,
+                                 n_groups, math.nan, math.nan, nan)
+    if np.linalg.eigvalsh(r).min() <= 1e-10:
+        return OmegaHierarchical("not_positive_definite", "the correlation matrix is not "
+                                 "positive definite (too few cases for the items)", n,
+                                 n_groups, math.nan, math.nan, nan)
+    loadings = unrotated_loadings(r, n_groups, "minres")
+    h2 = np.sum(loadings ** 2, axis=1)
+    rot = oblimin(loadings)
+    if not rot.converged:
+        return OmegaHierarchical("not_converged", "the oblimin rotation did not converge",
+                                 n, n_groups, math.nan, math.nan, nan)
+    gamma = _general_loadings(rot.phi)
+    g = rot.loadings @ gamma
+    total = r.sum()
+    omega_h = float(g.sum() ** 2 / total)
+    omega_t = float((total - np.sum(1 - h2)) / total)
+    status, reason = "ok", ""
+    if np.any(h2 >= 1) or np.any(np.abs(gamma) >= 1):
+        status, reason = "heywood", "inadmissible solution (a communality or general " \
+                                    "loading of 1 or more)"
+    return OmegaHierarchical(status, reason, n, n_groups, omega_h, omega_t,
+                             pd.Series(g, index=cols))
