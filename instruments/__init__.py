@@ -22,6 +22,7 @@ from instruments.errors import (
 from instruments.instrument import (
     DEFAULT_MIN_ANSWERED,
     Composite,
+    GeneralFactor,
     Instrument,
     Item,
     Scale,
@@ -38,6 +39,7 @@ __all__ = [
     "BinnenuitWarning",
     "Composite",
     "ConvergenceWarning",
+    "GeneralFactor",
     "HeywoodCaseWarning",
     "Instrument",
     "Item",

@@ -84,6 +84,15 @@ class CompositeSpec(_Strict):
     cannot_show: str
 
 
+class GeneralFactorSpec(_Strict):
+    """Subscales meant to share a general factor (for omega hierarchical)."""
+
+    id: str = Field(pattern=_ID)
+    title: Text
+    scales: list[str] = Field(min_length=2)
+    rationale: str
+
+
 def _version_to_str(value: object) -> object:
     # `version: 1` in YAML is an int; a version is a label, so accept it as text.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -105,6 +114,7 @@ class BankSpec(_Strict):
     subscales: list[SubscaleSpec] = Field(min_length=1)
     items: list[ItemSpec] = Field(min_length=1)
     composites: list[CompositeSpec] = Field(default_factory=list)
+    general_factors: list[GeneralFactorSpec] = Field(default_factory=list)
 
     _v = field_validator("version", mode="before")(_version_to_str)
 
@@ -126,6 +136,11 @@ class BankSpec(_Strict):
         if empty:
             raise ValueError(f"subscales without items: {sorted(empty)}")
         _check_composites(self.composites, known)
+        for gf in self.general_factors:
+            unknown = [x for x in gf.scales if x not in known]
+            if unknown:
+                raise ValueError(f"general factor {gf.id}: scales {unknown} are not subscales "
+                                 "of this bank")
         return self
 
 

@@ -109,6 +109,16 @@ class Composite:
 
 
 @dataclass(frozen=True, slots=True)
+class GeneralFactor:
+    """Scales meant to share a general factor (omega hierarchical is computed for it)."""
+
+    id: str
+    scales: tuple[str, ...]
+    title: Mapping[str, str] | None = None
+    bank: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Instrument:
     """A named selection of scales scored together.
 
@@ -120,6 +130,7 @@ class Instrument:
     version: str
     scales: tuple[Scale, ...]
     composites: tuple[Composite, ...] = ()
+    general_factors: tuple[GeneralFactor, ...] = ()
     title: Mapping[str, str] | None = None
     source: str = "<dict>"
     items_by_id: Mapping[str, Item] = field(default_factory=dict, repr=False)
@@ -159,6 +170,7 @@ class Instrument:
         default_share = spec.min_answered or DEFAULT_MIN_ANSWERED
         scales: list[Scale] = []
         composites: list[Composite] = []
+        general: list[GeneralFactor] = []
         items: dict[str, Item] = {}
         for bank_id in spec.banks:
             try:
@@ -169,6 +181,8 @@ class Instrument:
             scales += bank_scales
             items.update(_checked_items(bank_items, items, source))
             composites += [_composite(c, bank.id) for c in bank.composites]
+            general += [GeneralFactor(g.id, tuple(g.scales), _text(g.title), bank.id)
+                        for g in bank.general_factors]
         for name, s in spec.scales.items():
             rs = s.response_scale or spec.response_scale
             if rs is None:  # InstrumentSpec._check already refuses this
@@ -204,6 +218,7 @@ class Instrument:
             version=spec.version,
             scales=tuple(scales),
             composites=tuple(composites),
+            general_factors=tuple(general),
             title=_text(spec.title),
             source=source,
             items_by_id=items,

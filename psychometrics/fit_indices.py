@@ -54,15 +54,22 @@ class FitIndices:
         }
 
 
-def ml_discrepancy(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
-    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p``; inf when Sigma is not positive definite."""
+def ml_discrepancy(sample_cov: np.ndarray, implied_cov: np.ndarray,
+                   sample_mean: np.ndarray | None = None,
+                   implied_mean: np.ndarray | None = None) -> float:
+    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p`` (+ ``(m - mu)' Sigma^-1 (m - mu)``
+    with a mean structure); inf when Sigma is not positive definite."""
     p = sample_cov.shape[0]
     sign, logdet_sigma = np.linalg.slogdet(implied_cov)
     if sign <= 0:
         return math.inf
     _, logdet_s = np.linalg.slogdet(sample_cov)
     trace = np.trace(np.linalg.solve(implied_cov, sample_cov))
-    return float(logdet_sigma + trace - logdet_s - p)
+    f = float(logdet_sigma + trace - logdet_s - p)
+    if sample_mean is not None and implied_mean is not None:
+        d = sample_mean - implied_mean
+        f += float(d @ np.linalg.solve(implied_cov, d))
+    return f
 
 
 def baseline_chi2(sample_cov: np.ndarray, n: int) -> tuple[float, int]:
@@ -93,17 +100,26 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> Interval:
     return Interval(math.sqrt(lo / (df * n)), math.sqrt(hi / (df * n)))
 
 
-def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
-    """Bentler's SRMR over the distinct elements (diagonal included)."""
+def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray,
+         sample_mean: np.ndarray | None = None, implied_mean: np.ndarray | None = None) -> float:
+    """Bentler's SRMR over the distinct elements (diagonal included) and, with a mean
+    structure, the mean residuals standardized by the observed SDs."""
     sd = np.sqrt(np.diag(sample_cov))
     resid = (sample_cov - implied_cov) / np.outer(sd, sd)
     rows, cols = np.tril_indices(sample_cov.shape[0])
-    return float(np.sqrt(np.mean(resid[rows, cols] ** 2)))
+    squares = list(resid[rows, cols] ** 2)
+    if sample_mean is not None and implied_mean is not None:
+        squares += list(((sample_mean - implied_mean) / sd) ** 2)
+    return float(np.sqrt(np.mean(squares)))
 
 
-def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int) -> FitIndices:
-    """All global fit indices of an ML covariance-structure model."""
-    chi2 = n * ml_discrepancy(sample_cov, implied_cov)
+def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int,
+                sample_mean: np.ndarray | None = None,
+                implied_mean: np.ndarray | None = None) -> FitIndices:
+    """All global fit indices of an ML model (with a mean structure when the means
+    are given; the baseline model then has free means, which it fits exactly)."""
+    chi2 = n * ml_discrepancy(sample_cov, implied_cov, sample_mean, implied_mean)
+    sr = srmr(sample_cov, implied_cov, sample_mean, implied_mean)
     b_chi2, b_df = baseline_chi2(sample_cov, n)
     pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else math.nan
     d_model = max(chi2 - df, 0.0)
@@ -113,7 +129,7 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int
         # A saturated model: lavaan reports CFI = TLI = 1 and RMSEA = 0 (CI 0, 0).
         return FitIndices(n=n, chi2=chi2, df=0, pvalue=math.nan, baseline_chi2=b_chi2,
                           baseline_df=b_df, cfi=1.0, tli=1.0, rmsea=0.0,
-                          rmsea_ci=Interval(0.0, 0.0), srmr=srmr(sample_cov, implied_cov))
+                          rmsea_ci=Interval(0.0, 0.0), srmr=sr)
     if b_df > 0 and b_chi2 / b_df != 1:
         tli = ((b_chi2 / b_df) - (chi2 / df)) / ((b_chi2 / b_df) - 1.0)
     else:
@@ -121,5 +137,5 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int
     return FitIndices(
         n=n, chi2=chi2, df=df, pvalue=pvalue, baseline_chi2=b_chi2, baseline_df=b_df,
         cfi=cfi, tli=tli, rmsea=math.sqrt(d_model / (df * n)), rmsea_ci=rmsea_ci(chi2, df, n),
-        srmr=srmr(sample_cov, implied_cov),
+        srmr=sr,
     )

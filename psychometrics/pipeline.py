@@ -15,6 +15,7 @@ import pandas as pd
 
 from instruments import Instrument, Responses, Scores, keyed_items, read_responses, score
 from instruments.responses import OnInvalid
+from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 
 SCHEMA_VERSION = "1"
@@ -36,6 +37,8 @@ class ValidationResult:
     settings: dict[str, Any] = field(default_factory=dict)
     #: reliability[scale][wave]
     reliability: dict[str, dict[str, ScaleReliability]] = field(default_factory=dict)
+    #: omega_h[general factor][wave]
+    omega_h: dict[str, dict[str, OmegaHierarchical]] = field(default_factory=dict)
 
     @property
     def responses(self) -> Responses:
@@ -87,6 +90,11 @@ class ValidationResult:
                                               self.reliability.get(s.id, {}).items()}}
                        for s in inst.scales},
             "composites": {c.id: c.to_dict() for c in inst.composites},
+            "omega_hierarchical": {
+                gf.id: {"scales": list(gf.scales), "bank": gf.bank,
+                        "by_wave": {w: oh.to_dict() for w, oh in self.omega_h.get(gf.id, {}).items()}}
+                for gf in inst.general_factors
+            },
             "unscored": _unscored_counts(self.scores),
         }
 
@@ -131,7 +139,22 @@ def validate(
     }
     reliability = _reliability(responses, missing, alpha_ci, n_boot, seed, progress)
     return ValidationResult(instrument=instrument, scores=scores, settings=settings,
-                            reliability=reliability)
+                            reliability=reliability, omega_h=_omega_h(responses, progress))
+
+
+def _omega_h(responses: Responses, progress: Progress) -> dict[str, dict[str, OmegaHierarchical]]:
+    """Omega hierarchical of every general factor the instrument declares, per wave."""
+    out: dict[str, dict[str, OmegaHierarchical]] = {}
+    wave_of_row = responses.keys["wave"].to_numpy()
+    for gf in responses.instrument.general_factors:
+        progress(f"omega hierarchical: {gf.id}")
+        items = pd.concat([keyed_items(responses, s) for s in gf.scales], axis=1)
+        out[gf.id] = {
+            wave: omega_hierarchical(items[wave_of_row == wave].reset_index(drop=True),
+                                     n_groups=len(gf.scales))
+            for wave in responses.waves
+        }
+    return out
 
 
 def _reliability(responses: Responses, missing: Missing, alpha_ci: str, n_boot: int,

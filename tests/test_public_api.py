@@ -9,7 +9,7 @@ import instruments
 
 PUBLIC = [
     "DEFAULT_MIN_ANSWERED", "MISSING_TOKENS", "BinnenuitError", "BinnenuitWarning",
-    "Composite", "ConvergenceWarning", "HeywoodCaseWarning", "Instrument", "Item",
+    "Composite", "ConvergenceWarning", "GeneralFactor", "HeywoodCaseWarning", "Instrument", "Item",
     "ItemBankError", "MissingDataWarning", "RawTable", "ResponseError", "Responses",
     "Scale", "Scores", "bank_ids", "instrument_ids", "load_bank", "load_instrument",
     "keyed_items", "read_responses", "read_table", "score",

@@ -1,0 +1,355 @@
+"""Maximum-likelihood estimation of a factor model on its sufficient statistics.
+
+The model (lavaan's LISREL "all-y" form): ``x = nu + Lambda eta + e`` with
+``E(eta) = alpha``, ``Cov(eta) = Psi``, ``Cov(e) = Theta``, so
+``Sigma = Lambda Psi Lambda' + Theta`` and ``mu = nu + Lambda alpha``.
+
+With complete data the sample covariance ``S`` (denominator N) and mean ``m`` are
+sufficient: after one pass over the data the cost does not depend on N. The fit
+minimizes lavaan's ML discrepancy
+
+    F = log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)
+
+(the last term only with a mean structure) by Fisher scoring with the analytic
+gradient and the expected information, ``H_kl = tr(W Sigma_k W Sigma_l) +
+2 mu_k' W mu_l`` (``W = Sigma^-1``; ``Sigma_k``, ``mu_k`` the derivatives with
+respect to parameter k), with step halving. ``chi2 = N F``; standard errors from the
+expected information with N, as lavaan's defaults (``information = "expected"``,
+``likelihood = "normal"``). Equality constraints are shared labels (one parameter).
+Residual variances are not bounded: a Heywood case shows as a negative estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from psychometrics.fit_indices import FitIndices, fit_indices
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """Sufficient statistics: covariance (denominator N), mean, N, variable order."""
+
+    cov: np.ndarray
+    mean: np.ndarray
+    n: int
+    names: tuple[str, ...]
+
+    @classmethod
+    def from_data(cls, data: pd.DataFrame) -> "Moments":
+        """Moments of complete rows (the caller has applied the missing-data rule)."""
+        x = data.to_numpy(dtype=float)
+        if np.isnan(x).any():
+            raise ValueError("Moments.from_data needs complete data; apply listwise deletion first")
+        return cls(np.cov(x, rowvar=False, ddof=0).reshape(x.shape[1], x.shape[1]),
+                   x.mean(axis=0), x.shape[0], tuple(map(str, data.columns)))
+
+
+class _Structure:
+    """Where each row of the parameter table sits in Lambda, Psi, Theta, nu, alpha."""
+
+    def __init__(self, table: pd.DataFrame, observed: tuple[str, ...]):
+        self.observed = observed
+        ov = {v: i for i, v in enumerate(observed)}
+        lv = list(dict.fromkeys(table.loc[table["op"] == "=~", "lhs"]))
+        self.factors = tuple(lv)
+        fi = {f: i for i, f in enumerate(lv)}
+        self.p, self.m = len(observed), len(lv)
+        self.q = int(table["free"].max()) if len(table) else 0
+        kinds, rows, cols = [], [], []
+        for r in table.itertuples(index=False):
+            if r.op == "=~":
+                kinds.append("L"); rows.append(ov[r.rhs]); cols.append(fi[r.lhs])
+            elif r.op == "~~" and r.lhs in fi:
+                kinds.append("P"); rows.append(fi[r.lhs]); cols.append(fi[r.rhs])
+            elif r.op == "~~":
+                kinds.append("T"); rows.append(ov[r.lhs]); cols.append(ov[r.rhs])
+            elif r.op == "~1" and r.lhs in fi:
+                kinds.append("A"); rows.append(fi[r.lhs]); cols.append(0)
+            elif r.op == "~1":
+                kinds.append("N"); rows.append(ov[r.lhs]); cols.append(0)
+            else:
+                raise ValueError(f"unsupported parameter {r.lhs} {r.op} {r.rhs}")
+        self.kind = np.array(kinds)
+        self.row = np.array(rows, dtype=int)
+        self.col = np.array(cols, dtype=int)
+        self.free = table["free"].to_numpy(dtype=int)
+        self.fixed = table["value"].to_numpy(dtype=float)
+        self.meanstructure = bool(np.isin(self.kind, ["A", "N"]).any())
+
+    def values(self, theta: np.ndarray) -> np.ndarray:
+        """The value of every row given the free parameters."""
+        v = self.fixed.copy()
+        free = self.free > 0
+        v[free] = theta[self.free[free] - 1]
+        return v
+
+    def matrices(self, theta: np.ndarray):
+        v = self.values(theta)
+        L = np.zeros((self.p, self.m)); P = np.zeros((self.m, self.m)); T = np.zeros((self.p, self.p))
+        nu = np.zeros(self.p); al = np.zeros(self.m)
+        for kind, target in (("L", L), ("P", P), ("T", T)):
+            sel = self.kind == kind
+            target[self.row[sel], self.col[sel]] = v[sel]
+            if kind != "L":
+                target[self.col[sel], self.row[sel]] = v[sel]
+        sel = self.kind == "N"; nu[self.row[sel]] = v[sel]
+        sel = self.kind == "A"; al[self.row[sel]] = v[sel]
+        return L, P, T, nu, al
+
+    def implied(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        L, P, T, nu, al = self.matrices(theta)
+        return L @ P @ L.T + T, nu + L @ al
+
+    def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma / d theta (q, p, p) and d mu / d theta (q, p)."""
+        L, P, T, nu, al = self.matrices(theta)
+        dS = np.zeros((self.q, self.p, self.p))
+        dm = np.zeros((self.q, self.p))
+        LP = L @ P
+        eye_p = np.eye(self.p)
+        for k in range(len(self.kind)):
+            f = self.free[k]
+            if f == 0:
+                continue
+            i, j, kind = self.row[k], self.col[k], self.kind[k]
+            if kind == "L":          # lambda_ij: item i, factor j
+                d = np.outer(eye_p[i], LP[:, j])
+                dS[f - 1] += d + d.T
+                dm[f - 1, i] += al[j]
+            elif kind == "P":
+                d = np.outer(L[:, i], L[:, j])
+                dS[f - 1] += d + d.T if i != j else d
+            elif kind == "T":
+                d = np.outer(eye_p[i], eye_p[j])
+                dS[f - 1] += d + d.T if i != j else d
+            elif kind == "N":
+                dm[f - 1, i] += 1.0
+            elif kind == "A":
+                dm[f - 1] += L[:, i]
+        return dS, dm
+
+
+@dataclass(frozen=True, slots=True)
+class MLFit:
+    """An ML fit: the parameter table with estimates, its fit, and its state.
+
+    ``status`` is ``"ok"``, ``"not_converged"``, ``"not_identified"`` or
+    ``"heywood"`` (a negative variance or a non-positive-definite latent
+    covariance); ``reason`` says what happened. ``fit`` is None unless the model
+    converged.
+    """
+
+    status: str
+    reason: str
+    table: pd.DataFrame = field(repr=False)
+    n: int
+    npar: int
+    df: int
+    fmin: float
+    loglik: float
+    fit: FitIndices | None
+    iterations: int
+    theta: np.ndarray = field(repr=False)
+    information: np.ndarray = field(repr=False)
+    implied_cov: np.ndarray = field(repr=False)
+    implied_mean: np.ndarray = field(repr=False)
+    factors: tuple[str, ...] = ()
+    observed: tuple[str, ...] = ()
+
+    @property
+    def converged(self) -> bool:
+        return self.status in ("ok", "heywood")
+
+    @property
+    def aic(self) -> float:
+        return -2 * self.loglik + 2 * self.npar
+
+    @property
+    def bic(self) -> float:
+        return -2 * self.loglik + self.npar * math.log(self.n)
+
+    def estimate(self, lhs: str, op: str, rhs: str = "") -> float:
+        t = self.table
+        row = t[(t["lhs"] == lhs) & (t["op"] == op) & (t["rhs"] == rhs)]
+        return float(row["est"].iloc[0])
+
+
+def _discrepancy(S, m, Sigma, mu, meanstructure) -> float:
+    sign, logdet = np.linalg.slogdet(Sigma)
+    if sign <= 0:
+        return math.inf
+    _, logdet_s = np.linalg.slogdet(S)
+    W = np.linalg.inv(Sigma)
+    f = logdet + np.sum(W * S) - logdet_s - S.shape[0]
+    if meanstructure:
+        d = m - mu
+        f += d @ W @ d
+    return float(f)
+
+
+def _start(struct: _Structure, table: pd.DataFrame, mom: Moments) -> np.ndarray:
+    """Start values: loadings sqrt(var/2), residuals var/2, factor (co)variances 1/0,
+    intercepts the sample means, latent means 0; explicit ``start`` wins."""
+    theta = np.zeros(struct.q)
+    var = np.diag(mom.cov)
+    for k in range(len(struct.kind)):
+        f = struct.free[k]
+        if f == 0:
+            continue
+        kind, i, j = struct.kind[k], struct.row[k], struct.col[k]
+        if kind == "L":
+            v = math.sqrt(max(var[i], 1e-8) / 2)
+        elif kind == "T":
+            v = var[i] / 2 if i == j else 0.0
+        elif kind == "P":
+            v = 1.0 if i == j else 0.0
+        elif kind == "N":
+            v = mom.mean[i]
+        else:
+            v = 0.0
+        start = table["start"].iloc[k] if "start" in table else np.nan
+        theta[f - 1] = start if np.isfinite(start) else v
+    return theta
+
+
+def fit_ml(table: pd.DataFrame, moments: Moments, *, tol: float = 1e-10,
+           max_iter: int = 500) -> MLFit:
+    """Fit the model in ``table`` to ``moments`` by ML (Fisher scoring)."""
+    struct = _Structure(table, moments.names)
+    S, m, n, p = moments.cov, moments.mean, moments.n, struct.p
+    ms = struct.meanstructure
+    theta = _start(struct, table, moments)
+    q = struct.q
+    n_moments = p * (p + 1) // 2 + (p if ms else 0)
+    df = n_moments - q
+    Sigma, mu = struct.implied(theta)
+    f = _discrepancy(S, m, Sigma, mu, ms)
+    status, reason, it = "not_converged", "", 0
+    H = np.full((q, q), np.nan)
+    for it in range(1, max_iter + 1):
+        if not math.isfinite(f):
+            reason = "the model-implied covariance matrix is not positive definite at the start"
+            break
+        W = np.linalg.inv(Sigma)
+        d = m - mu if ms else np.zeros(p)
+        G = W - W @ (S + np.outer(d, d)) @ W
+        dS, dm = struct.jacobian(theta)
+        grad = np.einsum("kij,ij->k", dS, G) - (2 * dm @ (W @ d) if ms else 0.0)
+        WdSW = W @ dS @ W
+        H = np.einsum("kij,lij->kl", WdSW, dS) + (2 * dm @ W @ dm.T if ms else 0.0)
+        if np.max(np.abs(grad)) < tol:
+            status = "ok"
+            break
+        try:
+            step = np.linalg.solve(H, grad)
+        except np.linalg.LinAlgError:
+            status, reason = "not_identified", "the information matrix is singular: the model " \
+                                               "is not identified"
+            break
+        alpha, improved = 1.0, False
+        for _ in range(30):
+            cand = theta - alpha * step
+            Sc, mc = struct.implied(cand)
+            fc = _discrepancy(S, m, Sc, mc, ms)
+            if fc <= f + 1e-14:
+                improved = True
+                break
+            alpha /= 2
+        if not improved:
+            if np.max(np.abs(grad)) < 1e-6:
+                status = "ok"
+            else:
+                reason = f"no further improvement (largest gradient {np.max(np.abs(grad)):.2g})"
+            break
+        theta, Sigma, mu, f = cand, Sc, mc, fc
+    else:
+        reason = f"did not converge in {max_iter} iterations"
+
+    if status == "ok":
+        eig = np.linalg.eigvalsh(H)
+        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+            status, reason = "not_identified", ("the information matrix is singular: the "
+                                                "model is not identified")
+    out = table.copy()
+    values = struct.values(theta)
+    out["est"] = values
+    se = np.full(q, np.nan)
+    if status == "ok":
+        cov_theta = np.linalg.inv(H) * 2.0 / n
+        se = np.sqrt(np.clip(np.diag(cov_theta), 0, None))
+    free = out["free"].to_numpy() > 0
+    out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["z"] = np.where(free, out["est"] / out["se"], np.nan)
+    out["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(out["z"])), np.nan)
+    _add_standardized(out, struct, theta)
+
+    L, P, T, nu, al = struct.matrices(theta)
+    loglik = _loglik(S, m, Sigma, mu, n, ms)
+    fit = None
+    if status == "ok":
+        heywood = _heywood(T, P)
+        if heywood:
+            status, reason = "heywood", heywood
+        fit = fit_indices(S, Sigma, n, df, sample_mean=m if ms else None,
+                          implied_mean=mu if ms else None)
+    return MLFit(status=status, reason=reason, table=out, n=n, npar=q, df=df, fmin=f / 2,
+                 loglik=loglik, fit=fit, iterations=it, theta=theta, information=H,
+                 implied_cov=Sigma, implied_mean=mu, factors=struct.factors,
+                 observed=struct.observed)
+
+
+def _loglik(S, m, Sigma, mu, n, ms) -> float:
+    """lavaan's logl: the normal log-likelihood (means saturated without a mean structure)."""
+    p = S.shape[0]
+    _, logdet = np.linalg.slogdet(Sigma)
+    W = np.linalg.inv(Sigma)
+    q = np.sum(W * S)
+    if ms:
+        d = m - mu
+        q += d @ W @ d
+    return float(-n / 2 * (p * _LOG_2PI + logdet + q))
+
+
+def _heywood(T: np.ndarray, P: np.ndarray) -> str:
+    problems = []
+    neg = np.flatnonzero(np.diag(T) < 0)
+    if len(neg):
+        problems.append(f"{len(neg)} negative residual variance(s)")
+    if np.any(np.diag(P) < 0) or np.linalg.eigvalsh(P).min() < -1e-10:
+        problems.append("the latent covariance matrix is not positive definite")
+    return ("inadmissible solution: " + "; ".join(problems)) if problems else ""
+
+
+def _add_standardized(out: pd.DataFrame, struct: _Structure, theta: np.ndarray) -> None:
+    """lavaan's std.all: loadings and (co)variances standardized by the model-implied
+    SDs of items and factors; means by the SDs."""
+    L, P, T, nu, al = struct.matrices(theta)
+    Sigma = L @ P @ L.T + T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sx = np.sqrt(np.diag(Sigma))
+        sf = np.sqrt(np.diag(P))
+        std = np.full(len(out), np.nan)
+        for k, (kind, i, j) in enumerate(zip(struct.kind, struct.row, struct.col)):
+            v = out["est"].iloc[k]
+            if kind == "L":
+                std[k] = v * sf[j] / sx[i]
+            elif kind == "P":
+                std[k] = v / (sf[i] * sf[j])
+            elif kind == "T" and i == j:
+                std[k] = v / sx[i] ** 2
+            elif kind == "T":  # residual covariance -> residual correlation (lavaan)
+                std[k] = v / math.sqrt(T[i, i] * T[j, j]) if T[i, i] > 0 and T[j, j] > 0 else np.nan
+            elif kind == "N":
+                std[k] = v / sx[i]
+            elif kind == "A":
+                std[k] = v / sf[i]
+    out["std_all"] = std

@@ -1,0 +1,99 @@
+"""The parameter table: the model, one row per parameter, with lavaan's columns.
+
+A model is a list of rows ``lhs, op, rhs`` with an optional ``label`` (rows with
+the same label are one parameter: an equality constraint) and an optional fixed
+``value`` (a fixed parameter). Operators, as in lavaan:
+
+- ``F =~ x``   the loading of item x on factor F;
+- ``a ~~ b``   a (co)variance: of factors (Psi) or of residuals (Theta);
+- ``a ~1``     an intercept: of an item (nu) or a factor mean (alpha).
+
+:func:`build_table` numbers the free parameters (column ``free``: 0 for fixed,
+1..q otherwise, shared by rows with the same label) and :func:`to_lavaan` writes
+the model as lavaan syntax that refits the same model in R as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ["lhs", "op", "rhs", "label", "free", "value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One parameter of a model; ``value`` set means the parameter is fixed."""
+
+    lhs: str
+    op: str
+    rhs: str = ""
+    label: str = ""
+    value: float | None = None
+    start: float | None = None
+
+
+def build_table(rows: Iterable[Row]) -> pd.DataFrame:
+    """The parameter table of ``rows``: free parameters numbered, labels shared."""
+    records = []
+    index_of_label: dict[str, int] = {}
+    q = 0
+    seen = set()
+    for r in rows:
+        key = (r.lhs, r.op, r.rhs)
+        if key in seen:
+            raise ValueError(f"parameter {r.lhs} {r.op} {r.rhs} is specified twice")
+        seen.add(key)
+        if r.value is not None:
+            free = 0
+        elif r.label and r.label in index_of_label:
+            free = index_of_label[r.label]
+        else:
+            q += 1
+            free = q
+            if r.label:
+                index_of_label[r.label] = q
+        records.append({"lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
+                        "free": free, "value": np.nan if r.value is None else float(r.value),
+                        "start": np.nan if r.start is None else float(r.start)})
+    return pd.DataFrame.from_records(records, columns=COLUMNS + ["start"])
+
+
+def _fmt(v: float) -> str:
+    return repr(float(v)) if not float(v).is_integer() else str(int(v))
+
+
+def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
+    """lavaan syntax of the table: fixed values as ``1*x``, labels as ``a*x``.
+
+    Every parameter is written out, so fit it with ``lavaan::lavaan()`` (which adds
+    no parameters of its own), e.g.
+    ``lavaan(model, data = d, meanstructure = TRUE)``.
+    """
+    lines = [f"# {line}" for line in header.splitlines()] if header else []
+    for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),
+                      ("~1", "intercepts and means")):
+        part = table[table["op"] == op]
+        if part.empty:
+            continue
+        lines.append(f"# {title}")
+        for (lhs,), rows in part.groupby(["lhs"], sort=False):
+            terms = []
+            for r in rows.itertuples(index=False):
+                if r.free == 0:
+                    prefix = f"{_fmt(r.value)}*"
+                elif r.label:
+                    prefix = f"{r.label}*"
+                else:
+                    prefix = ""
+                target = "1" if op == "~1" else r.rhs
+                terms.append(f"{prefix}{target}")
+            sep = " ~ " if op == "~1" else f" {op} "
+            if op == "~1":
+                lines += [f"{lhs} ~ {t}" for t in terms]
+            else:
+                lines.append(f"{lhs}{sep}" + " + ".join(terms))
+    return "\n".join(lines) + "\n"
