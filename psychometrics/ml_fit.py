@@ -108,32 +108,37 @@ class _Structure:
         L, P, T, nu, al = self.matrices(theta)
         return L @ P @ L.T + T, nu + L @ al
 
+    def row_derivative(self, k: int, mats) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma and d mu with respect to the value of row k (fixed or free)."""
+        L, P, T, nu, al = mats
+        i, j, kind = self.row[k], self.col[k], self.kind[k]
+        dS = np.zeros((self.p, self.p))
+        dm = np.zeros(self.p)
+        if kind == "L":          # lambda_ij: item i, factor j
+            v = L @ P[:, j]
+            dS[i, :] += v
+            dS[:, i] += v
+            dm[i] = al[j]
+        elif kind in ("P", "T"):
+            a = L[:, i] if kind == "P" else np.eye(self.p)[i]
+            b = L[:, j] if kind == "P" else np.eye(self.p)[j]
+            d = np.outer(a, b)
+            dS += d + d.T if i != j else d
+        elif kind == "N":
+            dm[i] = 1.0
+        elif kind == "A":
+            dm += L[:, i]
+        return dS, dm
+
     def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """d Sigma / d theta (q, p, p) and d mu / d theta (q, p)."""
-        L, P, T, nu, al = self.matrices(theta)
+        mats = self.matrices(theta)
         dS = np.zeros((self.q, self.p, self.p))
         dm = np.zeros((self.q, self.p))
-        LP = L @ P
-        eye_p = np.eye(self.p)
-        for k in range(len(self.kind)):
-            f = self.free[k]
-            if f == 0:
-                continue
-            i, j, kind = self.row[k], self.col[k], self.kind[k]
-            if kind == "L":          # lambda_ij: item i, factor j
-                d = np.outer(eye_p[i], LP[:, j])
-                dS[f - 1] += d + d.T
-                dm[f - 1, i] += al[j]
-            elif kind == "P":
-                d = np.outer(L[:, i], L[:, j])
-                dS[f - 1] += d + d.T if i != j else d
-            elif kind == "T":
-                d = np.outer(eye_p[i], eye_p[j])
-                dS[f - 1] += d + d.T if i != j else d
-            elif kind == "N":
-                dm[f - 1, i] += 1.0
-            elif kind == "A":
-                dm[f - 1] += L[:, i]
+        for k in np.flatnonzero(self.free > 0):
+            a, b = self.row_derivative(k, mats)
+            dS[self.free[k] - 1] += a
+            dm[self.free[k] - 1] += b
         return dS, dm
 
 
@@ -282,6 +287,7 @@ def fit_ml(table: pd.DataFrame, moments: Moments, *, tol: float = 1e-10,
     values = struct.values(theta)
     out["est"] = values
     se = np.full(q, np.nan)
+    cov_theta = None
     if status == "ok":
         cov_theta = np.linalg.inv(H) * 2.0 / n
         se = np.sqrt(np.clip(np.diag(cov_theta), 0, None))
@@ -290,7 +296,7 @@ def fit_ml(table: pd.DataFrame, moments: Moments, *, tol: float = 1e-10,
     with np.errstate(divide="ignore", invalid="ignore"):
         out["z"] = np.where(free, out["est"] / out["se"], np.nan)
     out["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(out["z"])), np.nan)
-    _add_standardized(out, struct, theta)
+    _add_standardized(out, struct, theta, cov_theta)
 
     L, P, T, nu, al = struct.matrices(theta)
     loglik = _loglik(S, m, Sigma, mu, n, ms)
@@ -329,17 +335,19 @@ def _heywood(T: np.ndarray, P: np.ndarray) -> str:
     return ("inadmissible solution: " + "; ".join(problems)) if problems else ""
 
 
-def _add_standardized(out: pd.DataFrame, struct: _Structure, theta: np.ndarray) -> None:
-    """lavaan's std.all: loadings and (co)variances standardized by the model-implied
-    SDs of items and factors; means by the SDs."""
+def _standardized(struct: _Structure, theta: np.ndarray) -> np.ndarray:
+    """lavaan's std.all of every row: loadings and factor (co)variances standardized by
+    the model-implied SDs of items and factors, residual variances by the item
+    variances, residual covariances as residual correlations, means by the SDs."""
     L, P, T, nu, al = struct.matrices(theta)
+    values = struct.values(theta)
     Sigma = L @ P @ L.T + T
     with np.errstate(invalid="ignore", divide="ignore"):
         sx = np.sqrt(np.diag(Sigma))
         sf = np.sqrt(np.diag(P))
-        std = np.full(len(out), np.nan)
+        std = np.full(len(values), np.nan)
         for k, (kind, i, j) in enumerate(zip(struct.kind, struct.row, struct.col)):
-            v = out["est"].iloc[k]
+            v = values[k]
             if kind == "L":
                 std[k] = v * sf[j] / sx[i]
             elif kind == "P":
@@ -352,4 +360,62 @@ def _add_standardized(out: pd.DataFrame, struct: _Structure, theta: np.ndarray) 
                 std[k] = v / sx[i]
             elif kind == "A":
                 std[k] = v / sf[i]
+    return std
+
+
+def _add_standardized(out: pd.DataFrame, struct: _Structure, theta: np.ndarray,
+                      cov_theta: np.ndarray | None) -> None:
+    """Columns std_all and std_se (delta method, numeric Jacobian, as lavaan's
+    standardizedSolution)."""
+    std = _standardized(struct, theta)
     out["std_all"] = std
+    se = np.full(len(std), np.nan)
+    if cov_theta is not None:
+        J = np.zeros((len(std), len(theta)))
+        for k in range(len(theta)):
+            h = 1e-6 * max(1.0, abs(theta[k]))
+            up, down = theta.copy(), theta.copy()
+            up[k] += h
+            down[k] -= h
+            J[:, k] = (_standardized(struct, up) - _standardized(struct, down)) / (2 * h)
+        se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", J, cov_theta, J), 0, None))
+    out["std_se"] = se
+
+
+def score_tests(fit: MLFit, table: pd.DataFrame, moments: Moments, rows: list[int]) -> pd.DataFrame:
+    """Score (Lagrange multiplier) tests of adding a free increment to each row.
+
+    ``table`` is the fitted table, optionally extended with extra fixed rows (e.g.
+    cross-loadings fixed at 0); ``rows`` are the positions to test. For a fixed row
+    this is the modification index; for a row that shares a label (an equality
+    constraint) it is the test of releasing that row from the constraint. With the
+    gradient ``g_k`` of F and the expected Hessian ``H``:
+    ``LM = (N/2) g_k^2 / (H_kk - H_kf H_ff^-1 H_fk)`` (1 df) and the expected parameter
+    change ``EPC = -g_k / (H_kk - H_kf H_ff^-1 H_fk)``.
+    """
+    struct = _Structure(table, moments.names)
+    theta = fit.theta
+    mats = struct.matrices(theta)
+    Sigma, mu = struct.implied(theta)
+    W = np.linalg.inv(Sigma)
+    ms = struct.meanstructure
+    d = moments.mean - mu if ms else np.zeros(struct.p)
+    G = W - W @ (moments.cov + np.outer(d, d)) @ W
+    dS, dm = struct.jacobian(theta)
+    Hff = fit.information
+    Hff_inv = np.linalg.inv(Hff)
+    WdSW = W @ dS @ W
+    out = []
+    for k in rows:
+        a, b = struct.row_derivative(k, mats)
+        g = float(np.sum(G * a) - (2 * b @ (W @ d) if ms else 0.0))
+        WaW = W @ a @ W
+        hkk = float(np.sum(WaW * a) + (2 * b @ W @ b if ms else 0.0))
+        hkf = np.einsum("ij,kij->k", WaW, dS) + (2 * dm @ W @ b if ms else 0.0)
+        schur = hkk - hkf @ Hff_inv @ hkf
+        r = table.iloc[k]
+        lm = moments.n / 2 * g * g / schur if schur > 1e-12 else np.nan
+        out.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "label": r["label"],
+                    "mi": lm, "epc": -g / schur if schur > 1e-12 else np.nan,
+                    "pvalue": float(stats.chi2.sf(lm, 1)) if np.isfinite(lm) else np.nan})
+    return pd.DataFrame(out, columns=["lhs", "op", "rhs", "label", "mi", "epc", "pvalue"])
