@@ -1,0 +1,186 @@
+"""Confirmatory factor analysis of scales and instruments, by ML (lavaan's definitions).
+
+The model is built from the instrument: one factor per scale, its items loading on
+it, factors correlated, identification by fixing factor variances at 1 (lavaan's
+``std.lv = TRUE``), no mean structure (as ``lavaan::cfa`` with complete data). It is
+fitted by :mod:`psychometrics.ml_fit` on the covariance matrix of the persons who
+answered every item (listwise deletion; ``n`` and ``n_total`` are reported).
+chi2 is ``N * F_ML`` (N, not N - 1), as lavaan; the other indices are defined in
+:mod:`psychometrics.fit_indices`.
+
+Problems are stated, not hidden: too few cases (``n <= p``), a non-positive-definite
+sample covariance matrix, non-convergence and Heywood cases give a ``status`` and a
+``reason`` and no fit indices (a Heywood case keeps its numbers, flagged);
+fewer than 5 cases per free parameter adds a note.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.fit_indices import FitIndices
+from psychometrics.ml_fit import Moments, fit_ml, score_tests
+from psychometrics.partable import Row, build_table, to_lavaan
+from psychometrics.results import to_jsonable
+
+#: Below this many cases per free parameter a note warns that estimates are unstable.
+MIN_CASES_PER_PARAMETER = 5
+N_LARGEST = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CFAResult:
+    """A fitted CFA model with its fit, standardized loadings and diagnostics."""
+
+    name: str
+    status: str
+    reason: str
+    n_total: int
+    n: int
+    npar: int
+    df: int
+    fit: FitIndices | None
+    aic: float
+    bic: float
+    table: pd.DataFrame = field(repr=False)
+    residual_correlations: pd.DataFrame = field(repr=False)
+    modification_indices: pd.DataFrame = field(repr=False)
+    syntax: str = field(repr=False, default="")
+    notes: tuple[str, ...] = ()
+    missing_rule: str = "listwise"
+
+    @property
+    def loadings_std(self) -> pd.Series:
+        t = self.table[self.table["op"] == "=~"]
+        return pd.Series(t["std_all"].to_numpy(), index=t["rhs"].to_numpy(), name="std_all")
+
+    @property
+    def factor_correlations(self) -> pd.DataFrame:
+        t = self.table[(self.table["op"] == "~~") & self.table["lhs"].isin(self._factors)
+                       & (self.table["lhs"] != self.table["rhs"])]
+        return t[["lhs", "rhs", "std_all", "std_se"]].reset_index(drop=True)
+
+    @property
+    def _factors(self) -> list[str]:
+        return list(dict.fromkeys(self.table.loc[self.table["op"] == "=~", "lhs"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        ok = self.fit is not None and self.status in ("ok", "heywood")
+        f = self.fit.to_dict() if ok else {}
+        t = self.table[self.table["op"] == "=~"]
+        show = ok or self.status == "heywood"
+        return to_jsonable({
+            "status": self.status, "reason": self.reason, "notes": list(self.notes),
+            "n": self.n, "n_total": self.n_total, "missing_rule": self.missing_rule,
+            "npar": self.npar, "df": self.df,
+            "chi2": f.get("chi2"), "pvalue": f.get("pvalue"), "cfi": f.get("cfi"),
+            "tli": f.get("tli"), "rmsea": f.get("rmsea"),
+            "rmsea_ci": f.get("rmsea_ci", [None, None]), "srmr": f.get("srmr"),
+            "aic": self.aic if ok else None, "bic": self.bic if ok else None,
+            "loadings_std": {r: (v if show else None) for r, v in zip(t["rhs"], t["std_all"])},
+            "loadings_std_se": {r: (v if show else None) for r, v in zip(t["rhs"], t["std_se"])},
+            "factor_correlations": (self.factor_correlations.to_dict(orient="records")
+                                    if show else []),
+            "largest_residual_correlations": (self.residual_correlations.to_dict(orient="records")
+                                              if show else []),
+            "modification_indices": (self.modification_indices.to_dict(orient="records")
+                                     if show else []),
+        })
+
+    def summary(self) -> str:
+        if self.fit is None:
+            return f"{self.name}: {self.status} ({self.reason})"
+        f = self.fit
+        return (f"{self.name}: chi2({f.df}) = {f.chi2:.2f}, p = {f.pvalue:.3f}, CFI {f.cfi:.3f}, "
+                f"TLI {f.tli:.3f}, RMSEA {f.rmsea:.3f} [{f.rmsea_ci.low:.3f}, "
+                f"{f.rmsea_ci.high:.3f}], SRMR {f.srmr:.3f}, n {self.n}")
+
+
+def cfa_rows(factors: Mapping[str, Sequence[str]]) -> list[Row]:
+    """Rows of a correlated-factors CFA with std.lv identification."""
+    rows = [Row(f, "=~", item) for f, items in factors.items() for item in items]
+    rows += [Row(item, "~~", item) for items in factors.values() for item in items]
+    names = list(factors)
+    for a, fa in enumerate(names):
+        rows.append(Row(fa, "~~", fa, value=1.0))
+        rows += [Row(fa, "~~", fb) for fb in names[a + 1:]]
+    return rows
+
+
+def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str = "cfa") -> CFAResult:
+    """Fit a CFA (one factor per entry of ``factors``) to the item columns of ``data``."""
+    items = [i for its in factors.values() for i in its]
+    table = build_table(cfa_rows(factors))
+    header = (f"binnenuit CFA '{name}': ML, std.lv identification, no mean structure.\n"
+              "Refit in R: lavaan::lavaan(model, data = d)  # every parameter is explicit")
+    syntax = to_lavaan(table, header)
+    x = data[items]
+    complete = x.dropna()
+    n_total, n, p = len(x), len(complete), len(items)
+    npar = int(table["free"].max())
+    df = p * (p + 1) // 2 - npar
+    empty = pd.DataFrame()
+
+    def missing(status: str, reason: str) -> CFAResult:
+        t = table.assign(est=np.nan, se=np.nan, z=np.nan, pvalue=np.nan, std_all=np.nan,
+                         std_se=np.nan)
+        return CFAResult(name, status, reason, n_total, n, npar, df, None, math.nan, math.nan,
+                         t, empty, empty, syntax)
+
+    if df < 0:
+        return missing("not_identified", f"{npar} free parameters for {p * (p + 1) // 2} "
+                       "variances and covariances (a factor with fewer than 3 items?)")
+    if n <= p:
+        return missing("too_few_cases", f"{n} persons answered all {p} items (listwise); "
+                       f"the covariance matrix needs more than {p}")
+    moments = Moments.from_data(complete)
+    var = np.diag(moments.cov)
+    if np.any(var <= 0):
+        const = [i for i, v in zip(items, var) if v <= 0]
+        return missing("no_variance", f"items without variance: {', '.join(const)}")
+    if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * var.max():
+        return missing("not_positive_definite", "the sample covariance matrix is not positive "
+                       "definite (linearly dependent items)")
+    ml = fit_ml(table, moments)
+    notes = []
+    if n / npar < MIN_CASES_PER_PARAMETER:
+        notes.append(f"{n / npar:.1f} cases per free parameter (fewer than "
+                     f"{MIN_CASES_PER_PARAMETER}): estimates and fit indices are unstable")
+    if not ml.converged:
+        return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, None, math.nan,
+                         math.nan, ml.table, empty, empty, syntax, tuple(notes))
+    resid = _residual_correlations(moments.cov, ml.implied_cov, items)
+    mi = _modification_indices(ml, table, moments, factors)
+    return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, ml.fit, ml.aic, ml.bic,
+                     ml.table, resid, mi, syntax, tuple(notes))
+
+
+def _residual_correlations(S: np.ndarray, Sigma: np.ndarray, items: list[str]) -> pd.DataFrame:
+    """Largest |observed - implied| correlations (lavaan ``residuals(type = "cor")``)."""
+    ds, dm = np.sqrt(np.diag(S)), np.sqrt(np.diag(Sigma))
+    r = S / np.outer(ds, ds) - Sigma / np.outer(dm, dm)
+    i, j = np.tril_indices(len(items), -1)
+    frame = pd.DataFrame({"lhs": np.array(items)[i], "rhs": np.array(items)[j], "resid_cor": r[i, j]})
+    order = np.argsort(-np.abs(frame["resid_cor"].to_numpy()), kind="stable")
+    return frame.iloc[order[:N_LARGEST]].reset_index(drop=True)
+
+
+def _modification_indices(ml, table: pd.DataFrame, moments: Moments,
+                          factors: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """The largest modification indices of cross-loadings and residual covariances."""
+    items = [i for its in factors.values() for i in its]
+    extra = [Row(f, "=~", i, value=0.0) for f in factors for i in items if i not in factors[f]]
+    extra += [Row(a, "~~", b, value=0.0) for k, a in enumerate(items) for b in items[k + 1:]]
+    if not extra:
+        return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "pvalue"])
+    base = [Row(r.lhs, r.op, r.rhs, r.label, None if r.free else r.value)
+            for r in table.itertuples(index=False)]
+    extended = build_table(base + extra)
+    tests = score_tests(ml, extended, moments, list(range(len(table), len(extended))))
+    tests = tests.drop(columns="label").sort_values("mi", ascending=False, kind="stable")
+    return tests.head(N_LARGEST).reset_index(drop=True)
