@@ -1,0 +1,418 @@
+"""Longitudinal measurement invariance of a scale: configural, metric, scalar, strict.
+
+The data are reshaped to one row per person (items at every wave side by side) and
+persons with every item at every wave are used (listwise; ``n_total`` persons,
+``n_dropped`` with the reasons: attrition, i.e. not present at every wave, and
+missing answers). One factor per wave; the same item's residuals covary across all
+pairs of waves; factors covary across waves. Fitted by ML with a mean structure on
+the sample means and covariances (:mod:`psychometrics.ml_fit`).
+
+Identification, as ``semTools::measEq.syntax(ID.fac = "std.lv")``:
+configural: every factor variance 1 and mean 0, loadings and intercepts free;
+metric: loadings equal across waves, the first wave's variance 1, later ones free;
+scalar: intercepts equal too, the first wave's mean 0, later ones free;
+strict: residual variances equal too.
+
+Each step is compared with the last accepted model: delta chi2 (likelihood-ratio
+test), delta CFI, delta RMSEA, delta SRMR, and accepted by the decision rule:
+
+- ``"cfi-rmsea"`` (default): delta CFI >= -0.010 and delta RMSEA <= 0.015
+  (Cheung & Rensvold 2002; Chen 2007);
+- ``"chen-small-n"``: delta CFI >= -0.005 and delta RMSEA <= 0.010 (Chen 2007, N <= 300);
+- ``"chi2"``: p(delta chi2) > .05.
+
+When metric, scalar or strict is rejected, partial invariance is sought: the
+equality constraint with the largest score test (Lagrange multiplier, from the
+expected information) is released, the model refitted and the rule applied again,
+until it is accepted or fewer than two items per factor remain constrained
+(Byrne, Shavelson & Muthen 1989). The latent mean change of each later wave, from
+the highest accepted (partial) scalar model, is its latent mean in first-wave
+latent SD units (the first wave's factor has mean 0 and variance 1).
+
+The baseline model of CFI and TLI is lavaan's independence model (free means and
+variances) by default; ``null_model="longitudinal"`` uses Widaman & Thompson's
+(2003) longitudinal null model (no covariances; each item's mean and variance equal
+across waves).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from psychometrics.fit_indices import fit_indices
+from psychometrics.ml_fit import MLFit, Moments, fit_ml, score_tests
+from psychometrics.partable import Row, build_table, to_lavaan
+from psychometrics.results import Interval, to_jsonable
+
+Rule = Literal["cfi-rmsea", "chen-small-n", "chi2"]
+STEPS = ("configural", "metric", "scalar", "strict")
+#: What each step constrains, and the parameter kind released in its partial form.
+_KIND = {"metric": "loading", "scalar": "intercept", "strict": "residual"}
+LEVELS = ("none", "configural", "partial_metric", "metric", "partial_scalar", "scalar",
+          "partial_strict", "strict")
+MIN_CASES_PER_PARAMETER = 5
+
+
+def decision(rule: Rule, d_cfi: float, d_rmsea: float, p_chi2: float) -> tuple[bool, str]:
+    """Apply a decision rule to the changes in fit; return (accepted, why)."""
+    if rule == "chi2":
+        ok = p_chi2 > 0.05
+        return ok, f"p(delta chi2) = {p_chi2:.3f} {'>' if ok else '<='} .05"
+    cfi_cut, rmsea_cut = (-0.010, 0.015) if rule == "cfi-rmsea" else (-0.005, 0.010)
+    ok = d_cfi >= cfi_cut and d_rmsea <= rmsea_cut
+    return ok, (f"delta CFI = {d_cfi:+.4f} ({'>=' if d_cfi >= cfi_cut else '<'} {cfi_cut:+.3f}), "
+                f"delta RMSEA = {d_rmsea:+.4f} ({'<=' if d_rmsea <= rmsea_cut else '>'} "
+                f"{rmsea_cut:.3f})")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One fitted model of the sequence and its comparison with the last accepted one."""
+
+    model: str
+    status: str
+    reason: str
+    fit: MLFit = field(repr=False)
+    compared_with: str | None = None
+    delta_chi2: float = math.nan
+    delta_df: int = 0
+    delta_p: float = math.nan
+    delta_cfi: float = math.nan
+    delta_rmsea: float = math.nan
+    delta_srmr: float = math.nan
+    accepted: bool | None = None
+    decision: str = ""
+    freed: tuple[str, ...] = ()
+    syntax: str = field(repr=False, default="")
+    cfi: float = math.nan
+    tli: float = math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.fit.fit if self.fit.converged else None
+        return to_jsonable({
+            "model": self.model, "status": self.status, "reason": self.reason,
+            "n": self.fit.n, "npar": self.fit.npar,
+            "chi2": f.chi2 if f else None, "df": self.fit.df, "pvalue": f.pvalue if f else None,
+            "cfi": self.cfi if f else None, "tli": self.tli if f else None,
+            "rmsea": f.rmsea if f else None,
+            "rmsea_ci": f.rmsea_ci.to_list() if f else [None, None],
+            "srmr": f.srmr if f else None, "aic": self.fit.aic if f else None,
+            "bic": self.fit.bic if f else None,
+            "compared_with": self.compared_with, "delta_chi2": self.delta_chi2,
+            "delta_df": self.delta_df, "delta_p": self.delta_p, "delta_cfi": self.delta_cfi,
+            "delta_rmsea": self.delta_rmsea, "delta_srmr": self.delta_srmr,
+            "accepted": self.accepted, "decision": self.decision, "freed": list(self.freed),
+        })
+
+
+@dataclass(frozen=True, slots=True)
+class LatentMeanChange:
+    wave: str
+    estimate: float
+    se: float
+    ci: Interval
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({"estimate": self.estimate, "se": self.se, "ci": self.ci.to_list()})
+
+
+@dataclass(frozen=True, slots=True)
+class InvarianceResult:
+    """The invariance sequence of one scale and the level reached."""
+
+    scale: str
+    status: str
+    reason: str
+    level: str
+    rule: str
+    null_model: str
+    waves: tuple[str, ...]
+    items: tuple[str, ...]
+    n_total: int
+    n: int
+    dropped: dict[str, int]
+    steps: tuple[Step, ...] = field(repr=False)
+    freed: tuple[str, ...] = ()
+    latent_mean_diff_std: dict[str, LatentMeanChange] = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
+    score_tests: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def allows_change(self) -> bool:
+        """Whether means may be compared: (partial) scalar or strict invariance."""
+        return self.level in ("partial_scalar", "scalar", "partial_strict", "strict")
+
+    def failed_step(self) -> Step | None:
+        """The first step that was rejected (or could not be fitted), if any."""
+        for s in self.steps:
+            if s.accepted is False and not s.model.startswith("partial_"):
+                return s
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([s.to_dict() for s in self.steps])
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({
+            "status": self.status, "reason": self.reason, "level": self.level,
+            "decision_rule": self.rule, "null_model": self.null_model,
+            "waves": list(self.waves), "items": list(self.items),
+            "n_total": self.n_total, "n": self.n, "n_dropped": sum(self.dropped.values()),
+            "dropped": self.dropped, "missing_rule": "listwise (persons with every item at "
+                                                    "every wave)",
+            "identification": "std.lv: first-wave factor variance 1 and mean 0 "
+                              "(semTools::measEq.syntax ID.fac = 'std.lv')",
+            "steps": [s.to_dict() for s in self.steps], "freed": list(self.freed),
+            "latent_mean_diff_std": {w: c.to_dict() for w, c in self.latent_mean_diff_std.items()},
+            "notes": list(self.notes),
+        })
+
+
+# -- model building -------------------------------------------------------------------
+
+def column(item: str, wave: str) -> str:
+    return f"{item}_{wave}"
+
+
+def factor_name(scale: str, wave: str) -> str:
+    return f"{scale}_{wave}"
+
+
+def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str,
+               freed: Sequence[tuple[str, str, str]] = ()) -> list[Row]:
+    """Rows of an invariance model. ``freed`` holds (kind, item, wave) releases."""
+    level = STEPS.index(step)
+    eq_load, eq_int, eq_res = level >= 1, level >= 2, level >= 3
+    released = set(freed)
+    rows: list[Row] = []
+    for w_i, w in enumerate(waves):
+        f = factor_name(scale, w)
+        for it in items:
+            lab = f"l_{it}" if eq_load and ("loading", it, w) not in released else ""
+            rows.append(Row(f, "=~", column(it, w), label=lab))
+    for w_i, w in enumerate(waves):
+        for it in items:
+            lab = f"t_{it}" if eq_res and ("residual", it, w) not in released else ""
+            rows.append(Row(column(it, w), "~~", column(it, w), label=lab))
+    for it in items:  # the same item's residuals covary across all pairs of waves
+        for a in range(len(waves)):
+            for b in range(a + 1, len(waves)):
+                rows.append(Row(column(it, waves[a]), "~~", column(it, waves[b])))
+    for w_i, w in enumerate(waves):
+        f = factor_name(scale, w)
+        rows.append(Row(f, "~~", f, value=1.0 if (w_i == 0 or not eq_load) else None))
+        for w2 in waves[w_i + 1:]:
+            rows.append(Row(f, "~~", factor_name(scale, w2)))
+    for w_i, w in enumerate(waves):
+        for it in items:
+            lab = f"n_{it}" if eq_int and ("intercept", it, w) not in released else ""
+            rows.append(Row(column(it, w), "~1", label=lab))
+    for w_i, w in enumerate(waves):
+        rows.append(Row(factor_name(scale, w), "~1",
+                        value=0.0 if (w_i == 0 or not eq_int) else None))
+    return rows
+
+
+def longitudinal_null_rows(items: Sequence[str], waves: Sequence[str]) -> list[Row]:
+    """Widaman & Thompson's (2003) null model: no covariances; each item's variance
+    and mean equal across waves."""
+    rows = [Row(column(it, w), "~~", column(it, w), label=f"v_{it}") for w in waves for it in items]
+    rows += [Row(column(it, w), "~1", label=f"m_{it}") for w in waves for it in items]
+    return rows
+
+
+def _wide(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str]) -> pd.DataFrame:
+    """frame: columns id, wave, items (keyed) -> one row per id, columns item_wave."""
+    wide = frame.pivot(index="id", columns="wave", values=list(items))
+    wide.columns = [column(it, w) for it, w in wide.columns]
+    cols = [column(it, w) for w in waves for it in items]
+    return wide.reindex(columns=cols)
+
+
+# -- the sequence ------------------------------------------------------------------------
+
+def longitudinal_invariance(
+    frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str], *,
+    rule: Rule = "cfi-rmsea", null_model: Literal["independence", "longitudinal"] = "independence",
+    partial: bool = True,
+) -> InvarianceResult:
+    """Run configural -> metric -> scalar -> strict (with partial steps) for one scale.
+
+    ``frame`` is long: columns ``id``, ``wave`` and the scale's keyed items.
+    """
+    items, waves = tuple(items), tuple(waves)
+    wide = _wide(frame, items, waves)
+    n_total = len(wide)
+    present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id").reindex(wide.index)[list(items)]
+                           .notna().any(axis=1) for w in waves})
+    attrition = int((~present.all(axis=1)).sum())
+    complete = wide.dropna()
+    dropped = {"not_at_every_wave": attrition,
+               "missing_answers": int(n_total - len(complete) - attrition)}
+    base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
+                n_total=n_total, n=len(complete), dropped=dropped)
+    if len(waves) < 2:
+        return InvarianceResult(status="single_wave", reason="invariance across waves needs at "
+                                "least two waves", level="none", steps=(), **base)
+    if len(items) < 3:
+        return InvarianceResult(status="not_identified", reason=f"{len(items)} items: a factor "
+                                "per wave needs at least 3", level="none", steps=(), **base)
+    p = len(items) * len(waves)
+    if len(complete) <= p:
+        return InvarianceResult(status="too_few_cases", reason=f"{len(complete)} persons with "
+                                f"every item at every wave; more than {p} are needed",
+                                level="none", steps=(), **base)
+    moments = Moments.from_data(complete)
+    if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * np.diag(moments.cov).max():
+        return InvarianceResult(status="not_positive_definite", reason="the sample covariance "
+                                "matrix is not positive definite", level="none", steps=(), **base)
+    baseline = None
+    if null_model == "longitudinal":
+        null_fit = fit_ml(build_table(longitudinal_null_rows(items, waves)), moments)
+        baseline = (null_fit.fit.chi2, null_fit.df) if null_fit.fit else None
+
+    notes: list[str] = []
+
+    def run(step: str, freed: Sequence[tuple[str, str, str]]) -> tuple[MLFit, pd.DataFrame, str]:
+        table = build_table(model_rows(scale, items, waves, step, freed))
+        fit = fit_ml(table, moments)
+        syntax = to_lavaan(table, f"binnenuit invariance model '{step}' of scale {scale}"
+                           + (f", freed: {', '.join(_describe(f) for f in freed)}" if freed else "")
+                           + "\nRefit in R: lavaan::lavaan(model, data = wide, meanstructure = TRUE)")
+        return fit, table, syntax
+
+    def indices(fit: MLFit) -> tuple[float, float]:
+        if fit.fit is None:
+            return math.nan, math.nan
+        if baseline is None:
+            return fit.fit.cfi, fit.fit.tli
+        return _cfi_tli(fit.fit.chi2, fit.df, *baseline)
+
+    steps: list[Step] = []
+    conf, _, syntax = run("configural", ())
+    cfi, tli = indices(conf)
+    steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
+                      accepted=conf.status == "ok", cfi=cfi, tli=tli,
+                      decision="fits" if conf.status == "ok" else conf.reason))
+    if conf.n / conf.npar < MIN_CASES_PER_PARAMETER:
+        notes.append(f"{conf.n / conf.npar:.1f} cases per free parameter in the configural "
+                     f"model (fewer than {MIN_CASES_PER_PARAMETER}): the comparisons are imprecise")
+    if conf.status != "ok":
+        return InvarianceResult(status=conf.status, reason=f"configural model: {conf.reason}",
+                                level="none", steps=tuple(steps), notes=tuple(notes), **base)
+    level = "configural"
+    last = steps[0]
+    freed: list[tuple[str, str, str]] = []
+    tests: dict[str, pd.DataFrame] = {}
+    for step in ("metric", "scalar", "strict"):
+        fit, table, syntax = run(step, freed)
+        st = _compare(step, fit, last, syntax, rule, indices,
+                      tuple(_describe(f) for f in freed))
+        steps.append(st)
+        if st.accepted:
+            # A model that carries earlier releases is only partially invariant.
+            level, last = (f"partial_{step}" if freed else step), st
+            continue
+        if not partial or fit.status != "ok":
+            break
+        kind = _KIND[step]
+        accepted_partial = False
+        while True:
+            constrained = [it for it in items
+                           if not any(f[0] == kind and f[1] == it for f in freed)]
+            if len(constrained) <= 2:  # one more release would leave fewer than two
+                break
+            scores = _release_scores(fit, table, moments, kind, items, waves, freed)
+            tests[f"{step}:{len(freed)}"] = scores
+            if scores.empty or not np.isfinite(scores["mi"]).any():
+                break
+            best = scores.iloc[int(np.nanargmax(scores["mi"].to_numpy()))]
+            freed.append((kind, best["item"], best["wave"]))
+            fit, table, syntax = run(step, freed)
+            st = _compare(f"partial_{step}", fit, last, syntax, rule, indices,
+                          tuple(_describe(f) for f in freed))
+            steps.append(st)
+            if fit.status != "ok":
+                break
+            if st.accepted:
+                level, last, accepted_partial = f"partial_{step}", st, True
+                break
+        if not accepted_partial:
+            # Releases that did not lead to an accepted model are not kept.
+            freed = [f for f in freed if f[0] != kind]
+            break
+    changes = {}
+    scalar_step = next((s for s in reversed(steps) if s.accepted and
+                        s.model in ("scalar", "partial_scalar", "strict", "partial_strict")), None)
+    if scalar_step is not None:
+        t = scalar_step.fit.table
+        for w in waves[1:]:
+            row = t[(t["lhs"] == factor_name(scale, w)) & (t["op"] == "~1")].iloc[0]
+            est, se = float(row["est"]), float(row["se"])
+            changes[w] = LatentMeanChange(w, est, se, Interval(est - 1.959963984540054 * se,
+                                                               est + 1.959963984540054 * se))
+    final_freed = tuple(_describe(f) for f in freed)
+    return InvarianceResult(status="ok", reason="", level=level, steps=tuple(steps),
+                            freed=final_freed, latent_mean_diff_std=changes, notes=tuple(notes),
+                            score_tests=tests, **base)
+
+
+def _describe(f: tuple[str, str, str]) -> str:
+    kind, item, wave = f
+    return f"{kind} of {item} at {wave}"
+
+
+def _cfi_tli(chi2: float, df: int, b_chi2: float, b_df: int) -> tuple[float, float]:
+    d_model = max(chi2 - df, 0.0)
+    d_base = max(b_chi2 - b_df, chi2 - df, 0.0)
+    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
+    tli = ((b_chi2 / b_df) - (chi2 / df)) / ((b_chi2 / b_df) - 1.0) if df > 0 else 1.0
+    return cfi, tli
+
+
+def _compare(model: str, fit: MLFit, last: Step, syntax: str, rule: Rule, indices,
+             freed: tuple[str, ...]) -> Step:
+    cfi, tli = indices(fit)
+    if fit.status != "ok":
+        return Step(model, fit.status, fit.reason, fit, last.model, syntax=syntax,
+                    accepted=False, decision=f"not admissible: {fit.reason}", freed=freed)
+    f, g = fit.fit, last.fit.fit
+    d_chi2 = f.chi2 - g.chi2
+    d_df = fit.df - last.fit.df
+    d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else math.nan
+    d_cfi, d_rmsea, d_srmr = cfi - last.cfi, f.rmsea - g.rmsea, f.srmr - g.srmr
+    ok, why = decision(rule, d_cfi, d_rmsea, d_p)
+    return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
+                d_rmsea, d_srmr, ok, why, freed, syntax, cfi, tli)
+
+
+def _release_scores(fit: MLFit, table: pd.DataFrame, moments: Moments, kind: str,
+                    items: Sequence[str], waves: Sequence[str],
+                    freed: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """Score tests of releasing each still-constrained parameter of ``kind`` at each
+    later wave (the first wave's parameter is the reference)."""
+    op = {"loading": "=~", "intercept": "~1", "residual": "~~"}[kind]
+    rows, meta = [], []
+    for it in items:
+        if any(f[0] == kind and f[1] == it for f in freed):
+            continue
+        for w in waves[1:]:
+            c = column(it, w)
+            mask = (table["op"] == op) & ((table["rhs"] == c) if op == "=~"
+                                          else (table["lhs"] == c) & (table["rhs"] == (c if op == "~~" else "")))
+            idx = np.flatnonzero(mask.to_numpy())
+            if len(idx):
+                rows.append(int(idx[0]))
+                meta.append((it, w))
+    if not rows:
+        return pd.DataFrame(columns=["item", "wave", "mi", "epc", "pvalue"])
+    res = score_tests(fit, table, moments, rows)
+    res.insert(0, "wave", [m[1] for m in meta])
+    res.insert(0, "item", [m[0] for m in meta])
+    return res

@@ -1,0 +1,102 @@
+"""Longitudinal invariance on simulated data with known (non-)invariance."""
+
+import numpy as np
+import pytest
+
+from psychometrics.invariance import decision, longitudinal_invariance, model_rows
+from psychometrics.partable import build_table, to_lavaan
+from simulate import longitudinal_scale
+
+ITEMS = ["x1", "x2", "x3", "x4"]
+BASE = dict(loadings=[0.8, 0.7, 0.7, 0.6], intercepts=[3.0, 3.2, 2.8, 3.1],
+            residuals=[0.4, 0.5, 0.5, 0.6])
+
+
+def test_invariant_scale_reaches_strict_and_recovers_the_latent_mean():
+    data = longitudinal_scale(2000, ("T0", "T1"), means=[0, 0.3], variances=[1, 1.2], seed=1, **BASE)
+    res = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
+    assert res.level == "strict" and res.freed == ()
+    assert [s.model for s in res.steps] == ["configural", "metric", "scalar", "strict"]
+    change = res.latent_mean_diff_std["T1"]
+    assert change.ci.low < 0.3 < change.ci.high
+    assert change.estimate == pytest.approx(0.3, abs=3 * change.se)
+
+
+def test_intercept_drift_is_found_and_freed():
+    data = longitudinal_scale(500, ("T0", "T1"), means=[0, 0.3], variances=[1, 1.2],
+                              drift={(2, "T1"): 0.7}, seed=2, **BASE)
+    res = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
+    scalar = next(s for s in res.steps if s.model == "scalar")
+    assert scalar.accepted is False and scalar.delta_cfi < -0.01
+    assert res.freed == ("intercept of x3 at T1",)
+    assert res.level in ("partial_scalar", "partial_strict")
+    assert res.allows_change
+    first_scores = res.score_tests["scalar:0"]
+    assert first_scores.loc[first_scores["mi"].idxmax(), "item"] == "x3"
+    # Freed, the latent mean is recovered; without freeing it would be biased upward.
+    assert res.latent_mean_diff_std["T1"].ci.low < 0.3 < res.latent_mean_diff_std["T1"].ci.high
+
+
+def test_drift_on_two_of_three_items_blocks_scalar():
+    data = longitudinal_scale(500, ("T0", "T1"), loadings=[0.8, 0.7, 0.7],
+                              intercepts=[3.0, 3.2, 2.8], residuals=[0.4, 0.5, 0.5],
+                              means=[0, 0.3], variances=[1, 1], drift={(0, "T1"): 0.8, (1, "T1"): -0.8},
+                              seed=3)
+    res = longitudinal_invariance(data, "F", ["x1", "x2", "x3"], ["T0", "T1"])
+    assert res.level in ("metric", "partial_metric")
+    assert not res.allows_change
+    assert res.failed_step().model == "scalar"
+    assert res.latent_mean_diff_std == {}
+
+
+def test_three_waves():
+    data = longitudinal_scale(800, ("T0", "T1", "T2"), means=[0, 0.2, 0.4], variances=[1, 1.1, 1.2],
+                              seed=4, **BASE)
+    res = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1", "T2"])
+    assert res.level == "strict"
+    assert set(res.latent_mean_diff_std) == {"T1", "T2"}
+    assert res.latent_mean_diff_std["T2"].estimate > res.latent_mean_diff_std["T1"].estimate
+
+
+def test_attrition_is_counted_not_hidden():
+    data = longitudinal_scale(300, ("T0", "T1"), means=[0, 0.3], variances=[1, 1], seed=5, **BASE)
+    left = data["id"].isin([f"p{i}" for i in range(20)]) & (data["wave"] == "T1")
+    data = data[~left]
+    stayers = data.index[(data["wave"] == "T0") & data["id"].isin([f"p{i}" for i in range(100, 105)])]
+    data.loc[stayers, "x1"] = np.nan  # five persons with a missing answer at T0
+    res = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
+    assert res.n_total == 300
+    assert res.dropped == {"not_at_every_wave": 20, "missing_answers": 5}
+    assert res.n == 275
+    assert res.to_dict()["n_dropped"] == 25
+
+
+def test_too_few_cases_is_a_status_not_a_number():
+    data = longitudinal_scale(6, ("T0", "T1"), means=[0, 0], variances=[1, 1], seed=6, **BASE)
+    res = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
+    assert res.status == "too_few_cases" and res.level == "none" and res.steps == ()
+
+
+def test_non_converging_model_is_stated():
+    # Two items per wave: the one-factor-per-wave model is not identified.
+    data = longitudinal_scale(200, ("T0", "T1"), loadings=[0.8, 0.7], intercepts=[3, 3],
+                              residuals=[0.4, 0.5], means=[0, 0], variances=[1, 1], seed=7)
+    res = longitudinal_invariance(data, "F", ["x1", "x2"], ["T0", "T1"])
+    assert res.status == "not_identified" and res.level == "none"
+
+
+def test_decision_rules():
+    assert decision("cfi-rmsea", -0.009, 0.014, 0.001)[0]
+    assert not decision("cfi-rmsea", -0.011, 0.0, 0.9)[0]
+    assert not decision("chen-small-n", -0.006, 0.0, 0.9)[0]
+    assert decision("chi2", -0.05, 0.05, 0.06)[0]
+    assert not decision("chi2", 0.0, 0.0, 0.04)[0]
+
+
+def test_models_write_lavaan_syntax_with_shared_labels():
+    syntax = to_lavaan(build_table(model_rows("F", ITEMS, ["T0", "T1"], "scalar")))
+    assert "F_T0 =~ l_x1*x1_T0 + l_x2*x2_T0" in syntax
+    assert "F_T1 =~ l_x1*x1_T1" in syntax
+    assert "x3_T1 ~ n_x3*1" in syntax
+    assert "F_T0 ~ 0*1" in syntax and "F_T1 ~ 1" in syntax
+    assert "F_T0 ~~ 1*F_T0 + F_T1" in syntax
