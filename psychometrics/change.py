@@ -1,0 +1,249 @@
+"""Change in scale scores between waves, produced only where measurement is invariant.
+
+For a scale and a pair of waves (from -> to), among the persons with a scale score
+at both (n):
+
+- observed change ``D = x_to - x_from``: mean difference with its 95% t interval,
+  paired t test (``t.test(x_to, x_from, paired = TRUE)``), Wilcoxon signed-rank test
+  as a robustness check;
+- effect sizes for repeated measures (Lakens 2013): ``d_z = mean(D) / sd(D)`` and
+  ``d_av = mean(D) / ((sd_from + sd_to) / 2)``; every SD with denominator n - 1 (R's
+  ``sd()``). The CI of d_z inverts the noncentral t of ``t = d_z sqrt(n)``; the CI
+  of d_av is that interval rescaled by ``sd(D) / mean SD`` (approximate: the ratio
+  is treated as fixed);
+- reliable change (Jacobson & Truax 1991): ``RCI = D / (sqrt(2) SD_from sqrt(1 - r))``
+  with SD_from the SD at the first wave of these n persons and r the reliability
+  (Cronbach's alpha, or omega total) at the first wave; each person is classed
+  improved (RCI > 1.96 in the scale's good direction), deteriorated, or unchanged;
+  the shares are of the n persons;
+- the latent mean change from the invariance result.
+
+The gate: a change is computed only when the scale's invariance level is partial
+scalar, scalar, partial strict or strict; otherwise its status is ``"blocked"``, the
+reason names the step that failed and why, and no statistic is written.
+``ignore_invariance=True`` computes the observed change anyway, marked
+``"unverified"``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
+
+RCI_CUT = 1.959963984540054
+Z975 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    """Observed change of one scale between two waves (or why there is none)."""
+
+    scale: str
+    wave_from: str
+    wave_to: str
+    status: str
+    reason: str
+    n: int = 0
+    mean_diff: float = math.nan
+    mean_diff_ci: Interval = NAN_INTERVAL
+    sd_diff: float = math.nan
+    t: float = math.nan
+    df: int = 0
+    p: float = math.nan
+    wilcoxon_v: float = math.nan
+    wilcoxon_p: float = math.nan
+    d_z: float = math.nan
+    d_z_ci: Interval = NAN_INTERVAL
+    d_av: float = math.nan
+    d_av_ci: Interval = NAN_INTERVAL
+    reliability: float = math.nan
+    reliability_kind: str = "alpha"
+    rci_improved: float = math.nan
+    rci_unchanged: float = math.nan
+    rci_deteriorated: float = math.nan
+    higher_is_better: bool = True
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    latent: dict[str, Any] | None = None
+    unverified: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.wave_from}->{self.wave_to}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({
+            "status": self.status, "reason": self.reason, "unverified": self.unverified,
+            "n": self.n, "mean_diff": self.mean_diff, "mean_diff_ci": self.mean_diff_ci.to_list(),
+            "sd_diff": self.sd_diff, "t": self.t, "df": self.df if self.n else None, "p": self.p,
+            "wilcoxon_v": self.wilcoxon_v, "wilcoxon_p": self.wilcoxon_p,
+            "d_z": self.d_z, "d_z_ci": self.d_z_ci.to_list(), "d_av": self.d_av,
+            "d_av_ci": self.d_av_ci.to_list(), "rci_reliability": self.reliability,
+            "rci_reliability_kind": self.reliability_kind,
+            "higher_is_better": self.higher_is_better,
+            "rci_improved": self.rci_improved, "rci_unchanged": self.rci_unchanged,
+            "rci_deteriorated": self.rci_deteriorated, "latent": self.latent,
+        })
+
+
+def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interval:
+    """Noncentrality parameters whose t distribution puts ``t_obs`` at the upper and
+    lower (1 - level)/2 tails (the MBESS-style interval for a standardized mean)."""
+    if not math.isfinite(t_obs) or df < 1:
+        return NAN_INTERVAL
+    a = (1 - level) / 2
+
+    def solve(prob: float) -> float:
+        f = lambda ncp: stats.nct.cdf(t_obs, df, ncp) - prob
+        lo, hi = t_obs - 10.0, t_obs + 10.0
+        while f(lo) < 0:
+            lo -= 10.0
+        while f(hi) > 0:
+            hi += 10.0
+        return optimize.brentq(f, lo, hi, xtol=1e-12)
+
+    return Interval(solve(1 - a), solve(a))
+
+
+def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, scale: str,
+                    wave_from: str, wave_to: str, reliability: float,
+                    reliability_kind: str = "alpha", higher_is_better: bool = True) -> ChangeResult:
+    """Observed change between two waves for persons with both scores (vectorized)."""
+    both = ~np.isnan(x_from) & ~np.isnan(x_to)
+    a, b, who = x_from[both], x_to[both], ids[both]
+    n = len(a)
+    base = dict(scale=scale, wave_from=wave_from, wave_to=wave_to,
+                reliability_kind=reliability_kind, higher_is_better=higher_is_better)
+    if n < 3:
+        return ChangeResult(status="too_few_cases", reason=f"{n} persons with a score at both "
+                            "waves; at least 3 are needed", n=n, **base)
+    d = b - a
+    mean, sd_d = float(d.mean()), float(d.std(ddof=1))
+    sd_a, sd_b = float(a.std(ddof=1)), float(b.std(ddof=1))
+    df = n - 1
+    if sd_d == 0:
+        return ChangeResult(status="no_variance", reason="every person changed by the same "
+                            "amount; t and d_z are undefined", n=n, mean_diff=mean, **base)
+    se = sd_d / math.sqrt(n)
+    t = mean / se
+    p = float(2 * stats.t.sf(abs(t), df))
+    q = stats.t.ppf(0.975, df)
+    ci = Interval(mean - q * se, mean + q * se)
+    if np.all(d == 0):
+        w_v, w_p = math.nan, math.nan
+    else:
+        w = stats.wilcoxon(b, a, zero_method="wilcox", correction=True, mode="auto")
+        w_v, w_p = _wilcoxon_v(d), float(w.pvalue)
+    ncp = noncentral_t_interval(t, df)
+    d_z = mean / sd_d
+    d_z_ci = Interval(ncp.low / math.sqrt(n), ncp.high / math.sqrt(n))
+    sd_av = (sd_a + sd_b) / 2
+    d_av = mean / sd_av if sd_av > 0 else math.nan
+    ratio = sd_d / sd_av if sd_av > 0 else math.nan
+    d_av_ci = Interval(d_z_ci.low * ratio, d_z_ci.high * ratio)
+    classes = pd.DataFrame({"id": who, "diff": d})
+    rci_status = ""
+    if math.isfinite(reliability) and reliability < 1 and sd_a > 0:
+        se_diff = math.sqrt(2) * sd_a * math.sqrt(1 - reliability)
+        rci = d / se_diff
+        good = rci if higher_is_better else -rci
+        cls = np.where(good > RCI_CUT, "improved", np.where(good < -RCI_CUT, "deteriorated",
+                                                            "unchanged"))
+        classes = classes.assign(rci=rci, rci_class=cls)
+        shares = {c: float(np.mean(cls == c)) for c in ("improved", "unchanged", "deteriorated")}
+    else:
+        rci_status = " (reliable change not computed: the baseline reliability is missing)"
+        shares = {c: math.nan for c in ("improved", "unchanged", "deteriorated")}
+    return ChangeResult(status="ok", reason=rci_status.strip(" ()"), n=n, mean_diff=mean,
+                        mean_diff_ci=ci, sd_diff=sd_d, t=t, df=df, p=p, wilcoxon_v=w_v,
+                        wilcoxon_p=w_p, d_z=d_z, d_z_ci=d_z_ci, d_av=d_av, d_av_ci=d_av_ci,
+                        reliability=reliability, rci_improved=shares["improved"],
+                        rci_unchanged=shares["unchanged"],
+                        rci_deteriorated=shares["deteriorated"], classes=classes, **base)
+
+
+def _wilcoxon_v(d: np.ndarray) -> float:
+    """R's V: the sum of the ranks of the positive differences (zeros dropped)."""
+    nz = d[d != 0]
+    ranks = stats.rankdata(np.abs(nz))
+    return float(ranks[nz > 0].sum())
+
+
+def blocked(scale: str, wave_from: str, wave_to: str, reason: str) -> ChangeResult:
+    return ChangeResult(scale=scale, wave_from=wave_from, wave_to=wave_to, status="blocked",
+                        reason=reason)
+
+
+# -- nested data and attrition ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ClusterSummary:
+    """ICC(1) of a variable over clusters and the design effect it implies."""
+
+    icc1: float
+    n_clusters: int
+    mean_cluster_size: float
+    design_effect: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({"icc1": self.icc1, "n_clusters": self.n_clusters,
+                            "mean_cluster_size": self.mean_cluster_size,
+                            "design_effect": self.design_effect,
+                            "naive_p_too_optimistic": bool(self.design_effect > 2)
+                            if math.isfinite(self.design_effect) else None})
+
+
+def icc1(values: np.ndarray, clusters: np.ndarray) -> ClusterSummary:
+    """ICC(1) from a one-way ANOVA (``psych::ICC``-style ICC1 with unequal sizes:
+    ``(MSB - MSW) / (MSB + (k0 - 1) MSW)``, ``k0 = (N - sum n_j^2 / N) / (J - 1)``) and
+    the design effect ``1 + (k0 - 1) ICC``."""
+    ok = ~np.isnan(values)
+    v, c = values[ok], clusters[ok]
+    groups = pd.Series(v).groupby(c)
+    nj = groups.size().to_numpy()
+    j, n = len(nj), len(v)
+    if j < 2 or n - j < 1:
+        return ClusterSummary(math.nan, j, float(n / j) if j else math.nan, math.nan)
+    means = groups.mean().to_numpy()
+    grand = v.mean()
+    ssb = float(np.sum(nj * (means - grand) ** 2))
+    ssw = float(np.sum((v - groups.transform("mean").to_numpy()) ** 2))
+    msb, msw = ssb / (j - 1), ssw / (n - j)
+    k0 = (n - np.sum(nj ** 2) / n) / (j - 1)
+    icc = (msb - msw) / (msb + (k0 - 1) * msw) if (msb + (k0 - 1) * msw) > 0 else math.nan
+    return ClusterSummary(float(icc), j, float(k0), float(1 + (k0 - 1) * icc))
+
+
+def cluster_robust_se(d: np.ndarray, clusters: np.ndarray) -> float:
+    """CR1 cluster-robust SE of the mean of ``d``:
+    ``sqrt(J / (J - 1) * sum_j (sum_i in j (d_i - mean))^2) / n``."""
+    ok = ~np.isnan(d)
+    d, c = d[ok], clusters[ok]
+    resid = pd.Series(d - d.mean()).groupby(c).sum().to_numpy()
+    j, n = len(resid), len(d)
+    if j < 2:
+        return math.nan
+    return float(math.sqrt(j / (j - 1) * np.sum(resid ** 2)) / n)
+
+
+def attrition(baseline: pd.DataFrame, completers: np.ndarray, scales: list[str]) -> dict[str, Any]:
+    """Completers vs persons seen at the first wave only: counts and the standardized
+    mean difference (completers minus dropouts, pooled SD with n - 1) per scale."""
+    out: dict[str, Any] = {"n_completers": int(completers.sum()),
+                           "n_first_wave_only": int((~completers).sum()), "smd": {}}
+    for s in scales:
+        a = baseline.loc[completers, s].dropna().to_numpy()
+        b = baseline.loc[~completers, s].dropna().to_numpy()
+        if len(a) < 2 or len(b) < 2:
+            out["smd"][s] = None
+            continue
+        pooled = math.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1))
+                           / (len(a) + len(b) - 2))
+        out["smd"][s] = (a.mean() - b.mean()) / pooled if pooled > 0 else None
+    return to_jsonable(out)
