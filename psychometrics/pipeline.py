@@ -1,22 +1,37 @@
 """The validate pipeline: read and check, score, then the statistics per scale.
 
 Each step is a plain function that returns a result object; this module only wires
-them together (and, once the statistics exist, applies the invariance gate before
-change). It does no file I/O: :mod:`psychometrics.outputs` writes the results.
+them together and applies the gate: a change score is computed only for scales
+whose longitudinal invariance reached (partial) scalar or strict. It does no file
+I/O: :mod:`psychometrics.outputs` writes the results.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Literal, Sequence
 
+import numpy as np
 import pandas as pd
 
 from instruments import Instrument, Responses, Scores, keyed_items, read_responses, score
+from instruments.errors import ResponseError
 from instruments.responses import OnInvalid
+from psychometrics.cfa import CFAResult, fit_cfa
+from psychometrics.change import (
+    ChangeResult,
+    attrition,
+    blocked,
+    cluster_robust_se,
+    icc1,
+    observed_change,
+)
+from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
+from psychometrics.results import to_jsonable
 
 SCHEMA_VERSION = "1"
 
@@ -35,10 +50,16 @@ class ValidationResult:
     instrument: Instrument
     scores: Scores
     settings: dict[str, Any] = field(default_factory=dict)
-    #: reliability[scale][wave]
     reliability: dict[str, dict[str, ScaleReliability]] = field(default_factory=dict)
-    #: omega_h[general factor][wave]
     omega_h: dict[str, dict[str, OmegaHierarchical]] = field(default_factory=dict)
+    cfa: dict[str, dict[str, CFAResult]] = field(default_factory=dict)
+    instrument_cfa: dict[str, CFAResult] = field(default_factory=dict)
+    invariance: dict[str, InvarianceResult] = field(default_factory=dict)
+    change: dict[str, dict[str, ChangeResult]] = field(default_factory=dict)
+    person_change: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    multi_scale: dict[str, Any] = field(default_factory=dict)
+    clusters: dict[str, Any] = field(default_factory=dict)
+    attrition: dict[str, Any] = field(default_factory=dict)
 
     @property
     def responses(self) -> Responses:
@@ -49,54 +70,51 @@ class ValidationResult:
         inst = self.instrument
         problems = r.problems
         rows_with_problems = int(problems["row"].dropna().nunique()) if len(problems) else 0
-        return {
+        scales = {}
+        for s in inst.scales:
+            scales[s.id] = {
+                "items": list(s.items), "reversed": list(s.reversed), "bank": s.bank,
+                "scoring": _scoring_rule(s),
+                "reliability": {w: v.to_dict() for w, v in self.reliability.get(s.id, {}).items()},
+                "cfa": {w: v.to_dict() for w, v in self.cfa.get(s.id, {}).items()},
+            }
+            if s.id in self.invariance:
+                scales[s.id]["invariance"] = self.invariance[s.id].to_dict()
+            if s.id in self.change:
+                scales[s.id]["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
+        return to_jsonable({
             "schema_version": SCHEMA_VERSION,
             "instrument": {
-                "id": inst.id,
-                "version": inst.version,
+                "id": inst.id, "version": inst.version,
                 "source": Path(inst.source).name if inst.source != "<dict>" else inst.source,
             },
             "settings": self.settings,
             "data": {
-                "source": r.source,
-                "read_as": r.details,
-                "id_column": r.id_column,
-                "wave_column": r.wave_column,
-                "n_rows": r.n_rows,
-                "n_persons": r.n_persons,
-                "waves": list(r.waves),
-                "rows_scored": len(r.keys),
-                "rows_not_scored": r.rows_not_scored,
-                "rows_with_problems": rows_with_problems,
-                "blank_rows": list(r.blank_rows),
-                "unused_columns": list(r.extra.columns),
-                "persons_per_wave": {
-                    w: int((r.keys["wave"] == w).sum()) for w in r.waves
-                },
+                "source": r.source, "read_as": r.details, "id_column": r.id_column,
+                "wave_column": r.wave_column, "n_rows": r.n_rows, "n_persons": r.n_persons,
+                "waves": list(r.waves), "rows_scored": len(r.keys),
+                "rows_not_scored": r.rows_not_scored, "rows_with_problems": rows_with_problems,
+                "blank_rows": list(r.blank_rows), "unused_columns": list(r.extra.columns),
+                "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
             },
             "problems": [
-                {
-                    "row": None if pd.isna(p.row) else int(p.row),
-                    "column": p.column,
-                    "value": p.value,
-                    "problem": p.problem,
-                    "action": p.action,
-                }
+                {"row": None if pd.isna(p.row) else int(p.row), "column": p.column,
+                 "value": p.value, "problem": p.problem, "action": p.action}
                 for p in problems.itertuples(index=False)
             ],
-            "scales": {s.id: {"items": list(s.items), "reversed": list(s.reversed),
-                              "scoring": _scoring_rule(s), "bank": s.bank,
-                              "reliability": {w: rel.to_dict() for w, rel in
-                                              self.reliability.get(s.id, {}).items()}}
-                       for s in inst.scales},
+            "scales": scales,
             "composites": {c.id: c.to_dict() for c in inst.composites},
             "omega_hierarchical": {
                 gf.id: {"scales": list(gf.scales), "bank": gf.bank,
-                        "by_wave": {w: oh.to_dict() for w, oh in self.omega_h.get(gf.id, {}).items()}}
+                        "by_wave": {w: v.to_dict() for w, v in self.omega_h.get(gf.id, {}).items()}}
                 for gf in inst.general_factors
             },
+            "instrument_cfa": {w: v.to_dict() for w, v in self.instrument_cfa.items()},
+            "multi_scale_change": self.multi_scale,
+            "clusters": self.clusters,
+            "attrition": self.attrition,
             "unscored": _unscored_counts(self.scores),
-        }
+        })
 
 
 def validate(
@@ -112,12 +130,18 @@ def validate(
     alpha_ci: str = "feldt",
     n_boot: int = 2000,
     seed: int = 0,
+    rule: Rule = "cfi-rmsea",
+    null_model: Literal["independence", "longitudinal"] = "independence",
+    rci_reliability: Literal["alpha", "omega"] = "alpha",
+    ignore_invariance: bool = False,
+    cluster: str | None = None,
     progress: Progress = _quiet,
 ) -> ValidationResult:
-    """Check, score and validate an instrument on raw responses.
+    """Check, score and validate an instrument on raw responses; then, where the
+    scales are (partially) scalar invariant, compute change.
 
     Returns a :class:`ValidationResult`; :func:`psychometrics.outputs.write_outputs`
-    writes its ``results.json`` and ``scores.csv``.
+    writes ``results.json``, ``scores.csv`` and the rest.
     """
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
@@ -126,6 +150,9 @@ def validate(
         data, instrument, id_column=id_column, wave_column=wave_column,
         on_invalid=on_invalid, missing_codes=missing_codes, wave_order=wave_order,
     )
+    if cluster is not None and cluster not in responses.extra.columns:
+        raise ResponseError(f"{responses.source}: there is no cluster column '{cluster}'. "
+                            f"Other columns: {', '.join(responses.extra.columns) or 'none'}.")
     progress(f"scoring {len(instrument.scales)} scales on {len(responses.keys)} rows")
     scores = score(responses)
     settings = {
@@ -136,46 +163,227 @@ def validate(
                         "seed": seed if alpha_ci == "bootstrap" else None,
                         "omega": "omega total of the one-factor ML model on complete cases "
                                  "(semTools::compRelSEM, obs.var = TRUE)"},
+        "cfa": {"estimator": "ML (chi2 = N * F_ML, RMSEA with N)", "identification": "std.lv",
+                "missing": "listwise"},
+        "invariance": {"decision_rule": rule, "null_model": null_model,
+                       "partial": "largest score test released one at a time; at least two "
+                                  "constrained items per factor"},
+        "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
+                   "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
+                   "cluster": cluster},
     }
-    reliability = _reliability(responses, missing, alpha_ci, n_boot, seed, progress)
-    return ValidationResult(instrument=instrument, scores=scores, settings=settings,
-                            reliability=reliability, omega_h=_omega_h(responses, progress))
+    keyed = {s.id: keyed_items(responses, s.id) for s in instrument.scales}
+    waves_of_rows = responses.keys["wave"].to_numpy()
+    reliability = _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress)
+    omega_h = _omega_h(responses, keyed, progress)
+    cfa, instrument_cfa = _cfa(responses, keyed, progress)
+    invariance = _invariance(responses, keyed, rule, null_model, progress)
+    change, person_change = _change(scores, reliability, invariance, rci_reliability,
+                                    ignore_invariance, cluster, progress)
+    return ValidationResult(
+        instrument=instrument, scores=scores, settings=settings, reliability=reliability,
+        omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, invariance=invariance,
+        change=change, person_change=person_change,
+        multi_scale=_multi_scale(person_change, instrument),
+        clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
+        attrition=_attrition(scores),
+    )
 
 
-def _omega_h(responses: Responses, progress: Progress) -> dict[str, dict[str, OmegaHierarchical]]:
-    """Omega hierarchical of every general factor the instrument declares, per wave."""
-    out: dict[str, dict[str, OmegaHierarchical]] = {}
-    wave_of_row = responses.keys["wave"].to_numpy()
-    for gf in responses.instrument.general_factors:
-        progress(f"omega hierarchical: {gf.id}")
-        items = pd.concat([keyed_items(responses, s) for s in gf.scales], axis=1)
-        out[gf.id] = {
-            wave: omega_hierarchical(items[wave_of_row == wave].reset_index(drop=True),
-                                     n_groups=len(gf.scales))
-            for wave in responses.waves
-        }
-    return out
+# -- steps ---------------------------------------------------------------------------
+
+def _by_wave(responses: Responses, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    waves = responses.keys["wave"].to_numpy()
+    return {w: frame[waves == w].reset_index(drop=True) for w in responses.waves}
 
 
-def _reliability(responses: Responses, missing: Missing, alpha_ci: str, n_boot: int,
-                 seed: int, progress: Progress) -> dict[str, dict[str, ScaleReliability]]:
-    """Alpha, omega and item analysis of every scale at every wave."""
+def _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress):
     out: dict[str, dict[str, ScaleReliability]] = {}
-    wave_of_row = responses.keys["wave"].to_numpy()
     for scale in responses.instrument.scales:
         progress(f"reliability: {scale.id}")
-        keyed = keyed_items(responses, scale.id)
         out[scale.id] = {}
-        for wave in responses.waves:
+        for wave, items in _by_wave(responses, keyed[scale.id]).items():
             boot_progress = None
             if alpha_ci == "bootstrap":
                 def boot_progress(done: int, total: int, _s=scale.id, _w=wave) -> None:
                     if done == total or done % 500 == 0:
                         progress(f"  bootstrap {_s} {_w}: {done}/{total}")
             out[scale.id][wave] = scale_reliability(
-                keyed[wave_of_row == wave].reset_index(drop=True), low=scale.min,
-                high=scale.max, missing=missing, ci=alpha_ci, n_boot=n_boot, seed=seed,
-                progress=boot_progress, ordinal=True)
+                items, low=scale.min, high=scale.max, missing=missing, ci=alpha_ci,
+                n_boot=n_boot, seed=seed, progress=boot_progress, ordinal=True)
+    return out
+
+
+def _omega_h(responses, keyed, progress):
+    out: dict[str, dict[str, OmegaHierarchical]] = {}
+    for gf in responses.instrument.general_factors:
+        progress(f"omega hierarchical: {gf.id}")
+        items = pd.concat([keyed[s] for s in gf.scales], axis=1)
+        out[gf.id] = {w: omega_hierarchical(x, n_groups=len(gf.scales))
+                      for w, x in _by_wave(responses, items).items()}
+    return out
+
+
+def _cfa(responses, keyed, progress):
+    inst = responses.instrument
+    per_scale: dict[str, dict[str, CFAResult]] = {}
+    for scale in inst.scales:
+        progress(f"CFA: {scale.id}")
+        per_scale[scale.id] = {w: fit_cfa(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}")
+                               for w, x in _by_wave(responses, keyed[scale.id]).items()}
+    progress(f"CFA: the whole instrument ({len(inst.scales)} correlated factors)")
+    everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
+    factors = {s.id: list(s.items) for s in inst.scales}
+    whole = {w: fit_cfa(x, factors, f"{inst.id}_{w}")
+             for w, x in _by_wave(responses, everything).items()}
+    return per_scale, whole
+
+
+def _invariance(responses, keyed, rule, null_model, progress):
+    out: dict[str, InvarianceResult] = {}
+    if len(responses.waves) < 2:
+        return out
+    ids = responses.keys[["id", "wave"]].reset_index(drop=True)
+    for scale in responses.instrument.scales:
+        progress(f"invariance: {scale.id}")
+        frame = pd.concat([ids, keyed[scale.id]], axis=1)
+        out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
+                                                rule=rule, null_model=null_model)
+    return out
+
+
+def _pairs(waves: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = list(zip(waves[:-1], waves[1:]))
+    if len(waves) > 2:
+        pairs.append((waves[0], waves[-1]))
+    return pairs
+
+
+def _gate_reason(inv: InvarianceResult | None) -> str:
+    if inv is None:
+        return "no invariance result"
+    if inv.status != "ok":
+        return f"longitudinal invariance could not be tested ({inv.status}: {inv.reason})"
+    failed = inv.failed_step()
+    partial = [s for s in inv.steps if s.model.startswith("partial_") and s.accepted is False]
+    why = f"{failed.model} invariance was rejected ({failed.decision})" if failed else ""
+    if partial:
+        why += f"; releasing {', '.join(partial[-1].freed)} did not restore it"
+    return f"invariance level is {inv.level}: {why}" if why else f"invariance level is {inv.level}"
+
+
+def _change(scores, reliability, invariance, rci_reliability, ignore_invariance, cluster, progress):
+    r = scores.responses
+    inst = r.instrument
+    change: dict[str, dict[str, ChangeResult]] = {}
+    people = []
+    if len(r.waves) < 2:
+        return change, pd.DataFrame()
+    table = scores.table.assign(_wave=r.keys["wave"].to_numpy(), _id=r.keys["id"].to_numpy())
+    extra = r.extra.assign(_id=r.keys["id"].to_numpy())
+    for scale in inst.scales:
+        progress(f"change: {scale.id}")
+        inv = invariance.get(scale.id)
+        higher_is_better = getattr(scale, "higher_is_better", True)
+        change[scale.id] = {}
+        for a, b in _pairs(r.waves):
+            key = f"{a}->{b}"
+            allowed = inv is not None and inv.allows_change
+            if not allowed and not ignore_invariance:
+                change[scale.id][key] = blocked(scale.id, a, b, _gate_reason(inv))
+                continue
+            wide = table.pivot(index="_id", columns="_wave", values=scale.id)
+            rel = reliability[scale.id][a]
+            value = rel.alpha.alpha if rci_reliability == "alpha" else rel.omega.omega_total
+            res = observed_change(wide[a].to_numpy(), wide[b].to_numpy(), wide.index.to_numpy(),
+                                  scale=scale.id, wave_from=a, wave_to=b, reliability=value,
+                                  reliability_kind=rci_reliability,
+                                  higher_is_better=higher_is_better)
+            latent = None
+            if allowed and b in inv.latent_mean_diff_std and a == r.waves[0]:
+                latent = inv.latent_mean_diff_std[b].to_dict()
+            unverified = not allowed
+            reason = res.reason
+            if unverified:
+                reason = ("unverified: computed with --ignore-invariance although "
+                          + _gate_reason(inv)) + (f"; {reason}" if reason else "")
+            res = _replace(res, latent=latent, unverified=unverified, reason=reason,
+                           status="unverified" if unverified and res.status == "ok" else res.status)
+            change[scale.id][key] = res
+            if len(res.classes):
+                people.append(res.classes.assign(scale=scale.id, pair=key))
+    person = pd.concat(people, ignore_index=True) if people else pd.DataFrame(
+        columns=["id", "diff", "rci", "rci_class", "scale", "pair"])
+    return change, person
+
+
+def _replace(res: ChangeResult, **kw) -> ChangeResult:
+    from dataclasses import replace
+    return replace(res, **kw)
+
+
+def _multi_scale(person: pd.DataFrame, inst: Instrument) -> dict[str, Any]:
+    """Per pair of waves and per bank: how many scales each person reliably improved
+    on, and the distribution of that count (e.g. onion layers with reliable growth)."""
+    if person.empty or "rci_class" not in person:
+        return {}
+    bank_of = {s.id: (s.bank or "scales") for s in inst.scales}
+    out: dict[str, Any] = {}
+    for pair, part in person.groupby("pair", sort=False):
+        out[pair] = {}
+        part = part.assign(bank=part["scale"].map(bank_of))
+        for bank, rows in part.groupby("bank", sort=False):
+            scales_in = list(dict.fromkeys(rows["scale"]))
+            improved = rows[rows["rci_class"] == "improved"].groupby("id")["scale"].apply(list)
+            ids = list(dict.fromkeys(rows["id"]))
+            counts = pd.Series({i: len(improved.get(i, [])) for i in ids})
+            out[pair][bank] = {
+                "scales": scales_in, "n_persons": len(ids),
+                "distribution": {str(k): int((counts == k).sum()) for k in range(len(scales_in) + 1)},
+                "per_person": {i: improved.get(i, []) for i in ids},
+            }
+    return out
+
+
+def _clusters(scores, change, person, cluster) -> dict[str, Any]:
+    r = scores.responses
+    cl = r.extra[cluster].astype(str).to_numpy()
+    table = scores.table
+    out: dict[str, Any] = {"column": cluster, "scales": {}, "change": {}}
+    for s in r.instrument.scales:
+        out["scales"][s.id] = {w: icc1(table[s.id].to_numpy()[r.keys["wave"].to_numpy() == w],
+                                       cl[r.keys["wave"].to_numpy() == w]).to_dict()
+                               for w in r.waves}
+    cluster_of = dict(zip(r.keys["id"], cl))
+    for (s, pair), rows in person.groupby(["scale", "pair"], sort=False):
+        d = rows["diff"].to_numpy()
+        c = rows["id"].map(cluster_of).to_numpy()
+        summary = icc1(d, c).to_dict()
+        summary["cluster_robust_se"] = cluster_robust_se(d, c)
+        summary["naive_se"] = float(np.std(d, ddof=1) / math.sqrt(len(d))) if len(d) > 1 else None
+        if summary.get("naive_p_too_optimistic"):
+            summary["note"] = ("design effect above 2: the naive p-values of the change are too "
+                               "optimistic; use the cluster-robust SE")
+        summary["n_clusters_note"] = (f"{summary['n_clusters']} clusters: cluster-robust SEs are "
+                                      "themselves imprecise with fewer than about 30 clusters")
+        out["change"].setdefault(s, {})[pair] = to_jsonable(summary)
+    return out
+
+
+def _attrition(scores: Scores) -> dict[str, Any]:
+    r = scores.responses
+    if len(r.waves) < 2:
+        return {}
+    first, later = r.waves[0], r.waves[1:]
+    keys = r.keys.reset_index(drop=True)
+    base = scores.table[keys["wave"] == first].assign(_id=keys.loc[keys["wave"] == first, "id"].to_numpy())
+    seen_later = set(keys.loc[keys["wave"].isin(later), "id"])
+    completers = base["_id"].isin(seen_later).to_numpy()
+    out = attrition(base.reset_index(drop=True), completers, list(r.instrument.scale_ids))
+    out["first_wave"] = first
+    out["note"] = ("standardized mean difference at the first wave, persons seen again minus "
+                   "persons seen at the first wave only (pooled SD)")
+    out["only_later_waves"] = int(len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"])))
     return out
 
 
