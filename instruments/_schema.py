@@ -61,6 +61,9 @@ class SubscaleSpec(_Strict):
     id: str = Field(pattern=_ID)
     title: Text
     description: Text
+    #: False for scales where a higher score is worse (need frustration): reliable
+    #: change then counts a decrease as improvement.
+    higher_is_better: bool = True
 
 
 class ItemSpec(_Strict):
@@ -152,6 +155,7 @@ class ScaleSpec(_Strict):
     title: Text | None = None
     response_scale: ResponseScaleSpec | None = None
     min_answered: float | None = Field(default=None, gt=0, le=1)
+    higher_is_better: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> "ScaleSpec":

@@ -63,6 +63,7 @@ class Scale:
     min_answered: float = DEFAULT_MIN_ANSWERED
     title: Mapping[str, str] | None = None
     bank: str | None = None
+    higher_is_better: bool = True
 
     @property
     def n_items(self) -> int:
@@ -82,6 +83,7 @@ class Scale:
             "min_answered": self.min_answered,
             "n_required": self.n_required,
             "bank": self.bank,
+            "higher_is_better": self.higher_is_better,
         }
 
 
@@ -195,6 +197,7 @@ class Instrument:
                 max=rs.max,
                 min_answered=s.min_answered or default_share,
                 title=_text(s.title),
+                higher_is_better=s.higher_is_better,
             )
             scales.append(scale)
             new = {
@@ -286,6 +289,7 @@ def _scales_of_bank(bank: BankSpec, share: float) -> tuple[list[Scale], dict[str
                 min_answered=share,
                 title=_text(sub.title),
                 bank=bank.id,
+                higher_is_better=sub.higher_is_better,
             )
         )
         for i in members:

@@ -97,6 +97,9 @@ def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interva
     lower (1 - level)/2 tails (the MBESS-style interval for a standardized mean)."""
     if not math.isfinite(t_obs) or df < 1:
         return NAN_INTERVAL
+    if t_obs < 0:  # scipy's nct.cdf gives NaN far in the left tail; use the symmetry
+        flipped = noncentral_t_interval(-t_obs, df, level)
+        return Interval(-flipped.high, -flipped.low)
     a = (1 - level) / 2
 
     def solve(prob: float) -> float:

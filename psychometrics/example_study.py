@@ -174,7 +174,7 @@ def simulate_example_study(seed: int = SEED) -> pd.DataFrame:
     data = pd.concat(frames, ignore_index=True)
     items = list(params.index)
     holes = rng.random((len(data), len(items))) < MISSING_RATE
-    values = data[items].to_numpy(dtype=float)
+    values = data[items].to_numpy(dtype=float, copy=True)
     values[holes] = np.nan
     data[items] = values
     left = rng.choice(n, size=N_LEFT, replace=False)

@@ -284,7 +284,7 @@ def _change(scores, reliability, invariance, rci_reliability, ignore_invariance,
     for scale in inst.scales:
         progress(f"change: {scale.id}")
         inv = invariance.get(scale.id)
-        higher_is_better = getattr(scale, "higher_is_better", True)
+        higher_is_better = scale.higher_is_better
         change[scale.id] = {}
         for a, b in _pairs(r.waves):
             key = f"{a}->{b}"
