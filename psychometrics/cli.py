@@ -105,6 +105,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
             **_stat_options(args)}
+    opts["cluster"] = opts["cluster"] or EXAMPLE.cluster_column
     return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
 
 
@@ -126,7 +127,9 @@ def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: di
 
 def _stat_options(args: argparse.Namespace) -> dict:
     return {"missing": args.missing, "alpha_ci": args.alpha_ci, "n_boot": args.n_boot,
-            "seed": args.seed}
+            "seed": args.seed, "rule": args.rule, "null_model": args.null_model,
+            "rci_reliability": args.rci_reliability,
+            "ignore_invariance": args.ignore_invariance, "cluster": args.cluster}
 
 
 def _read_options(args: argparse.Namespace) -> dict:
@@ -202,6 +205,22 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-boot", type=int, default=2000, metavar="N",
                    help="bootstrap resamples (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
+    p.add_argument("--rule", choices=("cfi-rmsea", "chen-small-n", "chi2"), default="cfi-rmsea",
+                   help="invariance decision rule: delta CFI >= -.010 and delta RMSEA <= .015 "
+                   "(cfi-rmsea, default), >= -.005 and <= .010 (chen-small-n), or "
+                   "p(delta chi2) > .05 (chi2)")
+    p.add_argument("--null-model", choices=("independence", "longitudinal"),
+                   default="independence",
+                   help="baseline model of CFI/TLI in the invariance tests (default: lavaan's "
+                   "independence model)")
+    p.add_argument("--rci-reliability", choices=("alpha", "omega"), default="alpha",
+                   help="reliability in the reliable change index (default: %(default)s)")
+    p.add_argument("--ignore-invariance", action="store_true",
+                   help="compute observed change even where invariance does not allow it "
+                   "(marked unverified)")
+    p.add_argument("--cluster", default=None, metavar="COL",
+                   help="a column of clusters (e.g. school): ICC(1), design effects and "
+                   "cluster-robust SEs of the change (the demo uses 'school')")
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:

@@ -348,8 +348,9 @@ def longitudinal_invariance(
             freed = [f for f in freed if f[0] != kind]
             break
     changes = {}
+    # Latent means come from the accepted (partial) scalar model, not from strict.
     scalar_step = next((s for s in reversed(steps) if s.accepted and
-                        s.model in ("scalar", "partial_scalar", "strict", "partial_strict")), None)
+                        s.model in ("scalar", "partial_scalar")), None)
     if scalar_step is not None:
         t = scalar_step.fit.table
         for w in waves[1:]:
