@@ -102,8 +102,14 @@ def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interva
         return Interval(-flipped.high, -flipped.low)
     a = (1 - level) / 2
 
+    def cdf(ncp: float) -> float:
+        value = float(stats.nct.cdf(t_obs, df, ncp))
+        if math.isnan(value):  # scipy fails far in a tail: the value there is 1 or 0
+            return 1.0 if ncp < t_obs else 0.0
+        return value
+
     def solve(prob: float) -> float:
-        f = lambda ncp: stats.nct.cdf(t_obs, df, ncp) - prob
+        f = lambda ncp: cdf(ncp) - prob
         lo, hi = t_obs - 10.0, t_obs + 10.0
         while f(lo) < 0:
             lo -= 10.0
