@@ -112,7 +112,8 @@ def cfa_rows(factors: Mapping[str, Sequence[str]]) -> list[Row]:
     return rows
 
 
-def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str = "cfa") -> CFAResult:
+def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str = "cfa", *,
+            max_iter: int = 500) -> CFAResult:
     """Fit a CFA (one factor per entry of ``factors``) to the item columns of ``data``."""
     items = [i for its in factors.values() for i in its]
     table = build_table(cfa_rows(factors))
@@ -146,7 +147,7 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
     if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * var.max():
         return missing("not_positive_definite", "the sample covariance matrix is not positive "
                        "definite (linearly dependent items)")
-    ml = fit_ml(table, moments)
+    ml = fit_ml(table, moments, max_iter=max_iter)
     notes = []
     if n / npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{n / npar:.1f} cases per free parameter (fewer than "

@@ -28,6 +28,7 @@ from psychometrics.change import (
     icc1,
     observed_change,
 )
+from psychometrics.efa import EFAResult, efa
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
@@ -54,6 +55,8 @@ class ValidationResult:
     omega_h: dict[str, dict[str, OmegaHierarchical]] = field(default_factory=dict)
     cfa: dict[str, dict[str, CFAResult]] = field(default_factory=dict)
     instrument_cfa: dict[str, CFAResult] = field(default_factory=dict)
+    efa: dict[str, EFAResult] = field(default_factory=dict)
+    efa_banks: dict[str, dict[str, EFAResult]] = field(default_factory=dict)
     invariance: dict[str, InvarianceResult] = field(default_factory=dict)
     change: dict[str, dict[str, ChangeResult]] = field(default_factory=dict)
     person_change: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -110,6 +113,9 @@ class ValidationResult:
                 for gf in inst.general_factors
             },
             "instrument_cfa": {w: v.to_dict() for w, v in self.instrument_cfa.items()},
+            "efa": {w: v.to_dict() for w, v in self.efa.items()},
+            "efa_banks": {b: {w: v.to_dict() for w, v in by_wave.items()}
+                          for b, by_wave in self.efa_banks.items()},
             "multi_scale_change": self.multi_scale,
             "clusters": self.clusters,
             "attrition": self.attrition,
@@ -165,6 +171,9 @@ def validate(
                                  "(semTools::compRelSEM, obs.var = TRUE)"},
         "cfa": {"estimator": "ML (chi2 = N * F_ML, RMSEA with N)", "identification": "std.lv",
                 "missing": "listwise"},
+        "efa": {"correlations": "Pearson, pairwise complete", "extraction": "minres",
+                "rotation": "oblimin", "n_factors": "the number of scales of the instrument "
+                "(parallel analysis reported beside it)", "parallel_analysis_seed": seed},
         "invariance": {"decision_rule": rule, "null_model": null_model,
                        "partial": "largest score test released one at a time; at least two "
                                   "constrained items per factor"},
@@ -177,12 +186,25 @@ def validate(
     reliability = _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress)
     omega_h = _omega_h(responses, keyed, progress)
     cfa, instrument_cfa = _cfa(responses, keyed, progress)
+    progress(f"EFA: {len(instrument.items)} items, {len(instrument.scales)} factors, per wave")
+    everything = pd.concat([keyed[s.id] for s in instrument.scales], axis=1)
+    efas = {w: efa(x, len(instrument.scales), seed=seed)
+            for w, x in _by_wave(responses, everything).items()}
+    efa_banks = {}
+    banks = list(dict.fromkeys(s.bank for s in instrument.scales if s.bank))
+    if len(banks) > 1:  # an instrument of several banks: each bank's structure too
+        for bank in banks:
+            scales = [s for s in instrument.scales if s.bank == bank]
+            items = pd.concat([keyed[s.id] for s in scales], axis=1)
+            efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
+                               for w, x in _by_wave(responses, items).items()}
     invariance = _invariance(responses, keyed, rule, null_model, progress)
     change, person_change = _change(scores, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
-        omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, invariance=invariance,
+        omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
+        invariance=invariance,
         change=change, person_change=person_change,
         multi_scale=_multi_scale(person_change, instrument),
         clusters=_clusters(scores, change, person_change, cluster) if cluster else {},

@@ -1,9 +1,13 @@
-"""Oblique rotation by the gradient projection algorithm (Bernaards & Jennrich 2005).
+"""Factor rotations: varimax, promax, and oblique rotation by gradient projection.
 
-Oblimin with ``gamma = 0`` (quartimin), as ``GPArotation::oblimin`` (which
-``psych::fa(rotate = "oblimin")`` and ``psych::schmid`` call): criterion
-``f = sum(L^2 * (L^2 N)) / 4`` with ``N`` the off-diagonal ones matrix, rotated
-loadings ``L = A (T')^-1`` and factor correlations ``Phi = T' T``.
+- Oblimin with ``gamma = 0`` (quartimin) and geomin (``delta = 0.01``), by the
+  gradient projection algorithm of Bernaards & Jennrich (2005), as
+  ``GPArotation::oblimin`` and ``GPArotation::geominQ`` (which ``psych::fa`` calls):
+  rotated loadings ``L = A (T')^-1``, factor correlations ``Phi = T' T``.
+  Oblimin: ``f = sum(L^2 * (L^2 N)) / 4`` with ``N`` the off-diagonal ones matrix;
+  geomin: ``f = sum_i exp(mean_j log(L_ij^2 + delta))``.
+- Varimax as ``stats::varimax`` (Kaiser-normalized), and promax as ``psych::Promax``
+  (varimax, then the least-squares fit to ``L |L|^(m-1)``, ``m = 4``).
 
 Reference: Bernaards, C. A., & Jennrich, R. I. (2005). Gradient projection
 algorithms and software for arbitrary rotation criteria in factor analysis.
@@ -36,8 +40,65 @@ def _oblimin_criterion(L: np.ndarray, gamma: float) -> tuple[float, np.ndarray]:
     return float(np.sum(L2 * X) / 4), L * X
 
 
-def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-8, max_iter: int = 5000) -> Rotation:
+def _geomin_criterion(L: np.ndarray, delta: float) -> tuple[float, np.ndarray]:
+    k = L.shape[1]
+    L2 = L ** 2 + delta
+    pro = np.exp(np.log(L2).sum(axis=1) / k)
+    return float(pro.sum()), (2 / k) * (L / L2) * pro[:, None]
+
+
+def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-6, max_iter: int = 20000) -> Rotation:
     """Rotate loadings ``A`` (p x k) obliquely by oblimin; columns keep their order."""
+    return _gpf_oblique(A, lambda L: _oblimin_criterion(L, gamma), eps, max_iter)
+
+
+def geomin(A: np.ndarray, delta: float = 0.01, eps: float = 1e-6, max_iter: int = 20000) -> Rotation:
+    """Rotate loadings ``A`` obliquely by geomin (``GPArotation::geominQ``)."""
+    return _gpf_oblique(A, lambda L: _geomin_criterion(L, delta), eps, max_iter)
+
+
+def varimax(A: np.ndarray, eps: float = 1e-5, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """``stats::varimax(A, normalize = TRUE)``: rotated loadings and rotation matrix."""
+    A = np.asarray(A, dtype=float)
+    p, k = A.shape
+    if k < 2:
+        return A.copy(), np.eye(k)
+    sc = np.sqrt(np.sum(A ** 2, axis=1))
+    x = A / sc[:, None]
+    T = np.eye(k)
+    d = 0.0
+    for _ in range(max_iter):
+        z = x @ T
+        B = x.T @ (z ** 3 - z @ np.diag(np.sum(z ** 2, axis=0)) / p)
+        u, s, vt = np.linalg.svd(B)
+        T = u @ vt
+        d_past, d = d, float(s.sum())
+        if d < d_past * (1 + eps):
+            break
+    return (x @ T) * sc[:, None], T
+
+
+def promax(A: np.ndarray, m: int = 4) -> Rotation:
+    """``psych::fa(rotate = "promax")``, i.e. ``kaiser(A, "Promax")``: rows scaled to
+    unit communality, varimax, the oblique least-squares fit to the target
+    ``L |L|^(m-1)`` with columns rescaled so that Phi has a unit diagonal, and rows
+    scaled back."""
+    A = np.asarray(A, dtype=float)
+    if A.shape[1] < 2:
+        return Rotation(A.copy(), np.eye(A.shape[1]), True, 0)
+    h = np.sqrt(np.sum(A ** 2, axis=1))
+    x, rot = varimax(A / h[:, None])
+    Q = x * np.abs(x) ** (m - 1)
+    U = np.linalg.lstsq(x, Q, rcond=None)[0]
+    d = np.diag(np.linalg.inv(U.T @ U))
+    U = U @ np.diag(np.sqrt(d))
+    z = x @ U
+    U = rot @ U
+    ui = np.linalg.inv(U)
+    return Rotation(z * h[:, None], ui @ ui.T, True, 0)
+
+
+def _gpf_oblique(A: np.ndarray, criterion, eps: float, max_iter: int) -> Rotation:
     A = np.asarray(A, dtype=float)
     k = A.shape[1]
     if k == 1:
@@ -45,7 +106,7 @@ def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-8, max_iter: int 
     T = np.eye(k)
     alpha = 1.0
     L = A @ np.linalg.inv(T).T
-    f, Gq = _oblimin_criterion(L, gamma)
+    f, Gq = criterion(L)
     G = -(L.T @ Gq @ np.linalg.inv(T)).T
     converged = False
     iteration = 0
@@ -60,7 +121,7 @@ def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-8, max_iter: int 
             X = T - alpha * Gp
             Tt = X / np.sqrt(np.sum(X ** 2, axis=0))
             L = A @ np.linalg.inv(Tt).T
-            ft, Gqt = _oblimin_criterion(L, gamma)
+            ft, Gqt = criterion(L)
             if f - ft > 0.5 * s ** 2 * alpha:
                 break
             alpha /= 2

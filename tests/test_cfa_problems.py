@@ -1,0 +1,65 @@
+"""CFA problems are stated, not hidden: each gives a status, a reason and no fit."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.cfa import fit_cfa
+
+
+def _with_correlations(target: np.ndarray, n: int, seed: int) -> pd.DataFrame:
+    """Data whose sample correlation matrix is exactly ``target``."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, target.shape[0]))
+    x -= x.mean(axis=0)
+    x = x @ np.linalg.inv(np.linalg.cholesky(np.cov(x, rowvar=False)).T)
+    x = x @ np.linalg.cholesky(target).T
+    return pd.DataFrame(x, columns=[f"x{j + 1}" for j in range(target.shape[0])])
+
+
+def test_heywood_case_is_flagged_and_keeps_its_numbers():
+    # lambda_1^2 = r12 r13 / r23 = .64 / .5 > 1: a negative residual variance.
+    target = np.array([[1, 0.8, 0.8], [0.8, 1, 0.5], [0.8, 0.5, 1]])
+    res = fit_cfa(_with_correlations(target, 300, 1), {"f": ["x1", "x2", "x3"]})
+    assert res.status == "heywood"
+    assert "negative residual variance" in res.reason
+    t = res.table
+    assert t.loc[(t["lhs"] == "x1") & (t["op"] == "~~"), "est"].item() < 0
+    assert res.loadings_std["x1"] > 1
+    assert res.to_dict()["status"] == "heywood"
+
+
+def test_non_positive_definite_covariance():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((100, 3))
+    data = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "d": x[:, 0] + x[:, 1]})
+    res = fit_cfa(data, {"f": ["a", "b", "c", "d"]})
+    assert res.status == "not_positive_definite" and res.fit is None
+    d = res.to_dict()
+    assert d["chi2"] is None and d["cfi"] is None and d["loadings_std"]["a"] is None
+
+
+def test_too_few_cases_and_the_cases_per_parameter_note():
+    target = np.full((6, 6), 0.5) + 0.5 * np.eye(6)
+    data = _with_correlations(target, 40, 3)
+    res = fit_cfa(data.iloc[:5], {"f": list(data.columns)})
+    assert res.status == "too_few_cases" and "5 persons answered all 6 items" in res.reason
+    res = fit_cfa(data, {"f": list(data.columns)})
+    assert res.status == "ok"
+    assert any("cases per free parameter" in n for n in res.notes)  # 40 / 12 < 5
+
+
+def test_non_convergence_shows_no_fit_indices():
+    data = pd.read_csv(Path(__file__).parent / "reference" / "cfa" / "hs.csv")
+    factors = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
+               "speed": ["x7", "x8", "x9"]}
+    res = fit_cfa(data, factors, max_iter=2)
+    assert res.status == "not_converged" and "did not converge" in res.reason
+    assert res.fit is None and res.to_dict()["rmsea"] is None
+
+
+def test_not_identified_two_item_factor():
+    target = np.array([[1, 0.5], [0.5, 1]])
+    res = fit_cfa(_with_correlations(target, 100, 5), {"f": ["x1", "x2"]})
+    assert res.status == "not_identified"
