@@ -11,7 +11,8 @@ two answers. Steps and their definitions:
   ``df = p(p - 1)/2`` (``psych::cortest.bartlett``).
 - Parallel analysis (Horn 1965): principal-component eigenvalues of R against the
   95th percentile of those of ``n_iter`` random normal data sets of the same n and
-  p (seeded); the number of factors is the count of leading eigenvalues above it.
+  p (seeded; drawn as Wishart matrices, so the cost does not grow with n); the
+  number of factors is the count of leading eigenvalues above it.
   The scree's elbow by the acceleration factor (Raiche et al. 2013) is given too.
 - Extraction by minres or ML (factor_analyzer, through
   :mod:`psychometrics._fa_backend`), rotation by oblimin, promax or geomin
@@ -125,15 +126,31 @@ def sphericity(r: np.ndarray, n: int, names: list[str]) -> Sphericity:
     return Sphericity(kmo, kmo_items, float(chi2), df, float(stats.chi2.sf(chi2, df)))
 
 
+def random_correlation_eigenvalues(n: int, p: int, n_iter: int, seed: int) -> np.ndarray:
+    """Eigenvalues (n_iter x p, decreasing) of correlation matrices of n independent
+    standard normal cases on p variables.
+
+    The cross-product matrix of such data is Wishart(I, n - 1); it is drawn by
+    Bartlett's decomposition (``S = A A'``, ``A`` lower triangular with
+    ``A_ii^2 ~ chi2(n - 1 - i)`` and ``A_ij ~ N(0, 1)`` below the diagonal), which
+    has exactly the distribution of the data-based matrix at a cost that does not
+    grow with n.
+    """
+    rng = np.random.default_rng(seed)
+    a = np.tril(rng.standard_normal((n_iter, p, p)), -1)
+    idx = np.arange(p)
+    a[:, idx, idx] = np.sqrt(rng.chisquare(n - 1 - idx, size=(n_iter, p)))
+    s = a @ np.transpose(a, (0, 2, 1))
+    d = np.sqrt(np.diagonal(s, axis1=1, axis2=2))
+    r = s / (d[:, :, None] * d[:, None, :])
+    return np.linalg.eigvalsh(r)[:, ::-1]
+
+
 def parallel_analysis(r: np.ndarray, n: int, n_iter: int = 100, seed: int = 0) -> ParallelAnalysis:
     """Horn's parallel analysis on principal-component eigenvalues (95th percentile)."""
     p = r.shape[0]
     eig = np.sort(np.linalg.eigvalsh(r))[::-1]
-    rng = np.random.default_rng(seed)
-    sims = np.empty((n_iter, p))
-    for k in range(n_iter):
-        x = rng.standard_normal((n, p))
-        sims[k] = np.sort(np.linalg.eigvalsh(np.corrcoef(x, rowvar=False)))[::-1]
+    sims = random_correlation_eigenvalues(n, p, n_iter, seed)
     q95 = np.quantile(sims, 0.95, axis=0)
     above = eig > q95
     n_pa = int(np.argmin(above)) if not above.all() else p

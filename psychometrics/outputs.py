@@ -4,6 +4,8 @@
 - ``scores.csv``: one row per scored input row; for each consecutive pair of waves
   the later wave's row also carries ``<scale>_rci`` and ``<scale>_rci_class``;
 - ``change.csv``: per person, scale and pair of waves: difference, RCI, class;
+- ``multi_scale.csv``: per person, pair of waves and bank: how many and which scales
+  improved reliably;
 - ``problems.csv`` and ``unscored.csv`` when there are any;
 - ``models/*.lav``: the lavaan syntax of every fitted model, to refit in R.
 """
@@ -31,6 +33,9 @@ def write_outputs(result: ValidationResult, out_dir: str | Path) -> dict[str, Pa
     if len(result.person_change):
         written["change"] = out / "change.csv"
         result.person_change.to_csv(written["change"], index=False)
+    if len(result.multi_scale_persons):
+        written["multi_scale"] = out / "multi_scale.csv"
+        result.multi_scale_persons.to_csv(written["multi_scale"], index=False)
     if len(result.responses.problems):
         written["problems"] = out / "problems.csv"
         result.responses.problems.to_csv(written["problems"], index=False)

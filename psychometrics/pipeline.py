@@ -60,6 +60,7 @@ class ValidationResult:
     invariance: dict[str, InvarianceResult] = field(default_factory=dict)
     change: dict[str, dict[str, ChangeResult]] = field(default_factory=dict)
     person_change: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    multi_scale_persons: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     multi_scale: dict[str, Any] = field(default_factory=dict)
     clusters: dict[str, Any] = field(default_factory=dict)
     attrition: dict[str, Any] = field(default_factory=dict)
@@ -201,12 +202,13 @@ def validate(
     invariance = _invariance(responses, keyed, rule, null_model, progress)
     change, person_change = _change(scores, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress)
+    multi = multi_scale_table(person_change, instrument)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
         omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
         invariance=invariance,
-        change=change, person_change=person_change,
-        multi_scale=_multi_scale(person_change, instrument),
+        change=change, person_change=person_change, multi_scale_persons=multi,
+        multi_scale=_multi_scale(multi, instrument),
         clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
         attrition=_attrition(scores),
     )
@@ -344,26 +346,37 @@ def _replace(res: ChangeResult, **kw) -> ChangeResult:
     return replace(res, **kw)
 
 
-def _multi_scale(person: pd.DataFrame, inst: Instrument) -> dict[str, Any]:
-    """Per pair of waves and per bank: how many scales each person reliably improved
-    on, and the distribution of that count (e.g. onion layers with reliable growth)."""
+def multi_scale_table(person: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+    """Per person, pair of waves and bank: the number and names of the scales with
+    reliable improvement (e.g. the onion layers on which a teacher grew)."""
     if person.empty or "rci_class" not in person:
-        return {}
+        return pd.DataFrame(columns=["id", "pair", "bank", "n_scales", "n_improved", "improved"])
     bank_of = {s.id: (s.bank or "scales") for s in inst.scales}
+    p = person.assign(bank=person["scale"].map(bank_of),
+                      up=(person["rci_class"] == "improved").astype(int))
+    keys = ["pair", "bank", "id"]
+    out = p.groupby(keys, sort=False).agg(n_scales=("scale", "size"),
+                                          n_improved=("up", "sum")).reset_index()
+    names = p[p["up"] == 1].groupby(keys, sort=False)["scale"].agg(";".join).rename("improved")
+    out = out.merge(names.reset_index(), on=keys, how="left").fillna({"improved": ""})
+    return out[["id", "pair", "bank", "n_scales", "n_improved", "improved"]]
+
+
+def _multi_scale(table: pd.DataFrame, inst: Instrument) -> dict[str, Any]:
+    """The distribution of the number of scales with reliable improvement, per pair
+    of waves and bank (the per-person rows are in multi_scale.csv)."""
     out: dict[str, Any] = {}
-    for pair, part in person.groupby("pair", sort=False):
-        out[pair] = {}
-        part = part.assign(bank=part["scale"].map(bank_of))
-        for bank, rows in part.groupby("bank", sort=False):
-            scales_in = list(dict.fromkeys(rows["scale"]))
-            improved = rows[rows["rci_class"] == "improved"].groupby("id")["scale"].apply(list)
-            ids = list(dict.fromkeys(rows["id"]))
-            counts = pd.Series({i: len(improved.get(i, [])) for i in ids})
-            out[pair][bank] = {
-                "scales": scales_in, "n_persons": len(ids),
-                "distribution": {str(k): int((counts == k).sum()) for k in range(len(scales_in) + 1)},
-                "per_person": {i: improved.get(i, []) for i in ids},
-            }
+    scales_of = {}
+    for s in inst.scales:
+        scales_of.setdefault(s.bank or "scales", []).append(s.id)
+    for (pair, bank), rows in table.groupby(["pair", "bank"], sort=False):
+        k = len(scales_of.get(bank, []))
+        counts = rows["n_improved"].value_counts()
+        out.setdefault(pair, {})[bank] = {
+            "scales": scales_of.get(bank, []), "n_persons": int(len(rows)),
+            "distribution": {str(c): int(counts.get(c, 0)) for c in range(k + 1)},
+            "mean_improved": float(rows["n_improved"].mean()),
+        }
     return out
 
 
