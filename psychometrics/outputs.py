@@ -7,7 +7,8 @@
 - ``multi_scale.csv``: per person, pair of waves and bank: how many and which scales
   improved reliably;
 - ``problems.csv`` and ``unscored.csv`` when there are any;
-- ``models/*.lav``: the lavaan syntax of every fitted model, to refit in R.
+- ``models/*.lav``: the lavaan syntax of every fitted model, to refit in R;
+- ``report.html`` (self-contained) and ``tables/*.csv``, its tables.
 """
 
 from __future__ import annotations
@@ -23,11 +24,22 @@ from psychometrics.pipeline import ValidationResult
 from psychometrics.results import to_jsonable
 
 
-def write_outputs(result: ValidationResult, out_dir: str | Path) -> dict[str, Path]:
+def write_outputs(result: ValidationResult, out_dir: str | Path, *, lang: str = "en",
+                  report: bool = True) -> dict[str, Path]:
     """Write every output of ``result`` into ``out_dir``; return the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = {"results": out / "results.json", "scores": out / "scores.csv"}
+    if report:
+        from psychometrics.report import render_report, report_tables
+
+        written["report"] = out / "report.html"
+        written["report"].write_text(render_report(result, lang), encoding="utf-8")
+        tables = out / "tables"
+        tables.mkdir(exist_ok=True)
+        for name, frame in report_tables(result).items():
+            frame.to_csv(tables / f"{name}.csv", index=False)
+        written["tables"] = tables
     write_json(result.to_dict(), written["results"])
     _scores_with_rci(result).to_csv(written["scores"], index=False)
     if len(result.person_change):

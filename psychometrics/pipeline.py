@@ -69,6 +69,18 @@ class ValidationResult:
     def responses(self) -> Responses:
         return self.scores.responses
 
+    def write(self, out_dir: str | Path, *, lang: str = "en", report: bool = True) -> dict[str, Path]:
+        """Write results.json, scores.csv, the report and the rest into ``out_dir``."""
+        from psychometrics.outputs import write_outputs
+
+        return write_outputs(self, out_dir, lang=lang, report=report)
+
+    def report_html(self, lang: str = "en") -> str:
+        """The self-contained HTML report."""
+        from psychometrics.report import render_report
+
+        return render_report(self, lang)
+
     def to_dict(self) -> dict[str, Any]:
         r = self.responses
         inst = self.instrument

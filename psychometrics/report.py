@@ -1,0 +1,399 @@
+"""The report a researcher reads: one self-contained HTML file, and its tables as CSV.
+
+Built from a :class:`~psychometrics.pipeline.ValidationResult` only (no
+recomputation); figures come from :mod:`psychometrics.figures` as inline SVG, the
+CSS is inline, and nothing refers to the network. Sections follow the pipeline:
+the data, each scale (items, reliability, CFA, invariance, change), the instrument
+(EFA, CFA, omega hierarchical), multi-scale outcomes, and a closing summary in
+plain words.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+from typing import Any, Iterable, Literal
+
+import numpy as np
+import pandas as pd
+
+from psychometrics import figures
+from psychometrics.pipeline import ValidationResult
+
+Lang = Literal["en", "nl"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1.2em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;
+margin-top:2em}h3{margin-top:1.6em;color:#0072B2}h4{margin:1.2em 0 .4em}
+table{border-collapse:collapse;margin:.6em 0 1em;font-size:.86em}
+th,td{padding:.25em .6em;text-align:right;border-bottom:1px solid #ddd;vertical-align:top}
+th{background:#f3f6f9;border-bottom:2px solid #bbb}td.l,th.l{text-align:left}
+.note{color:#555;font-size:.88em}.bad{color:#B35806;font-weight:600}.ok{color:#00734F}
+.fig{display:inline-block;margin:.3em 1em .3em 0;vertical-align:top}.fig svg{max-width:100%;height:auto}
+.summary li{margin:.3em 0}.tag{display:inline-block;padding:0 .45em;border-radius:.3em;
+font-size:.8em;background:#eee}.toc{columns:3;font-size:.9em}
+@media print{body{max-width:none}h2{page-break-before:always}.fig{page-break-inside:avoid}}
+"""
+
+
+def _f(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "&ndash;"
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.{digits}f}"
+    return html.escape(str(v))
+
+
+def _p(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "&ndash;"
+    return "&lt; .001" if v < 0.001 else f"{v:.3f}".lstrip("0")
+
+
+def _ci(pair: Iterable[Any]) -> str:
+    lo, hi = list(pair)
+    return f"[{_f(lo)}, {_f(hi)}]"
+
+
+def _table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    th = "".join(f'<th class="{"l" if k < left else ""}">{h}</th>' for k, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if k < left else ""}">{c}</td>'
+                                    for k, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fig(svg: str, caption: str) -> str:
+    return f'<div class="fig">{svg}<div class="note">{html.escape(caption)}</div></div>'
+
+
+def _status(d: dict) -> str:
+    s = d.get("status")
+    if s in ("ok", None):
+        return ""
+    return f'<p class="bad">{html.escape(str(s))}: {html.escape(str(d.get("reason", "")))}</p>'
+
+
+def _text(mapping, lang: Lang, fallback: str) -> str:
+    if not mapping:
+        return fallback
+    return mapping.get(lang) or mapping.get("en") or fallback
+
+
+def report_tables(result: ValidationResult) -> dict[str, pd.DataFrame]:
+    """Every table of the report as a DataFrame (written as tables/*.csv)."""
+    res = result.to_dict()
+    rel, items, cfa, inv, change = [], [], [], [], []
+    for s, d in res["scales"].items():
+        for w, r in d["reliability"].items():
+            o = r.get("ordinal") or {}
+            rel.append({"scale": s, "wave": w, "status": r["status"], "n": r["n"],
+                        "alpha": r["alpha"], "alpha_ci_low": r["alpha_ci"][0],
+                        "alpha_ci_high": r["alpha_ci"][1], "alpha_std": r["alpha_std"],
+                        "omega_total": r["omega_total"], "ordinal_alpha": o.get("ordinal_alpha"),
+                        "ordinal_omega": o.get("ordinal_omega")})
+            for item, st in r["items"].items():
+                items.append({"scale": s, "wave": w, "item": item, **st})
+        for w, c in d["cfa"].items():
+            cfa.append({"scale": s, "wave": w, **{k: c.get(k) for k in (
+                "status", "n", "chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")},
+                "rmsea_ci_low": c["rmsea_ci"][0], "rmsea_ci_high": c["rmsea_ci"][1]})
+        for st in d.get("invariance", {}).get("steps", []):
+            inv.append({"scale": s, **{k: (";".join(v) if isinstance(v, list) else v)
+                                       for k, v in st.items() if k != "rmsea_ci"},
+                        "rmsea_ci_low": st["rmsea_ci"][0], "rmsea_ci_high": st["rmsea_ci"][1]})
+        for pair, c in d.get("change", {}).items():
+            change.append({"scale": s, "pair": pair, **{k: v for k, v in c.items()
+                                                         if not isinstance(v, (list, dict))},
+                           "mean_diff_ci_low": c["mean_diff_ci"][0],
+                           "mean_diff_ci_high": c["mean_diff_ci"][1]})
+    out = {"reliability": pd.DataFrame(rel), "items": pd.DataFrame(items),
+           "cfa": pd.DataFrame(cfa), "invariance": pd.DataFrame(inv),
+           "change": pd.DataFrame(change)}
+    for w, e in result.efa.items():
+        if len(e.loadings):
+            out[f"efa_loadings_{w}"] = e.loadings.reset_index(names="item")
+    for bank, by_wave in result.efa_banks.items():
+        for w, e in by_wave.items():
+            if len(e.loadings):
+                out[f"efa_loadings_{bank}_{w}"] = e.loadings.reset_index(names="item")
+    if len(result.multi_scale_persons):
+        out["multi_scale"] = result.multi_scale_persons
+    return out
+
+
+def render_report(result: ValidationResult, lang: Lang = "en") -> str:
+    """The whole report as one HTML string."""
+    res = result.to_dict()
+    inst = result.instrument
+    r = result.responses
+    title = _text(inst.title, lang, inst.id)
+    parts = [f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
+             f"<title>binnenuit report: {html.escape(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>",
+             f'<p class="note">Instrument <b>{html.escape(inst.id)}</b> v{html.escape(inst.version)} '
+             f"&middot; data <b>{html.escape(r.source)}</b> &middot; made by binnenuit on "
+             f"{_dt.date.today().isoformat()}. Every number here is also in results.json and "
+             "tables/*.csv; every model's lavaan syntax is in models/.</p>"]
+    parts.append(_summary(result, res, lang))
+    parts.append(_data_section(result, res))
+    parts.append("<h2>Scales</h2><div class=\"toc\">" + "".join(
+        f'<div><a href="#s-{s.id}">{html.escape(_text(s.title, lang, s.id))}</a></div>'
+        for s in inst.scales) + "</div>")
+    for scale in inst.scales:
+        parts.append(_scale_section(result, res, scale, lang))
+    parts.append(_instrument_section(result, res))
+    parts.append(_multi_section(result, res, lang))
+    parts.append(_methods(res))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
+    changed, unchanged, blocked = [], [], []
+    for s in result.instrument.scales:
+        name = html.escape(_text(s.title, lang, s.id))
+        for pair, c in res["scales"][s.id].get("change", {}).items():
+            if c["status"] == "blocked":
+                blocked.append(f"<li><b>{name}</b> ({pair}): no change score. "
+                               f"{html.escape(c['reason'])}</li>")
+            elif c["status"] in ("ok", "unverified") and c["p"] is not None:
+                flag = ' <span class="tag">unverified</span>' if c["unverified"] else ""
+                direction = "rose" if c["mean_diff"] > 0 else "fell"
+                text = (f"<li><b>{name}</b> ({pair}) {direction} by {_f(abs(c['mean_diff']))} "
+                        f"(95% CI {_ci(c['mean_diff_ci'])}; d<sub>z</sub> = {_f(c['d_z'], 2)}, "
+                        f"p {'= ' if c['p'] >= 0.001 else ''}{_p(c['p'])}); "
+                        f"{_f(100 * (c['rci_improved'] or 0), 0)}% improved reliably, "
+                        f"{_f(100 * (c['rci_deteriorated'] or 0), 0)}% deteriorated{flag}.</li>")
+                (changed if c["p"] < 0.05 else unchanged).append(text)
+    if not (changed or unchanged or blocked):
+        return "<h2>Summary</h2><p>One wave only: no change was computed.</p>"
+    return ("<h2>Summary</h2><div class=\"summary\">"
+            f"<h4>Changed (paired t, p &lt; .05): {len(changed)}</h4><ul>{''.join(changed) or '<li>none</li>'}</ul>"
+            f"<h4>No clear change: {len(unchanged)}</h4><ul>{''.join(unchanged) or '<li>none</li>'}</ul>"
+            f"<h4>Blocked by the invariance gate: {len(blocked)}</h4><ul>{''.join(blocked) or '<li>none</li>'}</ul>"
+            "<p class=\"note\">Change is computed only where the scale's measurement is at least "
+            "partially scalar invariant across the waves; p-values are not corrected for the "
+            "number of scales; see the clusters section for the design effect of the schools.</p></div>")
+
+
+def _data_section(result: ValidationResult, res: dict) -> str:
+    d = res["data"]
+    rows = [[w, str(n)] for w, n in d["persons_per_wave"].items()]
+    r = result.responses
+    miss = np.isnan(r.values).mean(axis=1)
+    waves = r.keys["wave"].to_numpy()
+    missing = [[w, _f(100 * miss[waves == w].mean(), 1) + "%"] for w in r.waves]
+    out = ["<h2>The data</h2>",
+           f"<p>{d['n_rows']} rows ({d['rows_scored']} scored) from {d['n_persons']} persons; "
+           f"read as {html.escape(d['read_as'])}. Columns not used: "
+           f"{html.escape(', '.join(d['unused_columns']) or 'none')}.</p>",
+           _table(["wave", "persons"], rows), _table(["wave", "missing answers"], missing)]
+    probs = res["problems"]
+    if probs:
+        out.append(f"<h4>{len(probs)} problem(s) in the data</h4>")
+        out.append(_table(["row", "column", "value", "problem", "action"],
+                          [[_f(p["row"]), html.escape(str(p["column"])), html.escape(str(p["value"])),
+                            html.escape(p["problem"]), html.escape(p["action"])] for p in probs[:100]], 5))
+        if len(probs) > 100:
+            out.append(f"<p class=\"note\">{len(probs) - 100} more in problems.csv.</p>")
+    else:
+        out.append("<p class=\"ok\">No problems were found in the data.</p>")
+    if res["attrition"]:
+        a = res["attrition"]
+        smd = [[s, _f(v)] for s, v in a["smd"].items()]
+        out.append(f"<h4>Attrition</h4><p>{a['n_completers']} persons were seen again after "
+                   f"{a['first_wave']}; {a['n_first_wave_only']} only at {a['first_wave']}. "
+                   "Standardized mean differences at the first wave (completers minus dropouts):</p>")
+        out.append(_table(["scale", "SMD"], smd))
+    return "\n".join(out)
+
+
+def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> str:
+    d = res["scales"][scale.id]
+    r = result.responses
+    name = _text(scale.title, lang, scale.id)
+    out = [f'<h3 id="s-{scale.id}">{html.escape(name)} <span class="tag">{scale.id}</span></h3>']
+    waves = list(r.waves)
+    # Items
+    header = ["item", "text", "key"] + [f"{h} {w}" for w in waves for h in ("mean", "r<sub>it</sub>")]
+    rows = []
+    for item in scale.items:
+        meta = result.instrument.items_by_id[item]
+        text = _text(meta.text, lang, "")
+        flags = [w for w in waves if d["reliability"][w]["items"].get(item, {}).get("negative_item_rest")]
+        row = [item + (' <span class="bad">r&lt;0</span>' if flags else ""), html.escape(text),
+               "&minus;" if meta.reversed else "+"]
+        for w in waves:
+            st = d["reliability"][w]["items"].get(item, {})
+            row += [_f(st.get("mean"), 2), _f(st.get("item_rest_r"), 2)]
+        rows.append(row)
+    out.append(_table(header, rows, 2))
+    # Reliability
+    rel_rows = []
+    for w in waves:
+        x = d["reliability"][w]
+        o = x.get("ordinal") or {}
+        rel_rows.append([w, _f(x["n"]), _f(x["alpha"]), _ci(x["alpha_ci"]), _f(x["omega_total"]),
+                         _f(o.get("ordinal_alpha")), _f(o.get("ordinal_omega")),
+                         html.escape(x["reason"] or (x["omega"] or {}).get("note") or "")])
+    out.append("<h4>Reliability</h4>" + _table(
+        ["wave", "n", "&alpha;", "95% CI", "&omega;<sub>t</sub>", "ordinal &alpha;",
+         "ordinal &omega;", "note"], rel_rows))
+    # CFA
+    cfa_rows = []
+    for w in waves:
+        c = d["cfa"][w]
+        cfa_rows.append([w, html.escape(c["status"]), _f(c["n"]), _f(c["chi2"], 2), _f(c["df"]),
+                         _p(c["pvalue"]), _f(c["cfi"]), _f(c["tli"]),
+                         f"{_f(c['rmsea'])} {_ci(c['rmsea_ci'])}", _f(c["srmr"]),
+                         " ".join(f"{k}:{_f(v, 2)}" for k, v in c["loadings_std"].items())])
+    out.append("<h4>One-factor CFA</h4>" + _table(
+        ["wave", "status", "n", "&chi;&sup2;", "df", "p", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
+         "standardized loadings"], cfa_rows, 2))
+    # Invariance
+    inv = d.get("invariance")
+    if inv:
+        out.append(f"<h4>Longitudinal invariance: level <b>{html.escape(inv['level'])}</b></h4>")
+        out.append(_status(inv))
+        steps = []
+        for st in inv["steps"]:
+            steps.append([st["model"], _f(st["chi2"], 2), _f(st["df"]), _f(st["cfi"]), _f(st["tli"]),
+                          f"{_f(st['rmsea'])} {_ci(st['rmsea_ci'])}", _f(st["srmr"]),
+                          _f(st["delta_chi2"], 2), _f(st["delta_df"]) if st["compared_with"] else "&ndash;",
+                          _p(st["delta_p"]), _f(st["delta_cfi"]), _f(st["delta_rmsea"]),
+                          ("accepted" if st["accepted"] else "rejected") if st["accepted"] is not None else "",
+                          html.escape(", ".join(st["freed"]))])
+        out.append(_table(["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
+                           "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
+                           "decision", "freed"], steps))
+        out.append(f"<p class=\"note\">n = {inv['n']} of {inv['n_total']} persons with every "
+                   f"item at every wave (dropped: {html.escape(str(inv['dropped']))}); rule "
+                   f"{html.escape(inv['decision_rule'])}. {html.escape(' '.join(inv['notes']))}</p>")
+    # Change
+    ch = d.get("change", {})
+    if ch:
+        rows = []
+        for pair, c in ch.items():
+            lat = c.get("latent") or {}
+            rows.append([pair, html.escape(c["status"]), _f(c["n"]), _f(c["mean_diff"]),
+                         _ci(c["mean_diff_ci"]), _f(c["t"], 2), _p(c["p"]),
+                         f"{_f(c['d_z'], 2)} {_ci(c['d_z_ci'])}", f"{_f(c['d_av'], 2)}",
+                         f"{_f(c['rci_improved'], 2)} / {_f(c['rci_unchanged'], 2)} / "
+                         f"{_f(c['rci_deteriorated'], 2)}",
+                         f"{_f(lat.get('estimate'), 2)} {_ci(lat.get('ci', [None, None]))}" if lat else "&ndash;"])
+        out.append("<h4>Change</h4>" + _table(
+            ["waves", "status", "n", "mean diff", "95% CI", "t", "p", "d<sub>z</sub> [CI]",
+             "d<sub>av</sub>", "improved / unchanged / deteriorated", "latent (SD units)"], rows, 2))
+        for pair, c in ch.items():
+            if c["status"] == "blocked":
+                out.append(f'<p class="bad">{pair}: {html.escape(c["reason"])}</p>')
+    out.append(_scale_figures(result, scale))
+    return "\n".join(out)
+
+
+def _scale_figures(result: ValidationResult, scale) -> str:
+    from instruments import keyed_items
+
+    r = result.responses
+    items = keyed_items(r, scale.id)
+    figs = [_fig(figures.response_distribution(items, r.keys["wave"].to_numpy(), scale.min,
+                                               scale.max), "answers per item and wave (after reverse keying)")]
+    if len(r.waves) > 1:
+        table = result.scores.table.assign(_id=r.keys["id"].to_numpy(), _w=r.keys["wave"].to_numpy())
+        wide = table.pivot(index="_id", columns="_w", values=scale.id)[list(r.waves)]
+        figs.append(_fig(figures.spaghetti(wide, scale.min, scale.max), "scale scores across waves"))
+        pc = result.person_change
+        a, b = r.waves[0], r.waves[1]
+        part = pc[(pc["scale"] == scale.id) & (pc["pair"] == f"{a}->{b}")] if len(pc) else pc
+        rel = result.reliability[scale.id][a].alpha.alpha
+        if len(part) and "rci_class" in part and math.isfinite(rel):
+            both = wide.loc[part["id"]]
+            sd = float(both[a].std(ddof=1))
+            band = 1.959963984540054 * math.sqrt(2) * sd * math.sqrt(1 - rel)
+            figs.append(_fig(figures.jacobson_truax(both[a].to_numpy(), both[b].to_numpy(),
+                                                    part["rci_class"].to_numpy(), band, scale.min,
+                                                    scale.max, (a, b)),
+                             "Jacobson-Truax plot: outside the band is reliable change"))
+    return "".join(figs)
+
+
+def _instrument_section(result: ValidationResult, res: dict) -> str:
+    out = ["<h2>The instrument</h2>"]
+    for label, by_wave in [("all items", result.efa)] + [
+            (f"bank {b}", v) for b, v in result.efa_banks.items()]:
+        for w, e in by_wave.items():
+            d = e.to_dict()
+            out.append(f"<h4>EFA of {html.escape(label)}, {w}</h4>")
+            if d["kmo"] is not None:
+                out.append(f"<p>KMO = {_f(d['kmo'])}; Bartlett &chi;&sup2;({d['bartlett']['df']}) = "
+                           f"{_f(d['bartlett']['chi2'], 1)}, p {_p(d['bartlett']['p'])}; parallel "
+                           f"analysis suggests {d['n_factors_parallel']} factor(s), the scree "
+                           f"{d['n_factors_scree']}; extracted {d['n_factors']} ({d['extraction']}, "
+                           f"{d['rotation']}).</p>")
+            out.append(_status(d))
+            if e.parallel is not None:
+                out.append(_fig(figures.scree(e.parallel.eigenvalues, e.parallel.random_95,
+                                              e.parallel.n_factors), "parallel analysis"))
+            if len(e.loadings):
+                out.append(_fig(figures.loadings_heatmap(e.loadings), "pattern loadings"))
+                if e.flags:
+                    out.append("<p class=\"note\">Flagged: " + html.escape(
+                        "; ".join(f"{k} ({v})" for k, v in e.flags.items())) + "</p>")
+    rows = [[w, html.escape(c["status"]), _f(c["n"]), _f(c["chi2"], 1), _f(c["df"]), _f(c["cfi"]),
+             _f(c["tli"]), _f(c["rmsea"]), _f(c["srmr"]), html.escape(c["reason"])]
+            for w, c in res["instrument_cfa"].items()]
+    out.append("<h4>CFA of the instrument (correlated factors)</h4>" + _table(
+        ["wave", "status", "n", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA", "SRMR", "reason"], rows, 2))
+    for g, v in res["omega_hierarchical"].items():
+        rows = [[w, html.escape(x["status"]), _f(x["omega_h"]), _f(x["omega_total"]),
+                 html.escape(x["reason"])] for w, x in v["by_wave"].items()]
+        out.append(f"<h4>Omega hierarchical: {html.escape(g)} ({', '.join(v['scales'])})</h4>"
+                   + _table(["wave", "status", "&omega;<sub>h</sub>", "&omega;<sub>t</sub>", "note"], rows))
+    return "\n".join(out)
+
+
+def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
+    multi = res.get("multi_scale_change") or {}
+    if not multi:
+        return ""
+    out = ["<h2>Change across scales per person</h2>",
+           "<p>For each person, the scales on which the reliable change index shows improvement "
+           "(only scales whose change passed the invariance gate, or all with "
+           "--ignore-invariance).</p>"]
+    pc = result.person_change
+    titles = {s.id: _text(s.title, lang, s.id) for s in result.instrument.scales}
+    for pair, banks in multi.items():
+        for bank, v in banks.items():
+            out.append(f"<h4>{html.escape(bank)}, {pair}</h4>")
+            out.append(_fig(figures.count_distribution(v["distribution"], "scales"),
+                            f"persons by number of {bank} scales improved"))
+            part = pc[(pc["pair"] == pair) & pc["scale"].isin(v["scales"])]
+            present = [s for s in v["scales"] if s in set(part["scale"])]
+            if present:
+                out.append(_fig(figures.multi_layer(part, present, [titles[s] for s in present]),
+                                "reliable change per person and scale"))
+    if res.get("clusters"):
+        c = res["clusters"]
+        rows = []
+        for s, pairs in c["change"].items():
+            for pair, x in pairs.items():
+                rows.append([s, pair, _f(x["icc1"]), _f(x["design_effect"], 2),
+                             _f(x["naive_se"]), _f(x["cluster_robust_se"]),
+                             html.escape(x.get("note", ""))])
+        out.append(f"<h4>Clusters ({html.escape(c['column'])})</h4>" + _table(
+            ["scale", "waves", "ICC(1) of change", "design effect", "naive SE", "cluster-robust SE",
+             "note"], rows, 2))
+    return "\n".join(out)
+
+
+def _methods(res: dict) -> str:
+    s = res["settings"]
+    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in s.items())
+    return (f"<h2>Methods and settings</h2><ul>{items}</ul><p class=\"note\">Reliability, CFA and "
+            "invariance statistics follow lavaan, semTools and psych, against which the package is "
+            "tested (tests/reference/).</p>")

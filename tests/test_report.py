@@ -1,0 +1,59 @@
+"""The report of the example study and the results.json schema."""
+
+import json
+import re
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from psychometrics.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    assert main(["demo", "--out", str(out), "--quiet", "--lang", "nl"]) == 0
+    return out
+
+
+def test_results_json_is_valid_against_the_published_schema(demo):
+    schema = json.loads(resources.files("psychometrics.schema").joinpath(
+        "results.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(json.loads((demo / "results.json").read_text()), schema)
+
+
+def test_schema_rejects_a_renamed_key(demo):
+    schema = json.loads(resources.files("psychometrics.schema").joinpath(
+        "results.schema.json").read_text())
+    res = json.loads((demo / "results.json").read_text())
+    res["scales"]["tse_engagement"]["reliability"]["T0"]["cronbach"] = \
+        res["scales"]["tse_engagement"]["reliability"]["T0"].pop("alpha")
+    with pytest.raises(jsonschema.ValidationError, match="'alpha' is a required property"):
+        jsonschema.validate(res, schema)
+
+
+def test_report_has_every_section_and_figure_and_no_external_reference(demo):
+    text = (demo / "report.html").read_text(encoding="utf-8")
+    for heading in ("Summary", "The data", "Scales", "The instrument",
+                    "Change across scales per person", "Methods and settings"):
+        assert f"<h2>{heading}</h2>" in text
+    for caption in ("answers per item and wave", "scale scores across waves",
+                    "Jacobson-Truax plot", "parallel analysis", "pattern loadings",
+                    "reliable change per person and scale", "persons by number of onion scales"):
+        assert caption in text, caption
+    assert text.count("<svg") >= 16 * 3
+    # Dutch item texts with --lang nl
+    assert "Ik kan onrust in de klas snel tot bedaren brengen." in text
+    # Self-contained: no scripts, stylesheets, images or fonts from elsewhere.
+    assert "<script" not in text
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', text)
+    assert "@import" not in text and "url(http" not in text
+    assert "Blocked by the invariance gate" in text
+
+
+def test_tables_are_written_as_csv(demo):
+    names = {p.name for p in (demo / "tables").iterdir()}
+    assert {"reliability.csv", "items.csv", "cfa.csv", "invariance.csv", "change.csv",
+            "multi_scale.csv"} <= names
