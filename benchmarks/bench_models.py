@@ -12,7 +12,7 @@ Prints, each as the median of 5 runs (lavaan's too, timed inside R after a warm-
   so the rest should not grow with N;
 - end to end: `binnenuit validate` on one 6-item scale x 2 waves at N = 20,000,
   answers on a 1..7 scale (a fresh process, wall time; it also runs reliability,
-  CFA, EFA and change) against one Rscript run that loads lavaan and fits
+  CFA, EFA and change), without and with the report against one Rscript run that loads lavaan and fits
   the four models (R start-up included), the comparison issue 5 asks for.
 
 Run:  python benchmarks/bench_models.py
@@ -125,18 +125,21 @@ def main() -> None:
         data.to_csv(folder / "d.csv", index=False)
         (folder / "i.yaml").write_text("id: bench\nversion: '1'\nresponse_scale: {min: 1, max: 7}\n"
                                        "scales:\n  F: {items: [x1, x2, x3, x4, x5, x6]}\n")
-        times = []
+        times, with_report = [], []
         for _ in range(3):
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "psychometrics", "validate", str(folder / "d.csv"),
-                            "--instrument", str(folder / "i.yaml"), "--wave", "wave", "--out",
-                            str(folder / "out"), "--quiet"], check=True)
-            times.append(time.perf_counter() - t0)
+            for extra, bucket in ((["--no-report"], times), ([], with_report)):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "psychometrics", "validate",
+                                str(folder / "d.csv"), "--instrument", str(folder / "i.yaml"),
+                                "--wave", "wave", "--out", str(folder / "out"), "--quiet", *extra],
+                               check=True)
+                bucket.append(time.perf_counter() - t0)
     wide = _wide(data, ITEMS, ["T0", "T1"]).dropna()
     models = [to_lavaan(build_table(model_rows("F", ITEMS, ["T0", "T1"], s)))
               for s in ("configural", "metric", "scalar", "strict")]
-    line("end to end: binnenuit validate, 6 items x 2 waves, N = 20,000", statistics.median(times),
+    line("end to end: binnenuit validate --no-report, N = 20,000", statistics.median(times),
          _lavaan.time_rscript_run(wide, models) if lavaan else None)
+    line("end to end: binnenuit validate with the report", statistics.median(with_report), None)
 
 
 if __name__ == "__main__":

@@ -117,8 +117,9 @@ def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: di
     progress = (lambda _msg: None) if args.quiet else (
         lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr))
     result = validate(data, instrument, progress=progress, **opts)
-    progress("writing results.json, scores.csv, report.html, tables/ and models/")
-    written = write_outputs(result, args.out, lang=args.lang)
+    progress("writing results.json, scores.csv, models/"
+             + ("" if args.no_report else ", report.html and tables/"))
+    written = write_outputs(result, args.out, lang=args.lang, report=not args.no_report)
     if not args.quiet:
         for kind, path in written.items():
             print(f"wrote {path}", file=sys.stderr)
@@ -208,6 +209,8 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
     p.add_argument("--lang", choices=("en", "nl"), default="en",
                    help="language of scale and item texts in the report (default: %(default)s)")
+    p.add_argument("--no-report", action="store_true",
+                   help="skip report.html and tables/ (faster for batch runs)")
     p.add_argument("--rule", choices=("cfi-rmsea", "chen-small-n", "chi2"), default="cfi-rmsea",
                    help="invariance decision rule: delta CFI >= -.010 and delta RMSEA <= .015 "
                    "(cfi-rmsea, default), >= -.005 and <= .010 (chen-small-n), or "

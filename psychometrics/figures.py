@@ -12,6 +12,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+#: Persons drawn at most in the line and scatter plots (a seeded random subset
+#: beyond this; the figure's caption says so).
+MAX_DRAWN = 300
+
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#000000"]
 CLASS_COLOURS = {"improved": "#009E73", "unchanged": "#BBBBBB", "deteriorated": "#D55E00"}
@@ -47,13 +51,17 @@ def response_distribution(items: pd.DataFrame, waves: np.ndarray, low: int, high
     fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 0.9))
     cmap = plt.get_cmap("BrBG", len(cats))
     y = np.arange(len(rows))[::-1]
+    shares = np.zeros((len(rows), len(cats)))
+    for r, (item, w) in enumerate(rows):
+        x = items[item].to_numpy()[waves == w]
+        x = x[~np.isnan(x)].astype(int) - low
+        if len(x):
+            shares[r] = np.bincount(x, minlength=len(cats))[:len(cats)] / len(x)
     left = np.zeros(len(rows))
     for k, c in enumerate(cats):
-        share = np.array([np.mean(items.loc[waves == w, item].dropna() == c)
-                          if items.loc[waves == w, item].notna().any() else 0.0 for item, w in rows])
-        ax.barh(y, share, left=left, color=cmap(k), edgecolor="white", linewidth=0.3,
+        ax.barh(y, shares[:, k], left=left, color=cmap(k), edgecolor="white", linewidth=0.3,
                 label=(labels or {}).get(c, str(c)))
-        left += share
+        left += shares[:, k]
     ax.set_yticks(y, [f"{item}  {w}" for item, w in rows])
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of answers")
@@ -91,20 +99,29 @@ def loadings_heatmap(loadings: pd.DataFrame) -> str:
     return _svg(fig)
 
 
+def subset(n: int, limit: int = MAX_DRAWN, seed: int = 0) -> np.ndarray:
+    """Positions of at most ``limit`` of ``n`` persons (all of them when n <= limit)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
 def spaghetti(wide: pd.DataFrame, low: float, high: float) -> str:
-    """Each person's scale score across waves, with the wave means."""
+    """Scale scores across waves (at most MAX_DRAWN persons drawn), with the means
+    of all persons."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4, 3))
     x = np.arange(wide.shape[1])
-    for _, row in wide.iterrows():
-        ok = row.notna().to_numpy()
+    values = wide.to_numpy()[subset(len(wide))]
+    for row in values:
+        ok = ~np.isnan(row)
         if ok.sum() >= 2:
-            ax.plot(x[ok], row.to_numpy()[ok], color="#999999", alpha=0.35, lw=0.7)
-    ax.plot(x, wide.mean().to_numpy(), "o-", color=OKABE_ITO[4], lw=2.2, label="mean")
+            ax.plot(x[ok], row[ok], color="#999999", alpha=0.35, lw=0.7)
+    ax.plot(x, wide.mean().to_numpy(), "o-", color=OKABE_ITO[4], lw=2.2, label="mean (all)")
     ax.set_xticks(x, wide.columns)
     ax.set_ylim(low, high)
     ax.set_ylabel("scale score")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="lower right")
     return _svg(fig)
 
 
@@ -116,6 +133,8 @@ def jacobson_truax(before: np.ndarray, after: np.ndarray, classes: np.ndarray,
     line = np.array([low, high])
     ax.fill_between(line, line - band, line + band, color="#DDDDDD", label="no reliable change")
     ax.plot(line, line, color="grey", lw=0.8)
+    keep = subset(len(before), limit=10 * MAX_DRAWN)
+    before, after, classes = before[keep], after[keep], classes[keep]
     for cls, colour in CLASS_COLOURS.items():
         sel = classes == cls
         ax.scatter(before[sel], after[sel], s=12, color=colour, label=cls, edgecolor="none")

@@ -306,7 +306,10 @@ def _scale_figures(result: ValidationResult, scale) -> str:
     if len(r.waves) > 1:
         table = result.scores.table.assign(_id=r.keys["id"].to_numpy(), _w=r.keys["wave"].to_numpy())
         wide = table.pivot(index="_id", columns="_w", values=scale.id)[list(r.waves)]
-        figs.append(_fig(figures.spaghetti(wide, scale.min, scale.max), "scale scores across waves"))
+        drawn = "" if len(wide) <= figures.MAX_DRAWN else \
+            f" ({figures.MAX_DRAWN} of {len(wide)} persons drawn at random)"
+        figs.append(_fig(figures.spaghetti(wide, scale.min, scale.max),
+                         "scale scores across waves" + drawn))
         pc = result.person_change
         a, b = r.waves[0], r.waves[1]
         part = pc[(pc["scale"] == scale.id) & (pc["pair"] == f"{a}->{b}")] if len(pc) else pc
@@ -318,7 +321,9 @@ def _scale_figures(result: ValidationResult, scale) -> str:
             figs.append(_fig(figures.jacobson_truax(both[a].to_numpy(), both[b].to_numpy(),
                                                     part["rci_class"].to_numpy(), band, scale.min,
                                                     scale.max, (a, b)),
-                             "Jacobson-Truax plot: outside the band is reliable change"))
+                             "Jacobson-Truax plot: outside the band is reliable change"
+                             + ("" if len(both) <= 10 * figures.MAX_DRAWN else
+                                f" ({10 * figures.MAX_DRAWN} of {len(both)} persons drawn)")))
     return "".join(figs)
 
 
