@@ -100,3 +100,21 @@ def test_models_write_lavaan_syntax_with_shared_labels():
     assert "x3_T1 ~ n_x3*1" in syntax
     assert "F_T0 ~ 0*1" in syntax and "F_T1 ~ 1" in syntax
     assert "F_T0 ~~ 1*F_T0 + F_T1" in syntax
+
+
+def test_a_model_that_runs_off_to_an_improper_solution_is_not_admitted():
+    # Strong opposite drift on two of three items: the scalar model's ML solution
+    # runs to infinite loadings and negative residual variances (lavaan "converges"
+    # there after ~2,000 iterations with warnings); we state it instead.
+    data = longitudinal_scale(400, ("T0", "T1"), loadings=[0.9, 0.8, 0.8],
+                              intercepts=[4.0, 4.2, 3.8], residuals=[0.4, 0.5, 0.5],
+                              means=[0, 0.3], variances=[1, 1],
+                              drift={(0, "T1"): 0.9, (1, "T1"): -0.9}, seed=11)
+    data[["x1", "x2", "x3"]] = np.clip(np.rint(data[["x1", "x2", "x3"]]), 1, 7)
+    res = longitudinal_invariance(data, "s", ["x1", "x2", "x3"], ["T0", "T1"])
+    scalar = next(s for s in res.steps if s.model == "scalar")
+    assert scalar.status == "not_converged" and scalar.accepted is False
+    assert scalar.decision.startswith("not admissible")
+    assert scalar.to_dict()["chi2"] is None
+    assert res.level == "metric" and not res.allows_change
+

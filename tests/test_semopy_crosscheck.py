@@ -1,0 +1,44 @@
+"""An independent cross-check of our ML engine against semopy's `Model` (covariance
+structure, which semopy fits correctly; see ../shared/ENGINE_NOTES.md), with the
+tight SLSQP tolerance the notes recommend. Compared: chi2 (semopy's is N * F_ML,
+as ours) and the standardized solution, which does not depend on identification
+(semopy fixes the first loading, we fix the factor variance)."""
+
+import warnings
+
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from psychometrics.cfa import fit_cfa
+from tests_paths import REFERENCE
+
+semopy = pytest.importorskip("semopy")
+
+FACTORS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+
+
+def _semopy_fit(data: pd.DataFrame):
+    desc = "\n".join(f"{f} =~ {' + '.join(items)}" for f, items in FACTORS.items())
+    model = semopy.Model(desc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # semopy's own deprecation noise, not ours
+        model.fit(data, solver="SLSQP", options={"ftol": 1e-10}, clean_slate=True)
+        est = model.inspect(std_est=True)
+        stats = semopy.calc_stats(model)
+    return est, stats
+
+
+def test_cfa_equals_semopy_model():
+    data = pd.read_csv(REFERENCE / "cfa" / "hs.csv")
+    est, stats = _semopy_fit(data)
+    ours = fit_cfa(data, FACTORS)
+    assert_allclose(ours.fit.chi2, stats.loc["Value", "chi2"], rtol=1e-4)
+    loadings = est[est["op"] == "~"].set_index("lval")["Est. Std"]
+    assert_allclose(ours.loadings_std.loc[loadings.index], loadings.astype(float), atol=1e-3)
+    corr = est[(est["op"] == "~~") & (est["lval"] != est["rval"]) &
+               est["lval"].isin(list(FACTORS))]
+    ours_corr = {frozenset((r.lhs, r.rhs)): r.std_all for r in ours.factor_correlations.itertuples()}
+    assert len(corr) == 3
+    for _, r in corr.iterrows():
+        assert_allclose(ours_corr[frozenset((r["lval"], r["rval"]))], float(r["Est. Std"]), atol=1e-3)

@@ -1,0 +1,3 @@
+from pathlib import Path
+
+REFERENCE = Path(__file__).parent / "reference"
