@@ -1,8 +1,10 @@
-"""Timing lavaan on the same models in the same run, when Rscript and lavaan are here."""
+"""Shared by the benchmarks: a median timer, and timing lavaan on the same models in
+the same run when Rscript and lavaan are here."""
 
 from __future__ import annotations
 
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -31,16 +33,31 @@ def available() -> bool:
     return out.stdout.strip() == "TRUE"
 
 
+def median_time(fn, runs: int = 5) -> float:
+    """Median wall time of ``runs`` calls of ``fn``."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _write(folder: Path, data: pd.DataFrame, syntaxes: list[str], script: str) -> list[str]:
+    data.to_csv(folder / "d.csv", index=False)
+    (folder / "t.R").write_text(script)
+    files = []
+    for k, s in enumerate(syntaxes):
+        (folder / f"m{k}.lav").write_text(s)
+        files.append(str(folder / f"m{k}.lav"))
+    return files
+
+
 def time_models(data: pd.DataFrame, syntaxes: list[str], meanstructure: bool) -> float:
     """Median seconds (of 5, after a warm-up) for lavaan to fit all ``syntaxes``."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        data.to_csv(folder / "d.csv", index=False)
-        files = []
-        for k, s in enumerate(syntaxes):
-            (folder / f"m{k}.lav").write_text(s)
-            files.append(str(folder / f"m{k}.lav"))
-        (folder / "t.R").write_text(_SCRIPT)
+        files = _write(folder, data, syntaxes, _SCRIPT)
         out = subprocess.run(["Rscript", str(folder / "t.R"), str(folder / "d.csv"),
                               "TRUE" if meanstructure else "FALSE", *files],
                              capture_output=True, text=True, check=True)
@@ -57,12 +74,7 @@ for (f in args[-1]) lavaan(paste(readLines(f), collapse = "\n"), data = d, means
 """
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        data.to_csv(folder / "d.csv", index=False)
-        files = []
-        for k, s in enumerate(syntaxes):
-            (folder / f"m{k}.lav").write_text(s)
-            files.append(str(folder / f"m{k}.lav"))
-        (folder / "t.R").write_text(script)
+        files = _write(folder, data, syntaxes, script)
         t0 = time.perf_counter()
         subprocess.run(["Rscript", str(folder / "t.R"), str(folder / "d.csv"), *files],
                        capture_output=True, text=True, check=True)

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _lavaan  # noqa: E402
+from _lavaan import median_time  # noqa: E402
 from simulate import longitudinal_scale  # noqa: E402
 
 from psychometrics.cfa import cfa_rows, fit_cfa  # noqa: E402
@@ -43,15 +44,6 @@ from psychometrics.ml_fit import Moments  # noqa: E402
 from psychometrics.partable import build_table, to_lavaan  # noqa: E402
 
 ITEMS = [f"x{j}" for j in range(1, 7)]
-
-
-def median_time(fn, runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def line(label: str, ours: float, theirs: float | None) -> None:

@@ -9,22 +9,16 @@ Each figure is the median of 5 runs. Run:  python benchmarks/bench_reliability.p
 
 from __future__ import annotations
 
-import statistics
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from psychometrics.reliability import cronbach_alpha, item_analysis, omega_total
 
-
-def median_time(fn, runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _lavaan import median_time  # noqa: E402
 
 
 def data(n: int, k: int, seed: int) -> pd.DataFrame:
