@@ -275,7 +275,7 @@ def _labels(col: pd.Series) -> np.ndarray:
         text[empty] = ""
         return text
     filled = col.astype(object).where(col.notna(), "")
-    if all(isinstance(v, str) for v in filled.head(1000)) and col.dtype != object:
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # text from a CSV
         return filled.str.strip().to_numpy(dtype=object)
     # Mixed cells (Excel, SPSS): one value at a time, so 1.0 reads as "1".
     return np.array([_show(v).strip() for v in filled.to_numpy(dtype=object)], dtype=object)

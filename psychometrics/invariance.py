@@ -398,18 +398,22 @@ def _release_scores(fit: MLFit, table: pd.DataFrame, moments: Moments, kind: str
                     freed: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
     """Score tests of releasing each still-constrained parameter of ``kind`` at each
     later wave (the first wave's parameter is the reference)."""
-    op = {"loading": "=~", "intercept": "~1", "residual": "~~"}[kind]
+    position = {}
+    for k, r in enumerate(table.itertuples(index=False)):
+        if r.op == "=~":  # an item column loads on one factor: key the loading by the item
+            position[("loading", r.rhs)] = k
+        elif r.op == "~1":
+            position[("intercept", r.lhs)] = k
+        elif r.op == "~~" and r.lhs == r.rhs:
+            position[("residual", r.lhs)] = k
     rows, meta = [], []
     for it in items:
         if any(f[0] == kind and f[1] == it for f in freed):
             continue
         for w in waves[1:]:
-            c = column(it, w)
-            mask = (table["op"] == op) & ((table["rhs"] == c) if op == "=~"
-                                          else (table["lhs"] == c) & (table["rhs"] == (c if op == "~~" else "")))
-            idx = np.flatnonzero(mask.to_numpy())
-            if len(idx):
-                rows.append(int(idx[0]))
+            key = (kind, column(it, w))
+            if key in position:
+                rows.append(position[key])
                 meta.append((it, w))
     if not rows:
         return pd.DataFrame(columns=["item", "wave", "mi", "epc", "pvalue"])

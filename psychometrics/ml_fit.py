@@ -181,11 +181,6 @@ class MLFit:
     def bic(self) -> float:
         return -2 * self.loglik + self.npar * math.log(self.n)
 
-    def estimate(self, lhs: str, op: str, rhs: str = "") -> float:
-        t = self.table
-        row = t[(t["lhs"] == lhs) & (t["op"] == op) & (t["rhs"] == rhs)]
-        return float(row["est"].iloc[0])
-
 
 def _discrepancy(S, m, Sigma, mu, meanstructure) -> float:
     sign, logdet = np.linalg.slogdet(Sigma)

@@ -9,7 +9,7 @@ I/O: :mod:`psychometrics.outputs` writes the results.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Sequence
 
@@ -343,7 +343,7 @@ def _change(scores, reliability, invariance, rci_reliability, ignore_invariance,
             if unverified:
                 reason = ("unverified: computed with --ignore-invariance although "
                           + _gate_reason(inv)) + (f"; {reason}" if reason else "")
-            res = _replace(res, latent=latent, unverified=unverified, reason=reason,
+            res = replace(res, latent=latent, unverified=unverified, reason=reason,
                            status="unverified" if unverified and res.status == "ok" else res.status)
             change[scale.id][key] = res
             if len(res.classes):
@@ -351,11 +351,6 @@ def _change(scores, reliability, invariance, rci_reliability, ignore_invariance,
     person = pd.concat(people, ignore_index=True) if people else pd.DataFrame(
         columns=["id", "diff", "rci", "rci_class", "scale", "pair"])
     return change, person
-
-
-def _replace(res: ChangeResult, **kw) -> ChangeResult:
-    from dataclasses import replace
-    return replace(res, **kw)
 
 
 def multi_scale_table(person: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
