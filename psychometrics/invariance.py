@@ -273,11 +273,14 @@ def longitudinal_invariance(
         return InvarianceResult(status="not_positive_definite", reason="the sample covariance "
                                 "matrix is not positive definite", level="none", steps=(), **base)
     baseline = None
+    notes: list[str] = []
     if null_model == "longitudinal":
         null_fit = fit_ml(build_table(longitudinal_null_rows(items, waves)), moments)
-        baseline = (null_fit.fit.chi2, null_fit.df) if null_fit.fit else None
-
-    notes: list[str] = []
+        if null_fit.fit is not None:
+            baseline = (null_fit.fit.chi2, null_fit.df)
+        else:
+            notes.append(f"the longitudinal null model could not be fitted ({null_fit.reason}); "
+                         "CFI and TLI use lavaan's independence model")
 
     def run(step: str, freed: Sequence[tuple[str, str, str]]) -> tuple[MLFit, pd.DataFrame, str]:
         table = build_table(model_rows(scale, items, waves, step, freed))

@@ -325,7 +325,7 @@ def _heywood(T: np.ndarray, P: np.ndarray) -> str:
     neg = np.flatnonzero(np.diag(T) < 0)
     if len(neg):
         problems.append(f"{len(neg)} negative residual variance(s)")
-    if np.any(np.diag(P) < 0) or np.linalg.eigvalsh(P).min() < -1e-10:
+    if P.size and (np.any(np.diag(P) < 0) or np.linalg.eigvalsh(P).min() < -1e-10):
         problems.append("the latent covariance matrix is not positive definite")
     return ("inadmissible solution: " + "; ".join(problems)) if problems else ""
 

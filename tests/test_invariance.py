@@ -118,3 +118,24 @@ def test_a_model_that_runs_off_to_an_improper_solution_is_not_admitted():
     assert scalar.to_dict()["chi2"] is None
     assert res.level == "metric" and not res.allows_change
 
+
+
+def test_longitudinal_null_model_is_offered_and_stated():
+    from psychometrics.invariance import longitudinal_null_rows
+    from psychometrics.ml_fit import Moments, fit_ml
+    from psychometrics.invariance import _wide
+
+    data = longitudinal_scale(500, ("T0", "T1"), means=[0, 0.3], variances=[1, 1.2], seed=21, **BASE)
+    indep = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
+    longi = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"], null_model="longitudinal")
+    assert longi.to_dict()["null_model"] == "longitudinal"
+    null = fit_ml(build_table(longitudinal_null_rows(ITEMS, ["T0", "T1"])),
+                  Moments.from_data(_wide(data, ITEMS, ["T0", "T1"]).dropna()))
+    p = 8
+    assert null.df == p * (p + 3) // 2 - 2 * len(ITEMS)  # one mean and variance per item
+    # The longitudinal null is more restricted, so it fits worse than the independence
+    # model, and each step's CFI against it is at least as high.
+    assert null.fit.chi2 > indep.steps[0].fit.fit.baseline_chi2
+    for a, b in zip(indep.steps, longi.steps):
+        assert b.cfi >= a.cfi - 1e-12
+        assert b.fit.fit.chi2 == pytest.approx(a.fit.fit.chi2)
