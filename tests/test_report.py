@@ -57,3 +57,26 @@ def test_tables_are_written_as_csv(demo):
     names = {p.name for p in (demo / "tables").iterdir()}
     assert {"reliability.csv", "items.csv", "cfa.csv", "invariance.csv", "change.csv",
             "multi_scale.csv"} <= names
+
+
+def test_python_api_mirrors_the_command_line(tmp_path):
+    import pandas as pd
+
+    import psychometrics
+    from psychometrics.example_study import EXAMPLE, example_data_path
+
+    data = pd.read_csv(example_data_path())
+    data = data[data["school"].isin(["S1", "S2", "S3"])]  # a smaller run
+    data.to_csv(tmp_path / "part.csv", index=False)
+    result = psychometrics.validate(data, "tse", id_column=EXAMPLE.id_column,
+                                    wave_column=EXAMPLE.wave_column)
+    written = result.write(tmp_path / "api", report=False)
+    assert "report" not in written and (tmp_path / "api" / "results.json").is_file()
+    assert main(["validate", str(tmp_path / "part.csv"), "--instrument", "tse", "--id", "teacher",
+                 "--wave", "wave", "--out", str(tmp_path / "cli"), "--quiet", "--no-report"]) == 0
+    api = result.to_dict()
+    cli = json.loads((tmp_path / "cli" / "results.json").read_text())
+    api["data"]["source"] = cli["data"]["source"]  # a DataFrame has no file name
+    api["data"]["read_as"] = cli["data"]["read_as"]
+    assert json.loads(json.dumps(api)) == cli
+    assert "<h2>Summary</h2>" in result.report_html()
