@@ -115,12 +115,18 @@ def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray,
 
 def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int,
                 sample_mean: np.ndarray | None = None,
-                implied_mean: np.ndarray | None = None) -> FitIndices:
+                implied_mean: np.ndarray | None = None, *, chi2: float | None = None,
+                baseline: tuple[float, int] | None = None) -> FitIndices:
     """All global fit indices of an ML model (with a mean structure when the means
-    are given; the baseline model then has free means, which it fits exactly)."""
-    chi2 = n * ml_discrepancy(sample_cov, implied_cov, sample_mean, implied_mean)
+    are given; the baseline model then has free means, which it fits exactly).
+
+    With missing data (full-information ML) the caller passes ``chi2`` and the
+    ``baseline`` (chi2, df), and the EM estimates as the sample moments for SRMR.
+    """
+    if chi2 is None:
+        chi2 = n * ml_discrepancy(sample_cov, implied_cov, sample_mean, implied_mean)
     sr = srmr(sample_cov, implied_cov, sample_mean, implied_mean)
-    b_chi2, b_df = baseline_chi2(sample_cov, n)
+    b_chi2, b_df = baseline if baseline is not None else baseline_chi2(sample_cov, n)
     pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else math.nan
     d_model = max(chi2 - df, 0.0)
     d_base = max(b_chi2 - b_df, chi2 - df, 0.0)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from psychometrics.fiml import PatternMoments, fiml_terms, fiml_value
 from psychometrics.fit_indices import FitIndices, fit_indices
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -220,9 +221,12 @@ def _start(struct: _Structure, table: pd.DataFrame, mom: Moments) -> np.ndarray:
     return theta
 
 
-def fit_ml(table: pd.DataFrame, moments: Moments, *, tol: float = 1e-10,
+def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments, *, tol: float = 1e-10,
            max_iter: int = 500) -> MLFit:
-    """Fit the model in ``table`` to ``moments`` by ML (Fisher scoring)."""
+    """Fit the model in ``table`` to ``moments`` by ML (Fisher scoring); with
+    :class:`~psychometrics.fiml.PatternMoments`, by full-information ML."""
+    if isinstance(moments, PatternMoments):
+        return _fit_fiml(table, moments, tol=tol, max_iter=max_iter)
     struct = _Structure(table, moments.names)
     S, m, n, p = moments.cov, moments.mean, moments.n, struct.p
     ms = struct.meanstructure
@@ -392,6 +396,16 @@ def score_tests(fit: MLFit, table: pd.DataFrame, moments: Moments, rows: list[in
     theta = fit.theta
     mats = struct.matrices(theta)
     Sigma, mu = struct.implied(theta)
+    if isinstance(moments, PatternMoments):
+        dS, dm = struct.jacobian(theta)
+        extra = [struct.row_derivative(k, mats) for k in rows]
+        _, _, Hff, ex = fiml_terms(moments.patterns, Sigma, mu, moments.n, dS, dm, extra)
+        Hff_inv = np.linalg.inv(Hff)
+        out = []
+        for k, (g, hkk, hkf) in zip(rows, ex):
+            schur = hkk - hkf @ Hff_inv @ hkf
+            out.append(_score_row(table.iloc[k], g, schur, moments.n))
+        return pd.DataFrame(out, columns=["lhs", "op", "rhs", "label", "mi", "epc", "pvalue"])
     W = np.linalg.inv(Sigma)
     ms = struct.meanstructure
     d = moments.mean - mu if ms else np.zeros(struct.p)
@@ -408,9 +422,107 @@ def score_tests(fit: MLFit, table: pd.DataFrame, moments: Moments, rows: list[in
         hkk = float(np.sum(WaW * a) + (2 * b @ W @ b if ms else 0.0))
         hkf = np.einsum("ij,kij->k", WaW, dS) + (2 * dm @ W @ b if ms else 0.0)
         schur = hkk - hkf @ Hff_inv @ hkf
-        r = table.iloc[k]
-        lm = moments.n / 2 * g * g / schur if schur > 1e-12 else np.nan
-        out.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "label": r["label"],
-                    "mi": lm, "epc": -g / schur if schur > 1e-12 else np.nan,
-                    "pvalue": float(stats.chi2.sf(lm, 1)) if np.isfinite(lm) else np.nan})
+        out.append(_score_row(table.iloc[k], g, schur, moments.n))
     return pd.DataFrame(out, columns=["lhs", "op", "rhs", "label", "mi", "epc", "pvalue"])
+
+
+def _score_row(r, g: float, schur: float, n: int) -> dict:
+    lm = n / 2 * g * g / schur if schur > 1e-12 else np.nan
+    return {"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "label": r["label"], "mi": lm,
+            "epc": -g / schur if schur > 1e-12 else np.nan,
+            "pvalue": float(stats.chi2.sf(lm, 1)) if np.isfinite(lm) else np.nan}
+
+
+def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int) -> MLFit:
+    """Full-information ML: the same Fisher scoring on the pattern-wise likelihood;
+    standard errors from the observed information (the numerical Jacobian of the
+    analytic gradient), as lavaan's default for ``missing = "ml"``."""
+    struct = _Structure(table, pm.names)
+    if not struct.meanstructure:
+        raise ValueError("full-information ML needs a mean structure (intercept rows)")
+    n, p, q = pm.n, struct.p, struct.q
+    df = p * (p + 1) // 2 + p - q
+    theta = _start(struct, table, pm)
+
+    def terms(th):
+        sigma, mu = struct.implied(th)
+        dS, dm = struct.jacobian(th)
+        return fiml_terms(pm.patterns, sigma, mu, n, dS, dm)
+
+    def value(th):
+        sigma, mu = struct.implied(th)
+        return fiml_value(pm.patterns, sigma, mu, n)
+
+    f = value(theta)
+    status, reason, it = "not_converged", "", 0
+    H = np.full((q, q), np.nan)
+    for it in range(1, max_iter + 1):
+        if not math.isfinite(f):
+            reason = "the model-implied covariance matrix is not positive definite at the start"
+            break
+        f, grad, H, _ = terms(theta)
+        if np.max(np.abs(grad)) < tol:
+            status = "ok"
+            break
+        try:
+            step = np.linalg.solve(H, grad)
+        except np.linalg.LinAlgError:
+            status, reason = "not_identified", "the information matrix is singular"
+            break
+        alpha, improved = 1.0, False
+        for _ in range(30):
+            cand = theta - alpha * step
+            fc = value(cand)
+            if fc <= f + 1e-14:
+                improved = True
+                break
+            alpha /= 2
+        if not improved:
+            if np.max(np.abs(grad)) < 1e-6:
+                status = "ok"
+            else:
+                reason = f"no further improvement (largest gradient {np.max(np.abs(grad)):.2g})"
+            break
+        theta, f = cand, fc
+    else:
+        reason = f"did not converge in {max_iter} iterations"
+    cov_theta = None
+    if status == "ok":
+        h_obs = np.zeros((q, q))
+        for k in range(q):
+            step_k = 1e-5 * max(1.0, abs(theta[k]))
+            up, down = theta.copy(), theta.copy()
+            up[k] += step_k
+            down[k] -= step_k
+            h_obs[:, k] = (terms(up)[1] - terms(down)[1]) / (2 * step_k)
+        h_obs = (h_obs + h_obs.T) / 2
+        eig = np.linalg.eigvalsh(h_obs)
+        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+            status, reason = "not_identified", ("the information matrix is singular: the "
+                                                "model is not identified")
+        else:
+            cov_theta = np.linalg.inv(h_obs) * 2.0 / n
+    out = table.copy()
+    out["est"] = struct.values(theta)
+    se = np.sqrt(np.clip(np.diag(cov_theta), 0, None)) if cov_theta is not None else np.full(q, np.nan)
+    free = out["free"].to_numpy() > 0
+    out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["z"] = np.where(free, out["est"] / out["se"], np.nan)
+    out["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(out["z"])), np.nan)
+    _add_standardized(out, struct, theta, cov_theta)
+    sigma, mu = struct.implied(theta)
+    _, P, T, _, _ = struct.matrices(theta)
+    loglik = -n / 2 * f - 0.5 * _LOG_2PI * sum(pat.n * len(pat.observed) for pat in pm.patterns)
+    fit = None
+    if status == "ok":
+        heywood = _heywood(T, P)
+        if heywood:
+            status, reason = "heywood", heywood
+        chi2 = n * (f - pm.f_saturated)
+        fit = fit_indices(pm.cov, sigma, n, df, sample_mean=pm.mean, implied_mean=mu,
+                          chi2=chi2, baseline=pm.independence_chi2())
+    return MLFit(status=status, reason=reason, table=out, n=n, npar=q, df=df, fmin=f / 2,
+                 loglik=loglik, fit=fit, iterations=it, theta=theta, information=H,
+                 implied_cov=sigma, implied_mean=mu, factors=struct.factors,
+                 observed=struct.observed)
