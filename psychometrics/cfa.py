@@ -2,9 +2,10 @@
 
 The model is built from the instrument: one factor per scale, its items loading on
 it, factors correlated, identification by fixing factor variances at 1 (lavaan's
-``std.lv = TRUE``), no mean structure (as ``lavaan::cfa`` with complete data). It is
-fitted by :mod:`psychometrics.ml_fit` on the covariance matrix of the persons who
-answered every item (listwise deletion; ``n`` and ``n_total`` are reported).
+``std.lv = TRUE``), no mean structure for complete data (as ``lavaan::cfa``). With
+missing answers it is fitted by full-information ML with free intercepts (as
+``missing = "ml"``; :mod:`psychometrics.fiml`), or on the persons who answered
+every item with ``missing="listwise"``; ``n``, ``n_total`` and the rule are reported.
 chi2 is ``N * F_ML`` (N, not N - 1), as lavaan; the other indices are defined in
 :mod:`psychometrics.fit_indices`.
 
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from psychometrics.fiml import PatternMoments
 from psychometrics.fit_indices import FitIndices
 from psychometrics.ml_fit import Moments, fit_ml, score_tests
 from psychometrics.partable import Row, build_table, to_lavaan
@@ -113,52 +115,85 @@ def cfa_rows(factors: Mapping[str, Sequence[str]]) -> list[Row]:
 
 
 def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str = "cfa", *,
-            max_iter: int = 500) -> CFAResult:
-    """Fit a CFA (one factor per entry of ``factors``) to the item columns of ``data``."""
+            missing: Literal["fiml", "listwise"] = "fiml", max_iter: int = 500) -> CFAResult:
+    """Fit a CFA (one factor per entry of ``factors``) to the item columns of ``data``.
+
+    ``missing="fiml"`` (default) uses every person with at least one answer by
+    full-information ML (with free intercepts, as lavaan's ``missing = "ml"``);
+    ``"listwise"`` the persons who answered every item. Complete data are fitted on
+    the covariance matrix alone either way (lavaan's default then).
+    """
     items = [i for its in factors.values() for i in its]
-    table = build_table(cfa_rows(factors))
-    header = (f"binnenuit CFA '{name}': ML, std.lv identification, no mean structure.\n"
-              "Refit in R: lavaan::lavaan(model, data = d)  # every parameter is explicit")
-    syntax = to_lavaan(table, header)
     x = data[items]
-    complete = x.dropna()
-    n_total, n, p = len(x), len(complete), len(items)
+    n_total, p = len(x), len(items)
+    answered = x.notna().any(axis=1).to_numpy()
+    complete = x.notna().all(axis=1).to_numpy()
+    fiml = missing == "fiml" and not complete[answered].all()
+    rows = cfa_rows(factors)
+    if fiml:
+        rows += [Row(i, "~1") for i in items]
+        used = x[answered]
+        rule = "fiml"
+    else:
+        used = x[complete]
+        rule = "listwise" if not complete.all() else "complete data"
+    table = build_table(rows)
+    header = (f"binnenuit CFA '{name}': ML, std.lv identification"
+              + (", full-information ML with free intercepts.\nRefit in R: lavaan::lavaan(model, "
+                 "data = d, meanstructure = TRUE, missing = 'ml')" if fiml else
+                 ", no mean structure.\nRefit in R: lavaan::lavaan(model, data = d)")
+              + "  # every parameter is explicit")
+    syntax = to_lavaan(table, header)
+    n = len(used)
     npar = int(table["free"].max())
-    df = p * (p + 1) // 2 - npar
+    df = p * (p + 1) // 2 + (p if fiml else 0) - npar
     empty = pd.DataFrame()
 
-    def missing(status: str, reason: str) -> CFAResult:
+    def missing_result(status: str, reason: str) -> CFAResult:
         t = table.assign(est=np.nan, se=np.nan, z=np.nan, pvalue=np.nan, std_all=np.nan,
                          std_se=np.nan)
         return CFAResult(name, status, reason, n_total, n, npar, df, None, math.nan, math.nan,
-                         t, empty, empty, syntax)
+                         t, empty, empty, syntax, missing_rule=rule)
 
     if df < 0:
-        return missing("not_identified", f"{npar} free parameters for {p * (p + 1) // 2} "
-                       "variances and covariances (a factor with fewer than 3 items?)")
+        return missing_result("not_identified", f"{npar} free parameters for "
+                              f"{p * (p + 1) // 2} variances and covariances (a factor with "
+                              "fewer than 3 items?)")
     if n <= p:
-        return missing("too_few_cases", f"{n} persons answered all {p} items (listwise); "
-                       f"the covariance matrix needs more than {p}")
-    moments = Moments.from_data(complete)
+        who = "answered any" if fiml else "answered all"
+        return missing_result("too_few_cases", f"{n} persons {who} of the {p} items ({rule}); "
+                              f"more than {p} are needed")
+    if npar >= n:
+        return missing_result("too_few_cases", f"{npar} free parameters for {n} persons; the "
+                              "model cannot be estimated from so few cases")
+    moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
+    if fiml and moments.em_status != "ok":
+        return missing_result("not_positive_definite" if moments.em_status == "singular"
+                              else "not_converged",
+                              f"the unrestricted model of the {p} items could not be estimated "
+                              f"from {n} persons with missing answers (EM: {moments.em_status})")
     var = np.diag(moments.cov)
     if np.any(var <= 0):
         const = [i for i, v in zip(items, var) if v <= 0]
-        return missing("no_variance", f"items without variance: {', '.join(const)}")
+        return missing_result("no_variance", f"items without variance: {', '.join(const)}")
     if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * var.max():
-        return missing("not_positive_definite", "the sample covariance matrix is not positive "
-                       "definite (linearly dependent items)")
+        return missing_result("not_positive_definite", "the sample covariance matrix is not "
+                              "positive definite (linearly dependent items, or too few cases)")
     ml = fit_ml(table, moments, max_iter=max_iter)
     notes = []
     if n / npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{n / npar:.1f} cases per free parameter (fewer than "
                      f"{MIN_CASES_PER_PARAMETER}): estimates and fit indices are unstable")
+    if fiml:
+        notes.append(f"{int(complete.sum())} of {n} persons answered every item; the others "
+                     "count through full-information ML")
     if not ml.converged:
         return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, None, math.nan,
-                         math.nan, ml.table, empty, empty, syntax, tuple(notes))
+                         math.nan, ml.table, empty, empty, syntax, tuple(notes), rule)
     resid = _residual_correlations(moments.cov, ml.implied_cov, items)
     mi = _modification_indices(ml, table, moments, factors)
     return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, ml.fit, ml.aic, ml.bic,
-                     ml.table, resid, mi, syntax, tuple(notes))
+                     ml.table, resid, mi, syntax, tuple(notes), rule)
 
 
 def _residual_correlations(S: np.ndarray, Sigma: np.ndarray, items: list[str]) -> pd.DataFrame:

@@ -129,7 +129,7 @@ def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: di
 
 def _stat_options(args: argparse.Namespace) -> dict:
     return {"missing": args.missing, "alpha_ci": args.alpha_ci, "n_boot": args.n_boot,
-            "seed": args.seed, "rule": args.rule, "null_model": args.null_model,
+            "seed": args.seed, "model_missing": args.model_missing, "rule": args.rule, "null_model": args.null_model,
             "rci_reliability": args.rci_reliability,
             "ignore_invariance": args.ignore_invariance, "cluster": args.cluster}
 
@@ -201,6 +201,9 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
                    help="missing answers in alpha and the item analysis: persons who "
                    "answered every item (listwise, default) or all pairs (pairwise, as "
                    "psych::alpha); omega always uses complete cases")
+    p.add_argument("--model-missing", choices=("fiml", "listwise"), default="fiml",
+                   help="missing answers in CFA and invariance models: full-information ML "
+                   "(default; everyone with an answer counts) or listwise deletion")
     p.add_argument("--alpha-ci", choices=("feldt", "bootstrap"), default="feldt",
                    help="confidence interval of alpha: Feldt's (default) or a percentile "
                    "bootstrap")

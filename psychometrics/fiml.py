@@ -42,9 +42,10 @@ class PatternMoments:
     mean: np.ndarray   # H1 (EM) means
     f_saturated: float
     em_iterations: int
+    em_status: str = "ok"  # or "singular" / "not_converged": no saturated model, no chi2
 
     @classmethod
-    def from_data(cls, data: pd.DataFrame, tol: float = 1e-12, max_iter: int = 10_000) -> "PatternMoments":
+    def from_data(cls, data: pd.DataFrame, tol: float = 1e-10, max_iter: int = 2_000) -> "PatternMoments":
         x = data.to_numpy(dtype=float)
         seen = ~np.isnan(x)
         keep = seen.any(axis=1)
@@ -59,10 +60,10 @@ class PatternMoments:
             c = rows - mean
             patterns.append(Pattern(o, len(rows), mean, c.T @ c / len(rows)))
         patterns = tuple(patterns)
-        mu, sigma, it = _em(patterns, p, n, tol, max_iter)
-        f_sat = fiml_value(patterns, sigma, mu, n)
+        mu, sigma, it, status = _em(patterns, p, n, tol, max_iter)
+        f_sat = fiml_value(patterns, sigma, mu, n) if status == "ok" else math.nan
         return cls(tuple(map(str, data.columns)), n, int((~keep).sum()), patterns, sigma, mu,
-                   f_sat, it)
+                   f_sat, it, status)
 
     def independence_chi2(self) -> tuple[float, int]:
         """chi2 and df of the independence model (free means and variances)."""
@@ -176,5 +177,9 @@ def _em(patterns, p: int, n: int, tol: float, max_iter: int):
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
         mu, sigma = new_mu, new_sigma
         if change < tol:
-            break
-    return mu, sigma, it
+            return mu, sigma, it, "ok"
+        if it % 25 == 0:
+            eig = np.linalg.eigvalsh(sigma)
+            if eig[0] <= 1e-10 * eig[-1]:  # too few cases for the items: no end to EM
+                return mu, sigma, it, "singular"
+    return mu, sigma, it, "not_converged"

@@ -1,9 +1,10 @@
 """Longitudinal measurement invariance of a scale: configural, metric, scalar, strict.
 
-The data are reshaped to one row per person (items at every wave side by side) and
-persons with every item at every wave are used (listwise; ``n_total`` persons,
-``n_dropped`` with the reasons: attrition, i.e. not present at every wave, and
-missing answers). One factor per wave; the same item's residuals covary across all
+The data are reshaped to one row per person (items at every wave side by side).
+With missing answers every person with at least one answer is used, by
+full-information ML (:mod:`psychometrics.fiml`; persons seen at one wave only
+count too), or, with ``missing="listwise"``, the persons with every item at every
+wave (``n_dropped`` with the reasons: not at every wave, missing answers). One factor per wave; the same item's residuals covary across all
 pairs of waves; factors covary across waves. Fitted by ML with a mean structure on
 the sample means and covariances (:mod:`psychometrics.ml_fit`).
 
@@ -46,6 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from psychometrics.fit_indices import fit_indices
+from psychometrics.fiml import PatternMoments
 from psychometrics.ml_fit import MLFit, Moments, fit_ml, score_tests
 from psychometrics.partable import Row, build_table, to_lavaan
 from psychometrics.results import Interval, to_jsonable
@@ -138,6 +140,8 @@ class InvarianceResult:
     n: int
     dropped: dict[str, int]
     steps: tuple[Step, ...] = field(repr=False)
+    missing_rule: str = ""
+    incomplete: dict[str, int] = field(default_factory=dict)
     freed: tuple[str, ...] = ()
     latent_mean_diff_std: dict[str, LatentMeanChange] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
@@ -164,8 +168,8 @@ class InvarianceResult:
             "decision_rule": self.rule, "null_model": self.null_model,
             "waves": list(self.waves), "items": list(self.items),
             "n_total": self.n_total, "n": self.n, "n_dropped": sum(self.dropped.values()),
-            "dropped": self.dropped, "missing_rule": "listwise (persons with every item at "
-                                                    "every wave)",
+            "dropped": self.dropped, "missing_rule": self.missing_rule,
+            "incomplete_included": self.incomplete,
             "identification": "std.lv: first-wave factor variance 1 and mean 0 "
                               "(semTools::measEq.syntax ID.fac = 'std.lv')",
             "steps": [s.to_dict() for s in self.steps], "freed": list(self.freed),
@@ -240,11 +244,14 @@ def _wide(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str]) -> pd
 def longitudinal_invariance(
     frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str], *,
     rule: Rule = "cfi-rmsea", null_model: Literal["independence", "longitudinal"] = "independence",
-    partial: bool = True,
+    partial: bool = True, missing: Literal["fiml", "listwise"] = "fiml",
 ) -> InvarianceResult:
     """Run configural -> metric -> scalar -> strict (with partial steps) for one scale.
 
-    ``frame`` is long: columns ``id``, ``wave`` and the scale's keyed items.
+    ``frame`` is long: columns ``id``, ``wave`` and the scale's keyed items. With
+    ``missing="fiml"`` (default) every person with at least one answer counts, by
+    full-information ML (persons seen at one wave only included); ``"listwise"``
+    uses the persons with every item at every wave.
     """
     items, waves = tuple(items), tuple(waves)
     wide = _wide(frame, items, waves)
@@ -252,11 +259,24 @@ def longitudinal_invariance(
     present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id").reindex(wide.index)[list(items)]
                            .notna().any(axis=1) for w in waves})
     attrition = int((~present.all(axis=1)).sum())
+    answered = wide.notna().any(axis=1)
     complete = wide.dropna()
-    dropped = {"not_at_every_wave": attrition,
-               "missing_answers": int(n_total - len(complete) - attrition)}
+    incomplete = {"not_at_every_wave": attrition,
+                  "missing_answers": int(answered.sum() - len(complete) - attrition)}
+    fiml = missing == "fiml" and len(complete) < int(answered.sum())
+    if fiml:
+        used = wide[answered]
+        dropped = {"no_answers": int(n_total - answered.sum())}
+        missing_rule = ("full-information ML: every person with at least one answer, "
+                        "including those seen at one wave only")
+    else:
+        used = complete
+        dropped = {"not_at_every_wave": attrition,
+                   "missing_answers": int(n_total - len(complete) - attrition)}
+        missing_rule = "listwise: persons with every item at every wave"
     base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
-                n_total=n_total, n=len(complete), dropped=dropped)
+                n_total=n_total, n=len(used), dropped=dropped, missing_rule=missing_rule,
+                incomplete=incomplete if fiml else {})
     if len(waves) < 2:
         return InvarianceResult(status="single_wave", reason="invariance across waves needs at "
                                 "least two waves", level="none", steps=(), **base)
@@ -264,11 +284,15 @@ def longitudinal_invariance(
         return InvarianceResult(status="not_identified", reason=f"{len(items)} items: a factor "
                                 "per wave needs at least 3", level="none", steps=(), **base)
     p = len(items) * len(waves)
-    if len(complete) <= p:
-        return InvarianceResult(status="too_few_cases", reason=f"{len(complete)} persons with "
-                                f"every item at every wave; more than {p} are needed",
-                                level="none", steps=(), **base)
-    moments = Moments.from_data(complete)
+    if len(used) <= p:
+        return InvarianceResult(status="too_few_cases", reason=f"{len(used)} persons "
+                                f"({'with any answer' if fiml else 'with every item at every wave'}); "
+                                f"more than {p} are needed", level="none", steps=(), **base)
+    moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
+    if fiml and moments.em_status != "ok":
+        return InvarianceResult(status="not_positive_definite", reason="the unrestricted model "
+                                f"could not be estimated with missing answers (EM: "
+                                f"{moments.em_status})", level="none", steps=(), **base)
     if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * np.diag(moments.cov).max():
         return InvarianceResult(status="not_positive_definite", reason="the sample covariance "
                                 "matrix is not positive definite", level="none", steps=(), **base)
@@ -282,12 +306,15 @@ def longitudinal_invariance(
             notes.append(f"the longitudinal null model could not be fitted ({null_fit.reason}); "
                          "CFI and TLI use lavaan's independence model")
 
-    def run(step: str, freed: Sequence[tuple[str, str, str]]) -> tuple[MLFit, pd.DataFrame, str]:
+    def run(step: str, freed: Sequence[tuple[str, str, str]],
+            se: bool = False) -> tuple[MLFit, pd.DataFrame, str]:
+        # Comparisons need the fit only; SEs are computed for the model latent means come from.
         table = build_table(model_rows(scale, items, waves, step, freed))
-        fit = fit_ml(table, moments)
+        fit = fit_ml(table, moments, standard_errors=se)
         syntax = to_lavaan(table, f"binnenuit invariance model '{step}' of scale {scale}"
                            + (f", freed: {', '.join(_describe(f) for f in freed)}" if freed else "")
-                           + "\nRefit in R: lavaan::lavaan(model, data = wide, meanstructure = TRUE)")
+                           + "\nRefit in R: lavaan::lavaan(model, data = wide, meanstructure = TRUE"
+                           + (", missing = 'ml')" if fiml else ")"))
         return fit, table, syntax
 
     def indices(fit: MLFit) -> tuple[float, float]:
@@ -355,7 +382,8 @@ def longitudinal_invariance(
     scalar_step = next((s for s in reversed(steps) if s.accepted and
                         s.model in ("scalar", "partial_scalar")), None)
     if scalar_step is not None:
-        t = scalar_step.fit.table
+        released = [f for f in freed if f[0] in ("loading", "intercept")]
+        t = run("scalar", released, se=True)[0].table
         for w in waves[1:]:
             row = t[(t["lhs"] == factor_name(scale, w)) & (t["op"] == "~1")].iloc[0]
             est, se = float(row["est"]), float(row["se"])

@@ -222,11 +222,16 @@ def _start(struct: _Structure, table: pd.DataFrame, mom: Moments) -> np.ndarray:
 
 
 def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments, *, tol: float = 1e-10,
-           max_iter: int = 500) -> MLFit:
+           max_iter: int = 500, standard_errors: bool = True) -> MLFit:
     """Fit the model in ``table`` to ``moments`` by ML (Fisher scoring); with
-    :class:`~psychometrics.fiml.PatternMoments`, by full-information ML."""
+    :class:`~psychometrics.fiml.PatternMoments`, by full-information ML.
+
+    ``standard_errors=False`` skips the observed information of a full-information
+    fit (its most expensive part) when only the fit is needed; SEs are then NaN.
+    """
     if isinstance(moments, PatternMoments):
-        return _fit_fiml(table, moments, tol=tol, max_iter=max_iter)
+        return _fit_fiml(table, moments, tol=tol, max_iter=max_iter,
+                         standard_errors=standard_errors)
     struct = _Structure(table, moments.names)
     S, m, n, p = moments.cov, moments.mean, moments.n, struct.p
     ms = struct.meanstructure
@@ -433,7 +438,8 @@ def _score_row(r, g: float, schur: float, n: int) -> dict:
             "pvalue": float(stats.chi2.sf(lm, 1)) if np.isfinite(lm) else np.nan}
 
 
-def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int) -> MLFit:
+def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int,
+              standard_errors: bool) -> MLFit:
     """Full-information ML: the same Fisher scoring on the pattern-wise likelihood;
     standard errors from the observed information (the numerical Jacobian of the
     analytic gradient), as lavaan's default for ``missing = "ml"``."""
@@ -487,7 +493,12 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
     else:
         reason = f"did not converge in {max_iter} iterations"
     cov_theta = None
-    if status == "ok":
+    if status == "ok" and not standard_errors:
+        eig = np.linalg.eigvalsh(H)
+        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+            status, reason = "not_identified", ("the information matrix is singular: the "
+                                                "model is not identified")
+    elif status == "ok":
         h_obs = np.zeros((q, q))
         for k in range(q):
             step_k = 1e-5 * max(1.0, abs(theta[k]))

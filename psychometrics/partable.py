@@ -74,26 +74,26 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
     ``lavaan(model, data = d, meanstructure = TRUE)``.
     """
     lines = [f"# {line}" for line in header.splitlines()] if header else []
+    records = table[["lhs", "op", "rhs", "label", "free", "value"]].to_dict(orient="records")
     for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),
                       ("~1", "intercepts and means")):
-        part = table[table["op"] == op]
-        if part.empty:
+        groups: dict[str, list[str]] = {}
+        for r in records:
+            if r["op"] != op:
+                continue
+            if r["free"] == 0:
+                prefix = f"{_fmt(r['value'])}*"
+            elif r["label"]:
+                prefix = f"{r['label']}*"
+            else:
+                prefix = ""
+            groups.setdefault(r["lhs"], []).append(prefix + ("1" if op == "~1" else r["rhs"]))
+        if not groups:
             continue
         lines.append(f"# {title}")
-        for (lhs,), rows in part.groupby(["lhs"], sort=False):
-            terms = []
-            for r in rows.itertuples(index=False):
-                if r.free == 0:
-                    prefix = f"{_fmt(r.value)}*"
-                elif r.label:
-                    prefix = f"{r.label}*"
-                else:
-                    prefix = ""
-                target = "1" if op == "~1" else r.rhs
-                terms.append(f"{prefix}{target}")
-            sep = " ~ " if op == "~1" else f" {op} "
+        for lhs, terms in groups.items():
             if op == "~1":
                 lines += [f"{lhs} ~ {t}" for t in terms]
             else:
-                lines.append(f"{lhs}{sep}" + " + ".join(terms))
+                lines.append(f"{lhs} {op} " + " + ".join(terms))
     return "\n".join(lines) + "\n"

@@ -149,6 +149,7 @@ def validate(
     alpha_ci: str = "feldt",
     n_boot: int = 2000,
     seed: int = 0,
+    model_missing: Literal["fiml", "listwise"] = "fiml",
     rule: Rule = "cfi-rmsea",
     null_model: Literal["independence", "longitudinal"] = "independence",
     rci_reliability: Literal["alpha", "omega"] = "alpha",
@@ -183,11 +184,11 @@ def validate(
                         "omega": "omega total of the one-factor ML model on complete cases "
                                  "(semTools::compRelSEM, obs.var = TRUE)"},
         "cfa": {"estimator": "ML (chi2 = N * F_ML, RMSEA with N)", "identification": "std.lv",
-                "missing": "listwise"},
+                "missing": model_missing},
         "efa": {"correlations": "Pearson, pairwise complete", "extraction": "minres",
                 "rotation": "oblimin", "n_factors": "the number of scales of the instrument "
                 "(parallel analysis reported beside it)", "parallel_analysis_seed": seed},
-        "invariance": {"decision_rule": rule, "null_model": null_model,
+        "invariance": {"decision_rule": rule, "null_model": null_model, "missing": model_missing,
                        "partial": "largest score test released one at a time; at least two "
                                   "constrained items per factor"},
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
@@ -198,7 +199,7 @@ def validate(
     waves_of_rows = responses.keys["wave"].to_numpy()
     reliability = _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress)
     omega_h = _omega_h(responses, keyed, progress)
-    cfa, instrument_cfa = _cfa(responses, keyed, progress)
+    cfa, instrument_cfa = _cfa(responses, keyed, model_missing, progress)
     progress(f"EFA: {len(instrument.items)} items, {len(instrument.scales)} factors, per wave")
     everything = pd.concat([keyed[s.id] for s in instrument.scales], axis=1)
     efas = {w: efa(x, len(instrument.scales), seed=seed)
@@ -211,7 +212,7 @@ def validate(
             items = pd.concat([keyed[s.id] for s in scales], axis=1)
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
-    invariance = _invariance(responses, keyed, rule, null_model, progress)
+    invariance = _invariance(responses, keyed, rule, null_model, model_missing, progress)
     change, person_change = _change(scores, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress)
     multi = multi_scale_table(person_change, instrument)
@@ -260,22 +261,23 @@ def _omega_h(responses, keyed, progress):
     return out
 
 
-def _cfa(responses, keyed, progress):
+def _cfa(responses, keyed, missing, progress):
     inst = responses.instrument
     per_scale: dict[str, dict[str, CFAResult]] = {}
     for scale in inst.scales:
         progress(f"CFA: {scale.id}")
-        per_scale[scale.id] = {w: fit_cfa(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}")
+        per_scale[scale.id] = {w: fit_cfa(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}",
+                                          missing=missing)
                                for w, x in _by_wave(responses, keyed[scale.id]).items()}
     progress(f"CFA: the whole instrument ({len(inst.scales)} correlated factors)")
     everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
     factors = {s.id: list(s.items) for s in inst.scales}
-    whole = {w: fit_cfa(x, factors, f"{inst.id}_{w}")
+    whole = {w: fit_cfa(x, factors, f"{inst.id}_{w}", missing=missing)
              for w, x in _by_wave(responses, everything).items()}
     return per_scale, whole
 
 
-def _invariance(responses, keyed, rule, null_model, progress):
+def _invariance(responses, keyed, rule, null_model, missing, progress):
     out: dict[str, InvarianceResult] = {}
     if len(responses.waves) < 2:
         return out
@@ -284,7 +286,8 @@ def _invariance(responses, keyed, rule, null_model, progress):
         progress(f"invariance: {scale.id}")
         frame = pd.concat([ids, keyed[scale.id]], axis=1)
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
-                                                rule=rule, null_model=null_model)
+                                                rule=rule, null_model=null_model,
+                                                missing=missing)
     return out
 
 

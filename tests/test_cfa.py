@@ -4,6 +4,7 @@ not hidden: each gives a status, a reason and no fit."""
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from psychometrics.cfa import fit_cfa
@@ -46,7 +47,7 @@ def test_too_few_cases_and_the_cases_per_parameter_note():
     target = np.full((6, 6), 0.5) + 0.5 * np.eye(6)
     data = _with_correlations(target, 40, 3)
     res = fit_cfa(data.iloc[:5], {"f": list(data.columns)})
-    assert res.status == "too_few_cases" and "5 persons answered all 6 items" in res.reason
+    assert res.status == "too_few_cases" and "5 persons answered all of the 6 items" in res.reason
     res = fit_cfa(data, {"f": list(data.columns)})
     assert res.status == "ok"
     assert any("cases per free parameter" in n for n in res.notes)  # 40 / 12 < 5
@@ -78,3 +79,18 @@ def test_a_known_three_factor_structure_is_recovered():
     t = res.table[res.table["op"] == "=~"]
     truth = np.tile([0.8, 0.7, 0.6, 0.5], 3)
     assert np.all(np.abs(t["std_all"].to_numpy() - truth) < 3 * t["std_se"].to_numpy())
+
+
+def test_missing_answers_use_fiml_by_default_or_listwise_on_request():
+    data = pd.read_csv(REFERENCE / "fiml" / "hs_missing.csv")
+    factors = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
+               "speed": ["x7", "x8", "x9"]}
+    fiml = fit_cfa(data, factors)
+    listwise = fit_cfa(data, factors, missing="listwise")
+    assert fiml.missing_rule == "fiml" and fiml.n == 301
+    assert listwise.missing_rule == "listwise" and listwise.n == int(data.notna().all(axis=1).sum())
+    assert listwise.n < 200
+    assert any("count through full-information ML" in n for n in fiml.notes)
+    assert "missing = 'ml'" in fiml.syntax
+    # lavaan's chi2 for this model with missing = "ml" (tests/reference/fiml)
+    assert fiml.fit.chi2 == pytest.approx(78.664763749764376, rel=1e-3)

@@ -64,11 +64,19 @@ def test_attrition_is_counted_not_hidden():
     data = data[~left]
     stayers = data.index[(data["wave"] == "T0") & data["id"].isin([f"p{i}" for i in range(100, 105)])]
     data.loc[stayers, "x1"] = np.nan  # five persons with a missing answer at T0
-    res = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
-    assert res.n_total == 300
-    assert res.dropped == {"not_at_every_wave": 20, "missing_answers": 5}
-    assert res.n == 275
-    assert res.to_dict()["n_dropped"] == 25
+    listwise = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"], missing="listwise")
+    assert listwise.n_total == 300
+    assert listwise.dropped == {"not_at_every_wave": 20, "missing_answers": 5}
+    assert listwise.n == 275
+    assert listwise.to_dict()["n_dropped"] == 25
+    # By default everyone with an answer counts, through full-information ML.
+    fiml = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])
+    d = fiml.to_dict()
+    assert fiml.n == 300 and d["n_dropped"] == 0
+    assert d["incomplete_included"] == {"not_at_every_wave": 20, "missing_answers": 5}
+    assert d["missing_rule"].startswith("full-information ML")
+    assert fiml.allows_change
+    assert "missing = 'ml'" in fiml.steps[0].syntax
 
 
 def test_too_few_cases_is_a_status_not_a_number():
