@@ -120,15 +120,15 @@ def fiml_terms(patterns, sigma, mu, n, dS, dm, extra=()):
         G = w - w @ (pat.cov + np.outer(d, d)) @ w
         dSo = dS[:, o][:, :, o]
         dmo = dm[:, o]
-        grad += wgt * (np.einsum("kij,ij->k", dSo, G) - 2 * dmo @ (w @ d))
+        grad += wgt * (dSo.reshape(len(dSo), -1) @ G.ravel() - 2 * dmo @ (w @ d))
         wdw = w @ dSo @ w
-        H += wgt * (np.einsum("kij,lij->kl", wdw, dSo) + 2 * dmo @ w @ dmo.T)
+        H += wgt * (wdw.reshape(len(dSo), -1) @ dSo.reshape(len(dSo), -1).T + 2 * dmo @ w @ dmo.T)
         for e, (a, b) in enumerate(extra):
             ao, bo = a[np.ix_(o, o)], b[o]
             ex[e][0] += wgt * (np.sum(G * ao) - 2 * bo @ (w @ d))
             waw = w @ ao @ w
             ex[e][1] += wgt * (np.sum(waw * ao) + 2 * bo @ w @ bo)
-            ex[e][2] += wgt * (np.einsum("ij,kij->k", waw, dSo) + 2 * dmo @ w @ bo)
+            ex[e][2] += wgt * (dSo.reshape(len(dSo), -1) @ waw.ravel() + 2 * dmo @ w @ bo)
     return f, grad, H, ex
 
 

@@ -251,9 +251,9 @@ def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments, *, tol: float
         d = m - mu if ms else np.zeros(p)
         G = W - W @ (S + np.outer(d, d)) @ W
         dS, dm = struct.jacobian(theta)
-        grad = np.einsum("kij,ij->k", dS, G) - (2 * dm @ (W @ d) if ms else 0.0)
+        grad = dS.reshape(len(dS), -1) @ G.ravel() - (2 * dm @ (W @ d) if ms else 0.0)
         WdSW = W @ dS @ W
-        H = np.einsum("kij,lij->kl", WdSW, dS) + (2 * dm @ W @ dm.T if ms else 0.0)
+        H = WdSW.reshape(len(dS), -1) @ dS.reshape(len(dS), -1).T + (2 * dm @ W @ dm.T if ms else 0.0)
         if np.max(np.abs(grad)) < tol:
             status = "ok"
             break
@@ -406,36 +406,42 @@ def score_tests(fit: MLFit, table: pd.DataFrame, moments: Moments, rows: list[in
         extra = [struct.row_derivative(k, mats) for k in rows]
         _, _, Hff, ex = fiml_terms(moments.patterns, Sigma, mu, moments.n, dS, dm, extra)
         Hff_inv = np.linalg.inv(Hff)
-        out = []
-        for k, (g, hkk, hkf) in zip(rows, ex):
-            schur = hkk - hkf @ Hff_inv @ hkf
-            out.append(_score_row(table.iloc[k], g, schur, moments.n))
-        return pd.DataFrame(out, columns=["lhs", "op", "rhs", "label", "mi", "epc", "pvalue"])
+        g = np.array([e[0] for e in ex])
+        schur = np.array([hkk - hkf @ Hff_inv @ hkf for _, hkk, hkf in ex])
+        return _score_frame(table, rows, g, schur, moments.n)
     W = np.linalg.inv(Sigma)
     ms = struct.meanstructure
     d = moments.mean - mu if ms else np.zeros(struct.p)
     G = W - W @ (moments.cov + np.outer(d, d)) @ W
     dS, dm = struct.jacobian(theta)
-    Hff = fit.information
-    Hff_inv = np.linalg.inv(Hff)
-    WdSW = W @ dS @ W
-    out = []
-    for k in rows:
-        a, b = struct.row_derivative(k, mats)
-        g = float(np.sum(G * a) - (2 * b @ (W @ d) if ms else 0.0))
-        WaW = W @ a @ W
-        hkk = float(np.sum(WaW * a) + (2 * b @ W @ b if ms else 0.0))
-        hkf = np.einsum("ij,kij->k", WaW, dS) + (2 * dm @ W @ b if ms else 0.0)
-        schur = hkk - hkf @ Hff_inv @ hkf
-        out.append(_score_row(table.iloc[k], g, schur, moments.n))
-    return pd.DataFrame(out, columns=["lhs", "op", "rhs", "label", "mi", "epc", "pvalue"])
+    Hff_inv = np.linalg.inv(fit.information)
+    WdSW = (W @ dS @ W).reshape(len(dS), -1)
+    Wd = W @ d
+    g_all, schur_all = [], []
+    for start in range(0, len(rows), 500):  # candidates in chunks: vectorized, bounded memory
+        chunk = rows[start:start + 500]
+        pairs = [struct.row_derivative(k, mats) for k in chunk]
+        A = np.stack([a for a, _ in pairs])
+        B = np.stack([b for _, b in pairs])
+        Af = A.reshape(len(A), -1)
+        g = Af @ G.ravel() - (2 * B @ Wd if ms else 0.0)
+        hkk = np.sum((W @ A @ W) * A, axis=(1, 2)) + (2 * np.einsum("ci,ij,cj->c", B, W, B) if ms else 0.0)
+        hkf = Af @ WdSW.T + (2 * B @ W @ dm.T if ms else 0.0)
+        g_all.append(g)
+        schur_all.append(hkk - np.einsum("cf,fg,cg->c", hkf, Hff_inv, hkf))
+    return _score_frame(table, rows, np.concatenate(g_all), np.concatenate(schur_all), moments.n)
 
 
-def _score_row(r, g: float, schur: float, n: int) -> dict:
-    lm = n / 2 * g * g / schur if schur > 1e-12 else np.nan
-    return {"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "label": r["label"], "mi": lm,
-            "epc": -g / schur if schur > 1e-12 else np.nan,
-            "pvalue": float(stats.chi2.sf(lm, 1)) if np.isfinite(lm) else np.nan}
+def _score_frame(table: pd.DataFrame, rows: list[int], g: np.ndarray, schur: np.ndarray,
+                 n: int) -> pd.DataFrame:
+    ok = schur > 1e-12
+    safe = np.where(ok, schur, 1.0)
+    mi = np.where(ok, n / 2 * g * g / safe, np.nan)
+    out = table.iloc[rows][["lhs", "op", "rhs", "label"]].reset_index(drop=True)
+    out["mi"] = mi
+    out["epc"] = np.where(ok, -g / safe, np.nan)
+    out["pvalue"] = np.where(ok, stats.chi2.sf(np.where(ok, mi, 0.0), 1), np.nan)
+    return out
 
 
 def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int,
