@@ -235,39 +235,68 @@ def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments, *, tol: float
     struct = _Structure(table, moments.names)
     S, m, n, p = moments.cov, moments.mean, moments.n, struct.p
     ms = struct.meanstructure
-    theta = _start(struct, table, moments)
-    q = struct.q
-    n_moments = p * (p + 1) // 2 + (p if ms else 0)
-    df = n_moments - q
+    df = p * (p + 1) // 2 + (p if ms else 0) - struct.q
+
+    def value(th: np.ndarray) -> float:
+        return _discrepancy(S, m, *struct.implied(th), ms)
+
+    def terms(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        Sigma, mu = struct.implied(th)
+        W = np.linalg.inv(Sigma)
+        d = m - mu if ms else np.zeros(p)
+        G = W - W @ (S + np.outer(d, d)) @ W
+        dS, dm = struct.jacobian(th)
+        flat = dS.reshape(len(dS), -1)
+        grad = flat @ G.ravel() - (2 * dm @ (W @ d) if ms else 0.0)
+        H = (W @ dS @ W).reshape(len(dS), -1) @ flat.T + (2 * dm @ W @ dm.T if ms else 0.0)
+        return grad, H
+
+    theta, f, status, reason, it, H = _fisher_scoring(_start(struct, table, moments), value,
+                                                      terms, tol, max_iter)
+    cov_theta = None
+    if status == "ok":
+        status, reason = _identified(H)
+    if status == "ok":
+        cov_theta = np.linalg.inv(H) * 2.0 / n
+    out = _estimates(table, struct, theta, cov_theta)
     Sigma, mu = struct.implied(theta)
-    f = _discrepancy(S, m, Sigma, mu, ms)
+    _, P, T, _, _ = struct.matrices(theta)
+    fit = None
+    if status == "ok":
+        status, reason = _admissible(T, P)
+        fit = fit_indices(S, Sigma, n, df, sample_mean=m if ms else None,
+                          implied_mean=mu if ms else None)
+    return MLFit(status=status, reason=reason, table=out, n=n, npar=struct.q, df=df, fmin=f / 2,
+                 loglik=_loglik(S, m, Sigma, mu, n, ms), fit=fit, iterations=it, theta=theta,
+                 information=H, implied_cov=Sigma, implied_mean=mu, factors=struct.factors,
+                 observed=struct.observed)
+
+
+def _fisher_scoring(theta: np.ndarray, value, terms, tol: float, max_iter: int):
+    """Minimize ``value`` by Fisher scoring with step halving: ``terms(theta)`` gives
+    the gradient and the expected information. Returns theta, F, status, reason,
+    iterations and the last information matrix."""
+    f = value(theta)
     status, reason, it = "not_converged", "", 0
-    H = np.full((q, q), np.nan)
+    H = np.full((len(theta), len(theta)), np.nan)
     for it in range(1, max_iter + 1):
         if not math.isfinite(f):
             reason = "the model-implied covariance matrix is not positive definite at the start"
             break
-        W = np.linalg.inv(Sigma)
-        d = m - mu if ms else np.zeros(p)
-        G = W - W @ (S + np.outer(d, d)) @ W
-        dS, dm = struct.jacobian(theta)
-        grad = dS.reshape(len(dS), -1) @ G.ravel() - (2 * dm @ (W @ d) if ms else 0.0)
-        WdSW = W @ dS @ W
-        H = WdSW.reshape(len(dS), -1) @ dS.reshape(len(dS), -1).T + (2 * dm @ W @ dm.T if ms else 0.0)
+        grad, H = terms(theta)
         if np.max(np.abs(grad)) < tol:
             status = "ok"
             break
         try:
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError:
-            status, reason = "not_identified", "the information matrix is singular: the model " \
-                                               "is not identified"
+            status, reason = "not_identified", ("the information matrix is singular: the model "
+                                                "is not identified")
             break
         alpha, improved = 1.0, False
         for _ in range(30):
             cand = theta - alpha * step
-            Sc, mc = struct.implied(cand)
-            fc = _discrepancy(S, m, Sc, mc, ms)
+            fc = value(cand)
             if fc <= f + 1e-14:
                 improved = True
                 break
@@ -278,43 +307,38 @@ def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments, *, tol: float
             else:
                 reason = f"no further improvement (largest gradient {np.max(np.abs(grad)):.2g})"
             break
-        theta, Sigma, mu, f = cand, Sc, mc, fc
+        theta, f = cand, fc
     else:
         reason = f"did not converge in {max_iter} iterations"
+    return theta, f, status, reason, it, H
 
-    if status == "ok":
-        eig = np.linalg.eigvalsh(H)
-        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
-            status, reason = "not_identified", ("the information matrix is singular: the "
-                                                "model is not identified")
+
+def _identified(H: np.ndarray) -> tuple[str, str]:
+    eig = np.linalg.eigvalsh(H)
+    if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+        return "not_identified", "the information matrix is singular: the model is not identified"
+    return "ok", ""
+
+
+def _admissible(T: np.ndarray, P: np.ndarray) -> tuple[str, str]:
+    heywood = _heywood(T, P)
+    return ("heywood", heywood) if heywood else ("ok", "")
+
+
+def _estimates(table: pd.DataFrame, struct: _Structure, theta: np.ndarray,
+               cov_theta: np.ndarray | None) -> pd.DataFrame:
+    """The parameter table with est, se, z, pvalue, std_all and std_se."""
     out = table.copy()
-    values = struct.values(theta)
-    out["est"] = values
-    se = np.full(q, np.nan)
-    cov_theta = None
-    if status == "ok":
-        cov_theta = np.linalg.inv(H) * 2.0 / n
-        se = np.sqrt(np.clip(np.diag(cov_theta), 0, None))
+    out["est"] = struct.values(theta)
+    q = struct.q
+    se = np.sqrt(np.clip(np.diag(cov_theta), 0, None)) if cov_theta is not None else np.full(q, np.nan)
     free = out["free"].to_numpy() > 0
     out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["z"] = np.where(free, out["est"] / out["se"], np.nan)
     out["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(out["z"])), np.nan)
     _add_standardized(out, struct, theta, cov_theta)
-
-    L, P, T, nu, al = struct.matrices(theta)
-    loglik = _loglik(S, m, Sigma, mu, n, ms)
-    fit = None
-    if status == "ok":
-        heywood = _heywood(T, P)
-        if heywood:
-            status, reason = "heywood", heywood
-        fit = fit_indices(S, Sigma, n, df, sample_mean=m if ms else None,
-                          implied_mean=mu if ms else None)
-    return MLFit(status=status, reason=reason, table=out, n=n, npar=q, df=df, fmin=f / 2,
-                 loglik=loglik, fit=fit, iterations=it, theta=theta, information=H,
-                 implied_cov=Sigma, implied_mean=mu, factors=struct.factors,
-                 observed=struct.observed)
+    return out
 
 
 def _loglik(S, m, Sigma, mu, n, ms) -> float:
@@ -454,56 +478,22 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
         raise ValueError("full-information ML needs a mean structure (intercept rows)")
     n, p, q = pm.n, struct.p, struct.q
     df = p * (p + 1) // 2 + p - q
-    theta = _start(struct, table, pm)
 
-    def terms(th):
-        sigma, mu = struct.implied(th)
-        dS, dm = struct.jacobian(th)
-        return fiml_terms(pm.patterns, sigma, mu, n, dS, dm)
-
-    def value(th):
+    def value(th: np.ndarray) -> float:
         sigma, mu = struct.implied(th)
         return fiml_value(pm.patterns, sigma, mu, n)
 
-    f = value(theta)
-    status, reason, it = "not_converged", "", 0
-    H = np.full((q, q), np.nan)
-    for it in range(1, max_iter + 1):
-        if not math.isfinite(f):
-            reason = "the model-implied covariance matrix is not positive definite at the start"
-            break
-        f, grad, H, _ = terms(theta)
-        if np.max(np.abs(grad)) < tol:
-            status = "ok"
-            break
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
-            status, reason = "not_identified", "the information matrix is singular"
-            break
-        alpha, improved = 1.0, False
-        for _ in range(30):
-            cand = theta - alpha * step
-            fc = value(cand)
-            if fc <= f + 1e-14:
-                improved = True
-                break
-            alpha /= 2
-        if not improved:
-            if np.max(np.abs(grad)) < 1e-6:
-                status = "ok"
-            else:
-                reason = f"no further improvement (largest gradient {np.max(np.abs(grad)):.2g})"
-            break
-        theta, f = cand, fc
-    else:
-        reason = f"did not converge in {max_iter} iterations"
+    def terms(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sigma, mu = struct.implied(th)
+        dS, dm = struct.jacobian(th)
+        _, grad, H, _ = fiml_terms(pm.patterns, sigma, mu, n, dS, dm)
+        return grad, H
+
+    theta, f, status, reason, it, H = _fisher_scoring(_start(struct, table, pm), value, terms,
+                                                      tol, max_iter)
     cov_theta = None
     if status == "ok" and not standard_errors:
-        eig = np.linalg.eigvalsh(H)
-        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
-            status, reason = "not_identified", ("the information matrix is singular: the "
-                                                "model is not identified")
+        status, reason = _identified(H)
     elif status == "ok":
         h_obs = np.zeros((q, q))
         for k in range(q):
@@ -511,34 +501,20 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
             up, down = theta.copy(), theta.copy()
             up[k] += step_k
             down[k] -= step_k
-            h_obs[:, k] = (terms(up)[1] - terms(down)[1]) / (2 * step_k)
+            h_obs[:, k] = (terms(up)[0] - terms(down)[0]) / (2 * step_k)
         h_obs = (h_obs + h_obs.T) / 2
-        eig = np.linalg.eigvalsh(h_obs)
-        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
-            status, reason = "not_identified", ("the information matrix is singular: the "
-                                                "model is not identified")
-        else:
+        status, reason = _identified(h_obs)
+        if status == "ok":
             cov_theta = np.linalg.inv(h_obs) * 2.0 / n
-    out = table.copy()
-    out["est"] = struct.values(theta)
-    se = np.sqrt(np.clip(np.diag(cov_theta), 0, None)) if cov_theta is not None else np.full(q, np.nan)
-    free = out["free"].to_numpy() > 0
-    out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["z"] = np.where(free, out["est"] / out["se"], np.nan)
-    out["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(out["z"])), np.nan)
-    _add_standardized(out, struct, theta, cov_theta)
+    out = _estimates(table, struct, theta, cov_theta)
     sigma, mu = struct.implied(theta)
     _, P, T, _, _ = struct.matrices(theta)
     loglik = -n / 2 * f - 0.5 * _LOG_2PI * sum(pat.n * len(pat.observed) for pat in pm.patterns)
     fit = None
     if status == "ok":
-        heywood = _heywood(T, P)
-        if heywood:
-            status, reason = "heywood", heywood
-        chi2 = n * (f - pm.f_saturated)
+        status, reason = _admissible(T, P)
         fit = fit_indices(pm.cov, sigma, n, df, sample_mean=pm.mean, implied_mean=mu,
-                          chi2=chi2, baseline=pm.independence_chi2())
+                          chi2=n * (f - pm.f_saturated), baseline=pm.independence_chi2())
     return MLFit(status=status, reason=reason, table=out, n=n, npar=q, df=df, fmin=f / 2,
                  loglik=loglik, fit=fit, iterations=it, theta=theta, information=H,
                  implied_cov=sigma, implied_mean=mu, factors=struct.factors,
