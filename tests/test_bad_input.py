@@ -194,3 +194,23 @@ def test_missing_codes_become_missing_not_problems(tmp_path, capsys, user_instru
     assert code == 0
     scores = pd.read_csv(tmp_path / "out.csv")
     assert scores.loc[scores["id"] == "p3", "agree_n"].item() == 4
+
+
+def test_unknown_cluster_column_is_a_clear_error(tmp_path, capsys, user_instrument_path):
+    data = _write(tmp_path, [HEADER, *GOOD])
+    code, err = _run(["validate", data, "--instrument", user_instrument_path, "--wave", "wave",
+                      "--cluster", "school", "--out", str(tmp_path / "v"), "--quiet"], capsys)
+    assert code == 2
+    assert "there is no cluster column 'school'" in err
+
+
+def test_internal_errors_ask_to_be_reported_without_a_traceback(monkeypatch, capsys):
+    import psychometrics.cli as cli
+
+    def broken(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "_cmd_banks", broken)
+    code, err = _run(["banks"], capsys)
+    assert code == 1
+    assert "internal error: RuntimeError: boom" in err and "Please report it" in err
