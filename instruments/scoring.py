@@ -116,9 +116,9 @@ def score(
     ...     "scales": {"agree": {"items": ["A1", "A2", "A3"], "reversed": ["A1"]}}})
     >>> data = pd.DataFrame({"id": [1, 2], "A1": [5, 1], "A2": [1, 5], "A3": [2, None]})
     >>> score(data, inst).table[["id", "agree", "agree_n"]]
-      id  agree  agree_n
-    0  1    1.333333        3
-    1  2    5.000000        2
+      id     agree  agree_n
+    0  1  1.333333        3
+    1  2  5.000000        2
     """
     if isinstance(data, Responses):
         responses = data

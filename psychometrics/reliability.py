@@ -256,7 +256,7 @@ def cronbach_alpha(
     >>> import numpy as np
     >>> x = np.array([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4], [5, 4, 5]], float)
     >>> round(cronbach_alpha(x).alpha, 6)  # In R: psych::alpha(x)$total$raw_alpha
-    0.945946
+    0.933333
     """
     x = np.asarray(items, dtype=float)
     n_total, k = x.shape
