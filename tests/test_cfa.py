@@ -94,3 +94,12 @@ def test_missing_answers_use_fiml_by_default_or_listwise_on_request():
     assert "missing = 'ml'" in fiml.syntax
     # lavaan's chi2 for this model with missing = "ml" (tests/reference/fiml)
     assert fiml.fit.chi2 == pytest.approx(78.664763749764376, rel=1e-3)
+
+
+def test_refit_equals_fit():
+    """No state is kept between fits (semopy reuses its previous state unless told)."""
+    data = pd.read_csv(REFERENCE / "fiml" / "hs_missing.csv")
+    factors = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    a, b = fit_cfa(data, factors), fit_cfa(data, factors)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.fit == b.fit
