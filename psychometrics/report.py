@@ -138,8 +138,9 @@ def render_report(result: ValidationResult, lang: Lang = "en") -> str:
              f'<p class="note">Instrument <b>{html.escape(inst.id)}</b> v{html.escape(inst.version)} '
              f"&middot; data <b>{html.escape(r.source)}</b> &middot; made by binnenuit on "
              f"{_dt.date.today().isoformat()}. Every number here is also in results.json and "
-             "tables/*.csv; every model's lavaan syntax is in models/.</p>"]
-    parts.append(_summary(result, res, lang))
+             "tables/*.csv; every model's lavaan syntax is in models/.</p>",
+             '<p><a href="#summary">Go to the closing summary</a>: which scales changed and '
+             "which comparisons were blocked, and why.</p>"]
     parts.append(_data_section(result, res))
     parts.append("<h2>Scales</h2><div class=\"toc\">" + "".join(
         f'<div><a href="#s-{s.id}">{html.escape(_text(s.title, lang, s.id))}</a></div>'
@@ -148,6 +149,7 @@ def render_report(result: ValidationResult, lang: Lang = "en") -> str:
         parts.append(_scale_section(result, res, scale, lang))
     parts.append(_instrument_section(result, res))
     parts.append(_multi_section(result, res, lang))
+    parts.append(_summary(result, res, lang))
     parts.append(_methods(res))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -171,8 +173,8 @@ def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
                         f"{_f(100 * (c['rci_deteriorated'] or 0), 0)}% deteriorated{flag}.</li>")
                 (changed if c["p"] < 0.05 else unchanged).append(text)
     if not (changed or unchanged or blocked):
-        return "<h2>Summary</h2><p>One wave only: no change was computed.</p>"
-    return ("<h2>Summary</h2><div class=\"summary\">"
+        return '<h2 id="summary">Summary</h2><p>One wave only: no change was computed.</p>'
+    return ('<h2 id="summary">Summary</h2><div class="summary">'
             f"<h4>Changed (paired t, p &lt; .05): {len(changed)}</h4><ul>{''.join(changed) or '<li>none</li>'}</ul>"
             f"<h4>No clear change: {len(unchanged)}</h4><ul>{''.join(unchanged) or '<li>none</li>'}</ul>"
             f"<h4>Blocked by the invariance gate: {len(blocked)}</h4><ul>{''.join(blocked) or '<li>none</li>'}</ul>"

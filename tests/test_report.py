@@ -36,9 +36,11 @@ def test_schema_rejects_a_renamed_key(demo):
 
 def test_report_has_every_section_and_figure_and_no_external_reference(demo):
     text = (demo / "report.html").read_text(encoding="utf-8")
-    for heading in ("Summary", "The data", "Scales", "The instrument",
-                    "Change across scales per person", "Methods and settings"):
-        assert f"<h2>{heading}</h2>" in text
+    headings = ["The data", "Scales", "The instrument", "Change across scales per person",
+                'id="summary">Summary', "Methods and settings"]
+    positions = [text.index(h if h.startswith("id=") else f"<h2>{h}</h2>") for h in headings]
+    assert positions == sorted(positions)  # the pipeline's order, closing with the summary
+    assert '<a href="#summary">' in text
     for caption in ("answers per item and wave", "scale scores across waves",
                     "Jacobson-Truax plot", "parallel analysis", "pattern loadings",
                     "reliable change per person and scale", "persons by number of onion scales"):
@@ -79,4 +81,4 @@ def test_python_api_mirrors_the_command_line(tmp_path):
     api["data"]["source"] = cli["data"]["source"]  # a DataFrame has no file name
     api["data"]["read_as"] = cli["data"]["read_as"]
     assert json.loads(json.dumps(api)) == cli
-    assert "<h2>Summary</h2>" in result.report_html()
+    assert 'id="summary">Summary</h2>' in result.report_html()
