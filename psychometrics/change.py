@@ -72,6 +72,10 @@ class ChangeResult:
     classes: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     latent: dict[str, Any] | None = None
     unverified: bool = False
+    #: Expected bias of ``mean_diff`` (response units) from the released parameters.
+    bias_from_noninvariance: float = math.nan
+    #: The observed change on the items whose parameters stayed equal across waves.
+    invariant_items: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -89,6 +93,8 @@ class ChangeResult:
             "higher_is_better": self.higher_is_better,
             "rci_improved": self.rci_improved, "rci_unchanged": self.rci_unchanged,
             "rci_deteriorated": self.rci_deteriorated, "latent": self.latent,
+            "bias_from_noninvariance": self.bias_from_noninvariance,
+            "invariant_items": self.invariant_items,
         })
 
 
@@ -182,6 +188,36 @@ def _wilcoxon_v(d: np.ndarray) -> float:
     nz = d[d != 0]
     ranks = stats.rankdata(np.abs(nz))
     return float(ranks[nz > 0].sum())
+
+
+def invariant_items_change(items: pd.DataFrame, waves: np.ndarray, ids: np.ndarray,
+                           invariant: list[str], *, min_answered: float,
+                           wave_from: str, wave_to: str) -> dict[str, Any]:
+    """The observed change on the invariant items only: each person's mean of the
+    answered invariant items (keyed), scored when at least ``ceil(min_answered * k)``
+    of the k are answered (the scale's own rule), compared between the waves as
+    :func:`observed_change` does."""
+    need = max(1, math.ceil(min_answered * len(invariant) - 1e-9))
+    x = items[invariant].to_numpy(dtype=float)
+    answered = (~np.isnan(x)).sum(axis=1)
+    score = np.where(answered >= need, _row_means(x), np.nan)
+    frame = pd.DataFrame({"id": ids, "wave": waves, "score": score})
+    wide = frame.pivot(index="id", columns="wave", values="score")
+    res = observed_change(wide[wave_from].to_numpy(), wide[wave_to].to_numpy(),
+                          wide.index.to_numpy(), scale="", wave_from=wave_from, wave_to=wave_to,
+                          reliability=math.nan)
+    return to_jsonable({"items": list(invariant), "n_required": need, "status": res.status,
+                        "reason": res.reason if res.status != "ok" else "", "n": res.n,
+                        "mean_diff": res.mean_diff, "mean_diff_ci": res.mean_diff_ci.to_list(),
+                        "d_z": res.d_z, "d_z_ci": res.d_z_ci.to_list()})
+
+
+def _row_means(x: np.ndarray) -> np.ndarray:
+    """Mean of each row's answered cells (NaN for a row with none)."""
+    counts = (~np.isnan(x)).sum(axis=1)
+    sums = np.nansum(x, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def blocked(scale: str, wave_from: str, wave_to: str, reason: str) -> ChangeResult:

@@ -15,6 +15,8 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
+from psychometrics.decision_rules import DEFAULT_RULE, RULES
+
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 _EPILOG = "Exit codes: 0 ok, 2 bad input, 1 internal error (please report it)."
@@ -209,15 +211,19 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
                    "bootstrap")
     p.add_argument("--n-boot", type=int, default=2000, metavar="N",
                    help="bootstrap resamples (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of every simulation: the bootstrap of alpha, parallel analysis "
+                   "and the calibrated invariance rule (default: %(default)s)")
     p.add_argument("--lang", choices=("en", "nl"), default="en",
                    help="language of scale and item texts in the report (default: %(default)s)")
     p.add_argument("--no-report", action="store_true",
                    help="skip report.html and tables/ (faster for batch runs)")
-    p.add_argument("--rule", choices=("cfi-rmsea", "chen-small-n", "chi2"), default="cfi-rmsea",
-                   help="invariance decision rule: delta CFI >= -.010 and delta RMSEA <= .015 "
-                   "(cfi-rmsea, default), >= -.005 and <= .010 (chen-small-n), or "
-                   "p(delta chi2) > .05 (chi2)")
+    p.add_argument("--rule", choices=RULES, default=DEFAULT_RULE,
+                   help="invariance decision rule: lrt-calibrated (default: likelihood-ratio "
+                   "tests with family-wise error control over the sequence, configural test "
+                   "of close fit, bootstrap-calibrated at the study's N), cfi-rmsea (delta "
+                   "CFI >= -.010 and delta RMSEA <= .015), chen-small-n (>= -.005 and "
+                   "<= .010) or chi2 (p(delta chi2) > .05)")
     p.add_argument("--null-model", choices=("independence", "longitudinal"),
                    default="independence",
                    help="baseline model of CFI/TLI in the invariance tests (default: lavaan's "

@@ -15,12 +15,14 @@ scalar: intercepts equal too, the first wave's mean 0, later ones free;
 strict: residual variances equal too.
 
 Each step is compared with the last accepted model: delta chi2 (likelihood-ratio
-test), delta CFI, delta RMSEA, delta SRMR, and accepted by the decision rule:
-
-- ``"cfi-rmsea"`` (default): delta CFI >= -0.010 and delta RMSEA <= 0.015
-  (Cheung & Rensvold 2002; Chen 2007);
-- ``"chen-small-n"``: delta CFI >= -0.005 and delta RMSEA <= 0.010 (Chen 2007, N <= 300);
-- ``"chi2"``: p(delta chi2) > .05.
+test), delta CFI, delta RMSEA, delta SRMR, and judged by the decision rule
+(:mod:`psychometrics.decision_rules`): ``"lrt-calibrated"`` (default: a likelihood-
+ratio chain with family-wise error control, calibrated by a parametric bootstrap at
+the study's N where the asymptotic test is unreliable), ``"cfi-rmsea"``,
+``"chen-small-n"`` or ``"chi2"``. The configural model is judged too (by a test of
+close fit, or CFI >= .90 and RMSEA <= .10 under the fixed rules); when it fails, the
+level is ``"none"``, no partial search is made, and the later models are shown for
+information only.
 
 When metric, scalar or strict is rejected, partial invariance is sought: the
 equality constraint with the largest score test (Lagrange multiplier, from the
@@ -39,38 +41,39 @@ across waves).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from psychometrics.fit_indices import fit_indices
+from psychometrics.decision_rules import (
+    BOOTSTRAP_MAX_DRAWS,
+    DEFAULT_RULE,
+    RULES,
+    Rule,
+    alpha_per_test,
+    close_fit_pvalue,
+    judge_configural,
+    judge_step,
+    needs_bootstrap,
+    rule_details,
+)
 from psychometrics.fiml import PatternMoments
+from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
 from psychometrics.ml_fit import MLFit, Moments, fit_ml, score_tests
+from psychometrics.noninvariance import NonInvariance, noninvariance_sizes
 from psychometrics.partable import Row, build_table, to_lavaan
 from psychometrics.results import Interval, to_jsonable
 
-Rule = Literal["cfi-rmsea", "chen-small-n", "chi2"]
 STEPS = ("configural", "metric", "scalar", "strict")
 #: What each step constrains, and the parameter kind released in its partial form.
 _KIND = {"metric": "loading", "scalar": "intercept", "strict": "residual"}
 LEVELS = ("none", "configural", "partial_metric", "metric", "partial_scalar", "scalar",
           "partial_strict", "strict")
 MIN_CASES_PER_PARAMETER = 5
-
-
-def decision(rule: Rule, d_cfi: float, d_rmsea: float, p_chi2: float) -> tuple[bool, str]:
-    """Apply a decision rule to the changes in fit; return (accepted, why)."""
-    if rule == "chi2":
-        ok = p_chi2 > 0.05
-        return ok, f"p(delta chi2) = {p_chi2:.3f} {'>' if ok else '<='} .05"
-    cfi_cut, rmsea_cut = (-0.010, 0.015) if rule == "cfi-rmsea" else (-0.005, 0.010)
-    ok = d_cfi >= cfi_cut and d_rmsea <= rmsea_cut
-    return ok, (f"delta CFI = {d_cfi:+.4f} ({'>=' if d_cfi >= cfi_cut else '<'} {cfi_cut:+.3f}), "
-                f"delta RMSEA = {d_rmsea:+.4f} ({'<=' if d_rmsea <= rmsea_cut else '>'} "
-                f"{rmsea_cut:.3f})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +97,15 @@ class Step:
     syntax: str = field(repr=False, default="")
     cfi: float = math.nan
     tli: float = math.nan
+    #: The calibrated rule's bootstrap p (NaN where the asymptotic p decided).
+    p_bootstrap: float = math.nan
+    bootstrap_draws: int = 0
+    #: p of the test of close fit (H0: RMSEA <= .05), for the configural model.
+    close_fit_p: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        f = self.fit.fit if self.fit.converged else None
+        # An inadmissible model (e.g. a Heywood case) gets no fit numbers.
+        f = self.fit.fit if self.fit.status == "ok" else None
         return to_jsonable({
             "model": self.model, "status": self.status, "reason": self.reason,
             "n": self.fit.n, "npar": self.fit.npar,
@@ -109,6 +118,9 @@ class Step:
             "compared_with": self.compared_with, "delta_chi2": self.delta_chi2,
             "delta_df": self.delta_df, "delta_p": self.delta_p, "delta_cfi": self.delta_cfi,
             "delta_rmsea": self.delta_rmsea, "delta_srmr": self.delta_srmr,
+            "delta_p_bootstrap": self.p_bootstrap,
+            "bootstrap_draws": self.bootstrap_draws or None,
+            "close_fit_p": self.close_fit_p,
             "accepted": self.accepted, "decision": self.decision, "freed": list(self.freed),
         })
 
@@ -146,6 +158,11 @@ class InvarianceResult:
     latent_mean_diff_std: dict[str, LatentMeanChange] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
     score_tests: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    rule_details: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Size of every released loading and intercept (dMACS, mean bias).
+    noninvariance: tuple[NonInvariance, ...] = ()
+    #: Items whose loadings and intercepts stayed equal across waves.
+    invariant_items: tuple[str, ...] = ()
 
     @property
     def allows_change(self) -> bool:
@@ -165,7 +182,8 @@ class InvarianceResult:
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
             "status": self.status, "reason": self.reason, "level": self.level,
-            "decision_rule": self.rule, "null_model": self.null_model,
+            "decision_rule": self.rule, "rule": self.rule, "rule_details": self.rule_details,
+            "null_model": self.null_model,
             "waves": list(self.waves), "items": list(self.items),
             "n_total": self.n_total, "n": self.n, "n_dropped": sum(self.dropped.values()),
             "dropped": self.dropped, "missing_rule": self.missing_rule,
@@ -174,6 +192,8 @@ class InvarianceResult:
                               "(semTools::measEq.syntax ID.fac = 'std.lv')",
             "steps": [s.to_dict() for s in self.steps], "freed": list(self.freed),
             "latent_mean_diff_std": {w: c.to_dict() for w, c in self.latent_mean_diff_std.items()},
+            "noninvariance": [x.to_dict() for x in self.noninvariance],
+            "invariant_items": list(self.invariant_items),
             "notes": list(self.notes),
         })
 
@@ -241,18 +261,53 @@ def _wide(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str]) -> pd
 
 # -- the sequence ------------------------------------------------------------------------
 
-def longitudinal_invariance(
-    frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str], *,
-    rule: Rule = "cfi-rmsea", null_model: Literal["independence", "longitudinal"] = "independence",
-    partial: bool = True, missing: Literal["fiml", "listwise"] = "fiml",
-) -> InvarianceResult:
-    """Run configural -> metric -> scalar -> strict (with partial steps) for one scale.
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """The data of one scale, prepared once and shared by every rule judged on it."""
 
-    ``frame`` is long: columns ``id``, ``wave`` and the scale's keyed items. With
-    ``missing="fiml"`` (default) every person with at least one answer counts, by
-    full-information ML (persons seen at one wave only included); ``"listwise"``
-    uses the persons with every item at every wave.
-    """
+    scale: str
+    items: tuple[str, ...]
+    waves: tuple[str, ...]
+    wide: pd.DataFrame
+    used: pd.DataFrame
+    moments: Moments | PatternMoments
+    fiml: bool
+    base: dict[str, Any]
+    baseline: tuple[float, int] | None
+    notes: tuple[str, ...]
+    seed: int
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def run(self, step: str, freed: Sequence[tuple[str, str, str]],
+            se: bool = False) -> tuple[MLFit, pd.DataFrame, str]:
+        """Fit one model (cached: rules share their fits)."""
+        key = ("fit", step, tuple(freed), se)
+        if key not in self.cache:
+            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed))
+            fit = fit_ml(table, self.moments, standard_errors=se)
+            syntax = to_lavaan(table, f"binnenuit invariance model '{step}' of scale {self.scale}"
+                               + (f", freed: {', '.join(_describe(f) for f in freed)}"
+                                  if freed else "")
+                               + "\nRefit in R: lavaan::lavaan(model, data = wide, "
+                               "meanstructure = TRUE" + (", missing = 'ml')" if self.fiml else ")"))
+            self.cache[key] = (fit, table, syntax)
+        return self.cache[key]
+
+    def indices(self, fit: MLFit) -> tuple[float, float]:
+        if fit.fit is None:
+            return math.nan, math.nan
+        if self.baseline is None:
+            return fit.fit.cfi, fit.fit.tli
+        return _cfi_tli(fit.fit.chi2, fit.df, *self.baseline)
+
+    def seen(self) -> np.ndarray | None:
+        return self.used.notna().to_numpy() if self.fiml else None
+
+
+def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
+             rule: str, null_model: str, missing: str,
+             seed: int) -> _Context | InvarianceResult:
+    """Reshape, apply the missing-data rule, compute the moments; or say why not."""
     items, waves = tuple(items), tuple(waves)
     wide = _wide(frame, items, waves)
     n_total = len(wide)
@@ -276,7 +331,7 @@ def longitudinal_invariance(
         missing_rule = "listwise: persons with every item at every wave"
     base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
                 n_total=n_total, n=len(used), dropped=dropped, missing_rule=missing_rule,
-                incomplete=incomplete if fiml else {})
+                incomplete=incomplete if fiml else {}, rule_details=rule_details(rule, seed))
     if len(waves) < 2:
         return InvarianceResult(status="single_wave", reason="invariance across waves needs at "
                                 "least two waves", level="none", steps=(), **base)
@@ -305,44 +360,100 @@ def longitudinal_invariance(
         else:
             notes.append(f"the longitudinal null model could not be fitted ({null_fit.reason}); "
                          "CFI and TLI use lavaan's independence model")
+    return _Context(scale, items, waves, wide, used, moments, fiml, base, baseline,
+                    tuple(notes), seed)
 
-    def run(step: str, freed: Sequence[tuple[str, str, str]],
-            se: bool = False) -> tuple[MLFit, pd.DataFrame, str]:
-        # Comparisons need the fit only; SEs are computed for the model latent means come from.
-        table = build_table(model_rows(scale, items, waves, step, freed))
-        fit = fit_ml(table, moments, standard_errors=se)
-        syntax = to_lavaan(table, f"binnenuit invariance model '{step}' of scale {scale}"
-                           + (f", freed: {', '.join(_describe(f) for f in freed)}" if freed else "")
-                           + "\nRefit in R: lavaan::lavaan(model, data = wide, meanstructure = TRUE"
-                           + (", missing = 'ml')" if fiml else ")"))
-        return fit, table, syntax
 
-    def indices(fit: MLFit) -> tuple[float, float]:
-        if fit.fit is None:
-            return math.nan, math.nan
-        if baseline is None:
-            return fit.fit.cfi, fit.fit.tli
-        return _cfi_tli(fit.fit.chi2, fit.df, *baseline)
+def longitudinal_invariance(
+    frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str], *,
+    rule: Rule = DEFAULT_RULE,
+    null_model: Literal["independence", "longitudinal"] = "independence",
+    partial: bool = True, missing: Literal["fiml", "listwise"] = "fiml", seed: int = 0,
+    standard_errors: bool = True,
+) -> InvarianceResult:
+    """Run configural -> metric -> scalar -> strict (with partial steps) for one scale.
 
+    ``frame`` is long: columns ``id``, ``wave`` and the scale's keyed items. With
+    ``missing="fiml"`` (default) every person with at least one answer counts, by
+    full-information ML (persons seen at one wave only included); ``"listwise"``
+    uses the persons with every item at every wave. ``rule`` is one of
+    :data:`~psychometrics.decision_rules.RULES` (default ``"lrt-calibrated"``);
+    ``seed`` seeds its bootstrap draws. ``standard_errors=False`` skips the
+    standard errors of the latent mean change (for simulation studies).
+    """
+    return invariance_verdicts(frame, scale, items, waves, rules=(rule,), null_model=null_model,
+                               partial=partial, missing=missing, seed=seed,
+                               standard_errors=standard_errors)[rule]
+
+
+def invariance_verdicts(
+    frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str], *,
+    rules: Sequence[str] = RULES,
+    null_model: Literal["independence", "longitudinal"] = "independence",
+    partial: bool = True, missing: Literal["fiml", "listwise"] = "fiml", seed: int = 0,
+    standard_errors: bool = True,
+) -> dict[str, InvarianceResult]:
+    """The invariance sequence of one scale under several decision rules at once
+    (models that two rules both need are fitted once): a sensitivity analysis of the
+    verdict, and what the Monte Carlo study in ``benchmarks/bench_verdict.py`` runs."""
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        raise ValueError(f"The 'rule' parameter must be one of {', '.join(RULES)}. "
+                         f"Got {unknown[0]!r} instead.")
+    out: dict[str, InvarianceResult] = {}
+    ctx_or_result = _prepare(frame, scale, items, waves, rules[0], null_model, missing, seed)
+    for rule in rules:
+        if isinstance(ctx_or_result, InvarianceResult):
+            out[rule] = replace(ctx_or_result, rule=rule,
+                                rule_details=rule_details(rule, seed))
+        else:
+            ctx = ctx_or_result
+            ctx.base.update(rule=rule, rule_details=rule_details(rule, seed))
+            out[rule] = _sequence(ctx, rule, partial, standard_errors)
+    return out
+
+
+def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceResult:
+    items, waves = ctx.items, ctx.waves
+    base = dict(ctx.base)
+    notes = list(ctx.notes)
     steps: list[Step] = []
-    conf, _, syntax = run("configural", ())
-    cfi, tli = indices(conf)
-    steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
-                      accepted=conf.status == "ok", cfi=cfi, tli=tli,
-                      decision="fits" if conf.status == "ok" else conf.reason))
+    conf, _, syntax = ctx.run("configural", ())
+    cfi, tli = ctx.indices(conf)
     if conf.n / conf.npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{conf.n / conf.npar:.1f} cases per free parameter in the configural "
                      f"model (fewer than {MIN_CASES_PER_PARAMETER}): the comparisons are imprecise")
     if conf.status != "ok":
+        steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
+                          accepted=False, cfi=cfi, tli=tli,
+                          decision=f"not admissible: {conf.reason}"))
         return InvarianceResult(status=conf.status, reason=f"configural model: {conf.reason}",
+                                level="none", steps=tuple(steps), notes=tuple(notes), **base)
+    f0 = conf.fit
+    judged = judge_configural(rule, f0.chi2, conf.df, conf.n, cfi, f0.rmsea)
+    steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
+                      accepted=judged.accepted, cfi=cfi, tli=tli, decision=judged.decision,
+                      close_fit_p=close_fit_pvalue(f0.chi2, conf.df, conf.n)))
+    if not judged.accepted:
+        # Shown for information only: nothing is built on a configural model that fails.
+        last = steps[0]
+        for step in ("metric", "scalar", "strict"):
+            fit, _, syntax = ctx.run(step, ())
+            st = _compare(ctx, step, fit, last, syntax, rule, (), (), judge=False)
+            steps.append(st)
+            if fit.status != "ok":
+                break
+            last = st
+        return InvarianceResult(status="ok", reason="the configural model does not fit, so no "
+                                f"invariance can be built on it ({judged.decision})",
                                 level="none", steps=tuple(steps), notes=tuple(notes), **base)
     level = "configural"
     last = steps[0]
     freed: list[tuple[str, str, str]] = []
     tests: dict[str, pd.DataFrame] = {}
     for step in ("metric", "scalar", "strict"):
-        fit, table, syntax = run(step, freed)
-        st = _compare(step, fit, last, syntax, rule, indices,
+        fit, table, syntax = ctx.run(step, freed)
+        st = _compare(ctx, step, fit, last, syntax, rule, tuple(freed),
                       tuple(_describe(f) for f in freed))
         steps.append(st)
         if st.accepted:
@@ -358,14 +469,18 @@ def longitudinal_invariance(
                            if not any(f[0] == kind and f[1] == it for f in freed)]
             if len(constrained) <= 2:  # one more release would leave fewer than two
                 break
-            scores = _release_scores(fit, table, moments, kind, items, waves, freed)
+            key = ("scores", step, tuple(freed))
+            if key not in ctx.cache:
+                ctx.cache[key] = _release_scores(fit, table, ctx.moments, kind, items, waves,
+                                                 freed)
+            scores = ctx.cache[key]
             tests[f"{step}:{len(freed)}"] = scores
             if scores.empty or not np.isfinite(scores["mi"]).any():
                 break
             best = scores.iloc[int(np.nanargmax(scores["mi"].to_numpy()))]
             freed.append((kind, best["item"], best["wave"]))
-            fit, table, syntax = run(step, freed)
-            st = _compare(f"partial_{step}", fit, last, syntax, rule, indices,
+            fit, table, syntax = ctx.run(step, freed)
+            st = _compare(ctx, f"partial_{step}", fit, last, syntax, rule, tuple(freed),
                           tuple(_describe(f) for f in freed))
             steps.append(st)
             if fit.status != "ok":
@@ -381,18 +496,24 @@ def longitudinal_invariance(
     # Latent means come from the accepted (partial) scalar model, not from strict.
     scalar_step = next((s for s in reversed(steps) if s.accepted and
                         s.model in ("scalar", "partial_scalar")), None)
+    released = [f for f in freed if f[0] in ("loading", "intercept")]
     if scalar_step is not None:
-        released = [f for f in freed if f[0] in ("loading", "intercept")]
-        t = run("scalar", released, se=True)[0].table
+        t = ctx.run("scalar", released, se=se)[0].table
         for w in waves[1:]:
-            row = t[(t["lhs"] == factor_name(scale, w)) & (t["op"] == "~1")].iloc[0]
-            est, se = float(row["est"]), float(row["se"])
-            changes[w] = LatentMeanChange(w, est, se, Interval(est - 1.959963984540054 * se,
-                                                               est + 1.959963984540054 * se))
-    final_freed = tuple(_describe(f) for f in freed)
+            row = t[(t["lhs"] == factor_name(ctx.scale, w)) & (t["op"] == "~1")].iloc[0]
+            est, s_e = float(row["est"]), float(row["se"])
+            changes[w] = LatentMeanChange(w, est, s_e, Interval(est - 1.959963984540054 * s_e,
+                                                                est + 1.959963984540054 * s_e))
+    sizes: tuple[NonInvariance, ...] = ()
+    if released and last.fit.status == "ok":
+        sizes = noninvariance_sizes(last.fit.table, released, ctx.wide, items, waves, column,
+                                    lambda w: factor_name(ctx.scale, w))
+    invariant = tuple(it for it in items if not any(f[1] == it for f in released))
     return InvarianceResult(status="ok", reason="", level=level, steps=tuple(steps),
-                            freed=final_freed, latent_mean_diff_std=changes, notes=tuple(notes),
-                            score_tests=tests, **base)
+                            freed=tuple(_describe(f) for f in freed),
+                            latent_mean_diff_std=changes, notes=tuple(notes),
+                            score_tests=tests, noninvariance=sizes, invariant_items=invariant,
+                            **base)
 
 
 def _describe(f: tuple[str, str, str]) -> str:
@@ -408,20 +529,54 @@ def _cfi_tli(chi2: float, df: int, b_chi2: float, b_df: int) -> tuple[float, flo
     return cfi, tli
 
 
-def _compare(model: str, fit: MLFit, last: Step, syntax: str, rule: Rule, indices,
-             freed: tuple[str, ...]) -> Step:
-    cfi, tli = indices(fit)
+def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rule: str,
+             freed_keys: tuple[tuple[str, str, str], ...], freed: tuple[str, ...],
+             judge: bool = True) -> Step:
+    """The step ``model`` against the last accepted one, judged by ``rule`` (or, with
+    ``judge=False``, only described)."""
+    cfi, tli = ctx.indices(fit)
     if fit.status != "ok":
         return Step(model, fit.status, fit.reason, fit, last.model, syntax=syntax,
-                    accepted=False, decision=f"not admissible: {fit.reason}", freed=freed)
+                    accepted=False if judge else None,
+                    decision=f"not admissible: {fit.reason}", freed=freed)
     f, g = fit.fit, last.fit.fit
     d_chi2 = f.chi2 - g.chi2
     d_df = fit.df - last.fit.df
     d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else math.nan
     d_cfi, d_rmsea, d_srmr = cfi - last.cfi, f.rmsea - g.rmsea, f.srmr - g.srmr
-    ok, why = decision(rule, d_cfi, d_rmsea, d_p)
+    if not judge:
+        return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
+                    d_rmsea, d_srmr, None, "not judged: the configural model was rejected",
+                    freed, syntax, cfi, tli)
+    p_boot, draws = math.nan, 0
+    if needs_bootstrap(rule, d_p):
+        key = ("boot", model, freed_keys, last.model, last.freed)
+        if key not in ctx.cache:
+            step = model.removeprefix("partial_")
+            table = ctx.run(step, freed_keys)[1]
+            last_table = ctx.run(last.model.removeprefix("partial_"),
+                                 _keys_of(last.freed, freed_keys))[1]
+            ctx.cache[key] = bootstrap_lr_pvalue(
+                table, fit, last_table, last.fit, ctx.seen(), d_chi2,
+                alpha=alpha_per_test(rule), seed=_seed(ctx, model, freed_keys),
+                max_draws=BOOTSTRAP_MAX_DRAWS)
+        boot = ctx.cache[key]
+        p_boot, draws = boot.pvalue, boot.draws
+    judged = judge_step(rule, d_cfi, d_rmsea, d_p, p_boot, draws)
     return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
-                d_rmsea, d_srmr, ok, why, freed, syntax, cfi, tli)
+                d_rmsea, d_srmr, judged.accepted, judged.decision, freed, syntax, cfi, tli,
+                p_bootstrap=p_boot, bootstrap_draws=draws)
+
+
+def _keys_of(described: tuple[str, ...],
+             candidates: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    """The releases (kind, item, wave) of a step, from their descriptions."""
+    return tuple(c for c in candidates if _describe(c) in described)
+
+
+def _seed(ctx: _Context, model: str, freed: tuple[tuple[str, str, str], ...]) -> int:
+    """A reproducible seed per scale, model and releases, derived from the run's seed."""
+    return zlib.crc32(f"{ctx.seed}|{ctx.scale}|{model}|{freed}".encode())
 
 
 def _release_scores(fit: MLFit, table: pd.DataFrame, moments: Moments, kind: str,

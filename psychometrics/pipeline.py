@@ -26,10 +26,13 @@ from psychometrics.change import (
     blocked,
     cluster_robust_se,
     icc1,
+    invariant_items_change,
     observed_change,
 )
+from psychometrics.decision_rules import DEFAULT_RULE, rule_details
 from psychometrics.efa import EFAResult, efa
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
+from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 from psychometrics.results import to_jsonable
@@ -150,7 +153,7 @@ def validate(
     n_boot: int = 2000,
     seed: int = 0,
     model_missing: Literal["fiml", "listwise"] = "fiml",
-    rule: Rule = "cfi-rmsea",
+    rule: Rule = DEFAULT_RULE,
     null_model: Literal["independence", "longitudinal"] = "independence",
     rci_reliability: Literal["alpha", "omega"] = "alpha",
     ignore_invariance: bool = False,
@@ -188,7 +191,8 @@ def validate(
         "efa": {"correlations": "Pearson, pairwise complete", "extraction": "minres",
                 "rotation": "oblimin", "n_factors": "the number of scales of the instrument "
                 "(parallel analysis reported beside it)", "parallel_analysis_seed": seed},
-        "invariance": {"decision_rule": rule, "null_model": null_model, "missing": model_missing,
+        "invariance": {"decision_rule": rule, "rule": rule_details(rule, seed),
+                       "null_model": null_model, "missing": model_missing,
                        "partial": "largest score test released one at a time; at least two "
                                   "constrained items per factor"},
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
@@ -212,8 +216,8 @@ def validate(
             items = pd.concat([keyed[s.id] for s in scales], axis=1)
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
-    invariance = _invariance(responses, keyed, rule, null_model, model_missing, progress)
-    change, person_change = _change(scores, reliability, invariance, rci_reliability,
+    invariance = _invariance(responses, keyed, rule, null_model, model_missing, seed, progress)
+    change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress)
     multi = multi_scale_table(person_change, instrument)
     return ValidationResult(
@@ -277,7 +281,7 @@ def _cfa(responses, keyed, missing, progress):
     return per_scale, whole
 
 
-def _invariance(responses, keyed, rule, null_model, missing, progress):
+def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
     out: dict[str, InvarianceResult] = {}
     if len(responses.waves) < 2:
         return out
@@ -287,7 +291,7 @@ def _invariance(responses, keyed, rule, null_model, missing, progress):
         frame = pd.concat([ids, keyed[scale.id]], axis=1)
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
-                                                missing=missing)
+                                                missing=missing, seed=seed)
     return out
 
 
@@ -311,7 +315,8 @@ def _gate_reason(inv: InvarianceResult | None) -> str:
     return f"invariance level is {inv.level}: {why}" if why else f"invariance level is {inv.level}"
 
 
-def _change(scores, reliability, invariance, rci_reliability, ignore_invariance, cluster, progress):
+def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_invariance, cluster,
+            progress):
     r = scores.responses
     inst = r.instrument
     change: dict[str, dict[str, ChangeResult]] = {}
@@ -342,11 +347,19 @@ def _change(scores, reliability, invariance, rci_reliability, ignore_invariance,
             if allowed and b in inv.latent_mean_diff_std and a == r.waves[0]:
                 latent = inv.latent_mean_diff_std[b].to_dict()
             unverified = not allowed
+            bias, inv_items = math.nan, None
+            if inv is not None and inv.status == "ok" and inv.level != "none":
+                bias = change_bias(inv.noninvariance, scale.n_items, a, b)
+                inv_items = invariant_items_change(
+                    keyed[scale.id], r.keys["wave"].to_numpy(), r.keys["id"].to_numpy(),
+                    list(inv.invariant_items), min_answered=scale.min_answered,
+                    wave_from=a, wave_to=b)
             reason = res.reason
             if unverified:
                 reason = ("unverified: computed with --ignore-invariance although "
                           + _gate_reason(inv)) + (f"; {reason}" if reason else "")
             res = replace(res, latent=latent, unverified=unverified, reason=reason,
+                          bias_from_noninvariance=bias, invariant_items=inv_items,
                            status="unverified" if unverified and res.status == "ok" else res.status)
             change[scale.id][key] = res
             if len(res.classes):

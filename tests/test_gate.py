@@ -37,7 +37,7 @@ def test_change_is_blocked_when_scalar_invariance_fails(tmp_path):
     change = res["change"]["T0->T1"]
     assert change["status"] == "blocked"
     assert "scalar invariance was rejected" in change["reason"]
-    assert "delta CFI" in change["reason"]
+    assert "p(delta chi2)" in change["reason"]
     assert all(change[k] is None for k in ("mean_diff", "t", "p", "d_z", "d_av", "rci_improved"))
     assert not (out / "change.csv").exists()
 
