@@ -40,3 +40,34 @@ def longitudinal_scale(n: int, waves: tuple[str, ...], *, loadings, intercepts, 
         f.insert(0, "id", [f"p{i}" for i in range(n)])
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
+
+
+def questionnaire_study(n: int, k: int, seed: int, *, drift: float = 0.0,
+                        loadings: tuple[float, float] = (0.6, 0.9),
+                        residuals: tuple[float, float] = (0.4, 0.7),
+                        intercepts: tuple[float, float] = (2.6, 3.4), categories: int = 5,
+                        missing: float = 0.03, n_left: int = 6, latent_change: float = 0.3,
+                        ) -> tuple[pd.DataFrame, list[str], int | None]:
+    """A two-wave study of one k-item scale from a strictly invariant one-factor model:
+    item parameters drawn uniformly from the given ranges (response units), answers
+    rounded to ``categories`` points (0: kept continuous), ``missing`` of the cells
+    missing completely at random, ``n_left`` persons not seen at the second wave.
+    ``drift`` adds to the intercept of one item, drawn at random, at the second wave.
+    Returns the long data, the item names and the drifting item's index (or None)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.uniform(*loadings, k)
+    res = rng.uniform(*residuals, k)
+    nu = rng.uniform(*intercepts, k)
+    which = int(rng.integers(k)) if drift else None
+    data = longitudinal_scale(n, ("T0", "T1"), loadings=lam, intercepts=nu, residuals=res,
+                              means=[0, latent_change], variances=[1, 1],
+                              drift={(which, "T1"): drift} if drift else None, seed=seed)
+    items = [f"x{j + 1}" for j in range(k)]
+    x = data[items].to_numpy(dtype=float).copy()
+    if categories:
+        x = np.clip(np.rint(x), 1, categories)
+    x[rng.random(x.shape) < missing] = np.nan
+    data[items] = x
+    left = {f"p{i}" for i in rng.choice(n, n_left, replace=False)} if n_left else set()
+    data = data[~((data["wave"] == "T1") & data["id"].isin(left))].reset_index(drop=True)
+    return data, items, which

@@ -106,6 +106,19 @@ def test_demo_finds_and_frees_the_drifting_item(demo):
     scalar = next(s for s in inv["steps"] if s["model"] == "scalar")
     assert scalar["accepted"] is False
     assert "T1" in inv["latent_mean_diff_std"]
+    # Its size: the intercept was raised by DRIFT = 1 response unit at T1.
+    (ni,) = inv["noninvariance"]
+    assert (ni["item"], ni["wave"], ni["parameter"]) == (DRIFT_ITEM, "T1", "intercept")
+    assert 0.6 < ni["mean_bias"] < 1.4 and ni["dmacs"] > 0.6
+    change = res["scales"]["tse_instruction"]["change"]["T0->T1"]
+    assert change["bias_from_noninvariance"] == pytest.approx(ni["mean_bias"] / 4)
+    assert DRIFT_ITEM not in change["invariant_items"]["items"]
+    # Under the calibrated default no other scale of the (invariant) rest is flagged.
+    others = {s: d["invariance"]["freed"] for s, d in res["scales"].items()
+              if s != "tse_instruction" and d["invariance"]["freed"]}
+    assert others == {}
+    assert all(d["invariance"]["level"] == "strict" for s, d in res["scales"].items()
+               if s != "tse_instruction")
 
 
 def test_demo_reports_clusters_attrition_and_multi_layer_outcomes(demo):
