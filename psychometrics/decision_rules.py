@@ -63,7 +63,7 @@ N_TESTS = 4
 CLOSE_FIT_RMSEA = 0.05
 #: The grey zone where the calibrated rule bootstraps: [alpha_test / GREY, alpha_test).
 GREY = 20
-BOOTSTRAP_MAX_DRAWS = 199
+BOOTSTRAP_MAX_DRAWS = 99
 #: Configural acceptability under the fixed rules.
 CONFIGURAL_MIN_CFI = 0.90
 CONFIGURAL_MAX_RMSEA = 0.10

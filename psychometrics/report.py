@@ -268,14 +268,16 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
                           f"{_f(st['rmsea'])} {_ci(st['rmsea_ci'])}", _f(st["srmr"]),
                           _f(st["delta_chi2"], 2), _f(st["delta_df"]) if st["compared_with"] else "&ndash;",
                           _p(st["delta_p"]), _f(st["delta_cfi"]), _f(st["delta_rmsea"]),
-                          ("accepted" if st["accepted"] else "rejected") if st["accepted"] is not None else "",
+                          _verdict(st), html.escape(st["decision"]),
                           html.escape(", ".join(st["freed"]))])
         out.append(_table(["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
                            "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
-                           "decision", "freed"], steps))
-        out.append(f"<p class=\"note\">n = {inv['n']} of {inv['n_total']} persons with every "
-                   f"item at every wave (dropped: {html.escape(str(inv['dropped']))}); rule "
-                   f"{html.escape(inv['decision_rule'])}. {html.escape(' '.join(inv['notes']))}</p>")
+                           "decision", "why", "freed"], steps))
+        out.append(f"<p class=\"note\">n = {inv['n']} of {inv['n_total']} persons; missing "
+                   f"answers: {html.escape(inv['missing_rule'])}. "
+                   f"{html.escape(' '.join(inv['notes']))}</p>")
+        out.append(_rule_note(inv))
+        out.append(_noninvariance_table(inv))
     # Change
     ch = d.get("change", {})
     if ch:
@@ -287,15 +289,69 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
                          f"{_f(c['d_z'], 2)} {_ci(c['d_z_ci'])}", f"{_f(c['d_av'], 2)}",
                          f"{_f(c['rci_improved'], 2)} / {_f(c['rci_unchanged'], 2)} / "
                          f"{_f(c['rci_deteriorated'], 2)}",
-                         f"{_f(lat.get('estimate'), 2)} {_ci(lat.get('ci', [None, None]))}" if lat else "&ndash;"])
+                         f"{_f(lat.get('estimate'), 2)} {_ci(lat.get('ci', [None, None]))}" if lat else "&ndash;",
+                         _f(c.get("bias_from_noninvariance")), _invariant_items_cell(c)])
         out.append("<h4>Change</h4>" + _table(
             ["waves", "status", "n", "mean diff", "95% CI", "t", "p", "d<sub>z</sub> [CI]",
-             "d<sub>av</sub>", "improved / unchanged / deteriorated", "latent (SD units)"], rows, 2))
+             "d<sub>av</sub>", "improved / unchanged / deteriorated", "latent (SD units)",
+             "bias from non-invariance", "invariant items only: mean diff [CI], d<sub>z</sub>"],
+            rows, 2))
+        out.append('<p class="note">Bias from non-invariance: the part of the observed mean '
+                   "difference (response units) that the released loadings and intercepts are "
+                   "expected to cause; invariant items only: the same change on the items whose "
+                   "parameters stayed equal (a sensitivity analysis).</p>")
         for pair, c in ch.items():
             if c["status"] == "blocked":
                 out.append(f'<p class="bad">{pair}: {html.escape(c["reason"])}</p>')
     out.append(_scale_figures(result, scale))
     return "\n".join(out)
+
+
+def _verdict(step: dict) -> str:
+    if step["accepted"] is None:
+        return "not judged"
+    return "accepted" if step["accepted"] else '<span class="bad">rejected</span>'
+
+
+def _rule_note(inv: dict) -> str:
+    """The rule in words, with its levels as applied to this study and its seed."""
+    d = inv.get("rule_details") or {}
+    if not d:
+        return ""
+    text = f"Decision rule <b>{html.escape(str(d.get('name')))}</b>: {html.escape(str(d.get('description')))}."
+    boot = d.get("bootstrap")
+    if boot:
+        used = [st for st in inv["steps"] if st.get("bootstrap_draws")]
+        text += (f" Bootstrap seed {html.escape(str(boot.get('seed')))}, at most "
+                 f"{boot.get('max_draws')} draws; used here for "
+                 + (", ".join(f"{html.escape(st['model'])} ({st['bootstrap_draws']} draws, "
+                              f"p = {_f(st['delta_p_bootstrap'], 4)})" for st in used)
+                    if used else "no step (every asymptotic p was outside the grey zone)") + ".")
+    return f'<p class="note">{text}</p>'
+
+
+def _noninvariance_table(inv: dict) -> str:
+    sizes = inv.get("noninvariance") or []
+    if not sizes:
+        return ""
+    label = lambda v: ("" if v is None else "large" if v >= 0.6 else "medium" if v >= 0.4
+                       else "small" if v >= 0.2 else "negligible")
+    rows = [[html.escape(x["item"]), html.escape(x["wave"]), html.escape(x["parameter"]),
+             f"{_f(x['dmacs'])} ({label(x['dmacs'])})", _f(x["mean_bias"])] for x in sizes]
+    return ("<h4>Size of the non-invariance</h4>"
+            + _table(["item", "wave", "released", "dMACS", "mean bias (response units)"], rows, 3)
+            + '<p class="note">dMACS (Nye &amp; Drasgow 2011; later wave as focal, pooled item '
+              "SD): .2 small, .4 medium, .6 large (Nye et al. 2019). Mean bias: how much higher "
+              "the item is answered at that wave than an invariant item would be, at the same "
+              "latent level.</p>")
+
+
+def _invariant_items_cell(c: dict) -> str:
+    inv = c.get("invariant_items")
+    if not inv or inv.get("mean_diff") is None:
+        return "&ndash;"
+    return (f"{_f(inv['mean_diff'])} {_ci(inv['mean_diff_ci'])}, {_f(inv['d_z'], 2)} "
+            f"({html.escape(', '.join(inv['items']))})")
 
 
 def _scale_figures(result: ValidationResult, scale) -> str:
