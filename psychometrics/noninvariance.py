@@ -20,7 +20,7 @@ scored as the mean of its k items, ``sum_i (mean_bias_i(b) - mean_bias_i(a)) / k
 (``mean_bias`` is 0 at the reference wave and for invariant items).
 
 References: Nye & Drasgow (2011), Journal of Applied Psychology 96, 966-980; Nye et al.
-(2019), Journal of Business and Psychology 34, 1-17.
+(2019), Organizational Research Methods 22, 678-709.
 """
 
 from __future__ import annotations

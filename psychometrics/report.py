@@ -170,7 +170,8 @@ def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
                         f"(95% CI {_ci(c['mean_diff_ci'])}; d<sub>z</sub> = {_f(c['d_z'], 2)}, "
                         f"p {'= ' if c['p'] >= 0.001 else ''}{_p(c['p'])}); "
                         f"{_f(100 * (c['rci_improved'] or 0), 0)}% improved reliably, "
-                        f"{_f(100 * (c['rci_deteriorated'] or 0), 0)}% deteriorated{flag}.</li>")
+                        f"{_f(100 * (c['rci_deteriorated'] or 0), 0)}% deteriorated{flag}"
+                        f"{_bias_sentence(c)}.</li>")
                 (changed if c["p"] < 0.05 else unchanged).append(text)
     if not (changed or unchanged or blocked):
         return '<h2 id="summary">Summary</h2><p>One wave only: no change was computed.</p>'
@@ -181,6 +182,17 @@ def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
             "<p class=\"note\">Change is computed only where the scale's measurement is at least "
             "partially scalar invariant across the waves; p-values are not corrected for the "
             "number of scales; see the clusters section for the design effect of the schools.</p></div>")
+
+
+def _bias_sentence(c: dict) -> str:
+    """What released parameters do to this change, in words (empty when nothing was)."""
+    bias, inv = c.get("bias_from_noninvariance"), c.get("invariant_items") or {}
+    if bias is None or abs(bias) < 1e-12 or inv.get("mean_diff") is None:
+        return ""
+    return (f"; about {_f(bias)} of the difference is expected from items whose parameters "
+            f"differ between the waves, and on the invariant items alone "
+            f"({html.escape(', '.join(inv['items']))}) the change is {_f(inv['mean_diff'])} "
+            f"(95% CI {_ci(inv['mean_diff_ci'])})")
 
 
 def _data_section(result: ValidationResult, res: dict) -> str:
