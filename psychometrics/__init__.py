@@ -1,8 +1,9 @@
 """binnenuit's validation statistics and pipeline.
 
 Each statistical concept has its own module (reliability, omega_hierarchical, efa,
-cfa, invariance, change); they share one ML engine (ml_fit, fiml) and one set of
-fit-index definitions (fit_indices). Heavy engines (factor_analyzer, matplotlib)
+cfa, invariance, change); they share one SEM engine, the subpackage ``sem`` (parameter
+table, sample statistics, ML and full-information ML, information matrices, score tests
+and the one set of fit-index definitions). Heavy engines (factor_analyzer, matplotlib)
 are imported inside the functions that need them.
 
 >>> import psychometrics

@@ -46,10 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from psychometrics.fit_indices import fit_indices
-from psychometrics.fiml import PatternMoments
-from psychometrics.ml_fit import MLFit, Moments, fit_ml, score_tests
-from psychometrics.partable import Row, build_table, to_lavaan
+from psychometrics.sem import (MLFit, Moments, PatternMoments, Row, build_table, cfi_tli,
+                               fit_indices, fit_ml, score_tests, to_lavaan)
 from psychometrics.results import Interval, to_jsonable
 
 Rule = Literal["cfi-rmsea", "chen-small-n", "chi2"]
@@ -322,7 +320,7 @@ def longitudinal_invariance(
             return math.nan, math.nan
         if baseline is None:
             return fit.fit.cfi, fit.fit.tli
-        return _cfi_tli(fit.fit.chi2, fit.df, *baseline)
+        return cfi_tli(fit.fit.chi2, fit.df, *baseline)
 
     steps: list[Step] = []
     conf, _, syntax = run("configural", ())
@@ -398,14 +396,6 @@ def longitudinal_invariance(
 def _describe(f: tuple[str, str, str]) -> str:
     kind, item, wave = f
     return f"{kind} of {item} at {wave}"
-
-
-def _cfi_tli(chi2: float, df: int, b_chi2: float, b_df: int) -> tuple[float, float]:
-    d_model = max(chi2 - df, 0.0)
-    d_base = max(b_chi2 - b_df, chi2 - df, 0.0)
-    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
-    tli = ((b_chi2 / b_df) - (chi2 / df)) / ((b_chi2 / b_df) - 1.0) if df > 0 else 1.0
-    return cfi, tli
 
 
 def _compare(model: str, fit: MLFit, last: Step, syntax: str, rule: Rule, indices,

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from psychometrics.fiml import PatternMoments
-from psychometrics.ml_fit import Moments, fit_ml
-from psychometrics.partable import Row, build_table
+from psychometrics.sem import PatternMoments
+from psychometrics.sem import Moments, fit_ml
+from psychometrics.sem import Row, build_table
 from psychometrics.cfa import cfa_rows
 from psychometrics.invariance import model_rows
 

@@ -13,8 +13,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from psychometrics.invariance import longitudinal_invariance, model_rows
-from psychometrics.ml_fit import Moments, fit_ml, score_tests
-from psychometrics.partable import build_table
+from psychometrics.sem import Moments, fit_ml, score_tests
+from psychometrics.sem import build_table
 
 REF = Path(__file__).parent / "reference" / "invariance"
 SETS = {
