@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 from psychometrics.results import NAN_INTERVAL, Interval
 from psychometrics.sem.objective import ml_discrepancy
@@ -71,13 +71,17 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> Interval:
     upper_p, lower_p = (1 + level) / 2, (1 - level) / 2
 
     def ncp_for(prob: float) -> float:
-        f = lambda lam: stats.ncx2.cdf(chi2, df, lam) - prob if lam > 0 else stats.chi2.cdf(chi2, df) - prob
+        # P(chi2; df, lambda) falls with lambda: bisect for the lambda where it is prob
+        f = lambda lam: special.chndtr(chi2, df, lam) - prob
         if f(0.0) < 0:  # even a central chi-square puts chi2 below this quantile
             return 0.0
-        hi = max(chi2, 1.0)
+        lo, hi = 0.0, max(chi2, 1.0)
         while f(hi) > 0:
-            hi *= 2
-        return optimize.brentq(f, 0.0, hi, xtol=1e-12)
+            lo, hi = hi, hi * 2
+        while hi - lo > 1e-12 * max(1.0, hi):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if f(mid) > 0 else (lo, mid)
+        return (lo + hi) / 2
 
     lo = ncp_for(upper_p)
     hi = ncp_for(lower_p)
@@ -130,7 +134,7 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int
         chi2 = n * ml_discrepancy(sample_cov, implied_cov, sample_mean, implied_mean)
     sr = srmr(sample_cov, implied_cov, sample_mean, implied_mean)
     b_chi2, b_df = baseline if baseline is not None else baseline_chi2(sample_cov, n)
-    pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else math.nan
+    pvalue = float(special.chdtrc(df, chi2)) if df > 0 else math.nan
     if df == 0:
         # A saturated model: lavaan reports CFI = TLI = 1 and RMSEA = 0 (CI 0, 0).
         return FitIndices(n=n, chi2=chi2, df=0, pvalue=math.nan, baseline_chi2=b_chi2,

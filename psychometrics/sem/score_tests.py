@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from psychometrics.sem import information
+from psychometrics.sem.estimation import one_blas_thread
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import Moments, PatternMoments
 from psychometrics.sem.objective import fiml_point, ml_gradient
@@ -30,6 +31,11 @@ def score_tests(fit, table: pd.DataFrame, moments: Moments | PatternMoments,
     fixed row this is the modification index, for a row that shares a label (an
     equality constraint) the test of releasing that row from the constraint.
     """
+    with one_blas_thread():
+        return _score_tests(fit, table, moments, rows)
+
+
+def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
     struct = Structure(table, moments.names)
     theta = fit.theta
     mats = struct.matrices(theta)
@@ -85,5 +91,5 @@ def _score_frame(table: pd.DataFrame, rows: list[int], g: np.ndarray, schur: np.
     out = table.iloc[rows][["lhs", "op", "rhs", "label"]].reset_index(drop=True)
     out["mi"] = mi
     out["epc"] = np.where(ok, -g / safe, np.nan)
-    out["pvalue"] = np.where(ok, stats.chi2.sf(np.where(ok, mi, 0.0), 1), np.nan)
+    out["pvalue"] = np.where(ok, special.chdtrc(1, np.where(ok, mi, 0.0)), np.nan)
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from psychometrics.sem.implied import Structure
 
@@ -48,7 +48,7 @@ def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
     out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["z"] = np.where(free, out["est"] / out["se"], np.nan)
-    out["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(out["z"])), np.nan)
+    out["pvalue"] = np.where(free, 2 * special.ndtr(-np.abs(out["z"])), np.nan)
     std = standardized(struct, theta)
     out["std_all"] = std
     std_se = np.full(len(std), np.nan)
