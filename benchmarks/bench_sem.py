@@ -14,11 +14,10 @@ Prints, with lavaan's time on the same models and data in the same run and the r
 3. The same for the bundled ``kvb`` instrument (58 items, 16 scales) at N = 480 with
    3% missing answers (the example-study simulator at N = 480).
 
-Each line says the BLAS thread count it ran with (threadpoolctl). Set
-``OPENBLAS_NUM_THREADS`` (or ``OMP_NUM_THREADS``) before running to change it; on a
-2-core machine 1 thread is usually faster. ``--quick`` skips comparison 3 (lavaan
-needs minutes for it). Without Rscript and lavaan, lavaan's figures are printed as
-unavailable.
+The first line says the BLAS thread count of the process (threadpoolctl); the engine's
+fits run BLAS on one thread whatever it is (see ``sem.estimation.one_blas_thread``).
+``--quick`` skips comparison 3 (lavaan needs minutes for it). Without Rscript and
+lavaan, lavaan's figures are printed as unavailable.
 
 Run:  python benchmarks/bench_sem.py [--quick]
 """
@@ -157,7 +156,8 @@ def validate_jobs(data: pd.DataFrame, scales: dict[str, list[str]], id_col: str)
 def main() -> None:
     quick = "--quick" in sys.argv
     lavaan = _lavaan.available()
-    print(f"BLAS threads: {blas_threads()}; lavaan: "
+    print(f"BLAS threads: {blas_threads()} in the process; fit_ml and score_tests run "
+          f"BLAS on 1 thread; lavaan: "
           f"{'Rscript found' if lavaan else 'unavailable (Rscript with lavaan not found)'}")
     py = [sys.executable]
     with tempfile.TemporaryDirectory() as tmp:

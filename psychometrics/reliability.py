@@ -92,8 +92,7 @@ def fit_congeneric(sample_cov: np.ndarray, n: int) -> CongenericFit:
             + [Row(x, "~~", x) for x in names])
     ml = fit_ml(build_table(rows), Moments(s, np.zeros(p), n, names))
     if not ml.converged:
-        return CongenericFit(ml.status, f"the ML fit did not converge ({ml.reason})", n, nan,
-                             nan, None)
+        return CongenericFit(ml.status, f"the one-factor ML fit: {ml.reason}", n, nan, nan, None)
     est = ml.table["est"].to_numpy()
     lam, theta = est[:p], est[p + 1:]
     if lam.sum() < 0:  # the sign of a factor is arbitrary; make it point up
