@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from reference_values import read_reference
 
 from psychometrics.cfa import fit_cfa
 
@@ -32,9 +33,7 @@ MODELS = {
 
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
-    ref = pd.read_csv(REF / "reference.csv", keep_default_na=False)
-    ref["value"] = pd.to_numeric(ref["value"].replace("NA", np.nan))
-    return ref
+    return read_reference(REF / "reference.csv")
 
 
 def _fit(name):

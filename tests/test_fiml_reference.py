@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from reference_values import read_reference
 
 from psychometrics.sem import PatternMoments
 from psychometrics.sem import Moments, fit_ml
@@ -26,9 +27,7 @@ HS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7
 
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
-    ref = pd.read_csv(REF / "reference.csv", keep_default_na=False)
-    ref["value"] = pd.to_numeric(ref["value"].replace("NA", np.nan))
-    return ref
+    return read_reference(REF / "reference.csv")
 
 
 def _model(name):
