@@ -38,7 +38,8 @@ from scipy import stats
 
 from psychometrics.polychoric import polychoric
 from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
-from psychometrics.sem import FitIndices, Moments, Row, build_table, fit_ml
+from psychometrics.sem import (FitIndices, Moments, Row, build_table, covariance_problem,
+                               fit_ml)
 
 Missing = Literal["listwise", "pairwise"]
 
@@ -81,12 +82,11 @@ def fit_congeneric(sample_cov: np.ndarray, n: int) -> CongenericFit:
     if p < 3:
         return CongenericFit("not_identified", f"a one-factor model needs at least 3 items; "
                              f"this scale has {p}", n, nan, nan, None)
-    if np.any(np.diag(s) <= 0):
+    problem = covariance_problem(s)
+    if problem and problem[0] == "no_variance":
         return CongenericFit("not_identified", "an item has no variance", n, nan, nan, None)
-    if np.linalg.eigvalsh(s).min() <= 1e-12 * np.trace(s):
-        return CongenericFit("not_positive_definite", "the sample covariance matrix is not "
-                             "positive definite (too few cases or linearly dependent items)",
-                             n, nan, nan, None)
+    if problem:
+        return CongenericFit(*problem, n, nan, nan, None)
     names = tuple(f"x{j}" for j in range(p))
     rows = ([Row("f", "=~", x) for x in names] + [Row("f", "~~", "f", value=1.0)]
             + [Row(x, "~~", x) for x in names])

@@ -33,7 +33,7 @@ from psychometrics.sem import information
 from psychometrics.sem.fit_indices import FitIndices, fit_indices
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import Moments, PatternMoments
-from psychometrics.sem.objective import fiml_point, fiml_value, ml_discrepancy, ml_gradient
+from psychometrics.sem.objective import fiml_point, ml_discrepancy, ml_gradient
 from psychometrics.sem.standardized import estimates_table
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -289,16 +289,26 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
     df = p * (p + 1) // 2 + p - q
     st = pm.stacked
 
+    last: dict[bytes, object] = {}
+
+    def point_at(th: np.ndarray):
+        # the point of an accepted step is where the next gradient is taken: keep one
+        key = th.tobytes()
+        if key not in last:
+            last.clear()
+            last[key] = fiml_point(st, *struct.implied(th), n)
+        return last[key]
+
     def value(th: np.ndarray) -> float:
-        sigma, mu = struct.implied(th)
-        return fiml_value(st, sigma, mu, n)
+        point = point_at(th)
+        return math.inf if point is None else point.f
 
     weights = st.n / n
     exact = (len(weights) + q) * p ** 4 <= _EXACT_SCORING_COST
 
     def terms(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sigma, mu = struct.implied(th)
-        point = fiml_point(st, sigma, mu, n)
+        point = point_at(th)
         dS, dm = struct.jacobian(th)
         grad = dS @ point.G.ravel() + dm @ point.g
         if exact:

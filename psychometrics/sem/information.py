@@ -30,8 +30,8 @@ import numpy as np
 def expected_complete(W: np.ndarray, dS: np.ndarray, dm: np.ndarray | None) -> np.ndarray:
     """``tr(W Sigma_a W Sigma_b) + 2 mu_a' W mu_b`` (the mean part only when ``dm``)."""
     q, p = dS.shape[0], W.shape[0]
-    X = (W @ dS.reshape(q, p, p) @ W).reshape(q, -1)
-    H = X @ dS.T
+    Y = dS.reshape(q, p, p) @ W  # tr(W S_a W S_b) = sum_ij (S_a W)_ij (S_b W)_ji
+    H = Y.reshape(q, -1) @ Y.transpose(0, 2, 1).reshape(q, -1).T
     if dm is not None:
         H += 2.0 * dm @ W @ dm.T
     return (H + H.T) / 2
@@ -50,14 +50,14 @@ def fiml_expected(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray) ->
     """The expected FIML information for the parameters of ``(dS, dm)``
     (``weights`` = n_k / N)."""
     M = _pair_sum(point.W, point.W, weights)
-    H = dS @ M @ dS.T + 2.0 * dm @ np.einsum("k,kij->ij", weights, point.W) @ dm.T
+    H = dS @ M @ dS.T + 2.0 * dm @ np.tensordot(weights, point.W, axes=1) @ dm.T
     return (H + H.T) / 2
 
 
 def fiml_expected_parts(point, weights: np.ndarray):
     """``M`` and ``sum_k w_k W_k`` of the expected FIML information, for score tests of
     many candidate rows (``h = Delta_c M Delta_f' + 2 dm_c Wbar dm_f'``)."""
-    return _pair_sum(point.W, point.W, weights), np.einsum("k,kij->ij", weights, point.W)
+    return _pair_sum(point.W, point.W, weights), np.tensordot(weights, point.W, axes=1)
 
 
 def fiml_observed(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,
@@ -71,9 +71,9 @@ def fiml_observed(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,
     H = -(dS @ M1 @ dS.T) + A + A.T
     # cross terms: C[(i, j), l] = sum_k w_k v_i W_jl; X[b, a] = v' S_b W m_a
     p = W.shape[1]
-    C = np.einsum("k,ki,kjl->ijl", weights, v, W).reshape(p * p, p)
+    C = ((weights[:, None] * v).T @ W.reshape(len(W), -1)).reshape(p * p, p)
     X = dS @ C @ dm.T
     H += 2.0 * (X + X.T)
-    H += 2.0 * dm @ np.einsum("k,kij->ij", weights, W) @ dm.T
+    H += 2.0 * dm @ np.tensordot(weights, W, axes=1) @ dm.T
     H += second_order
     return (H + H.T) / 2

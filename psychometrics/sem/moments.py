@@ -152,28 +152,32 @@ class PatternMoments:
 
 def _em(st: Stacked, n: int, tol: float, max_iter: int):
     """EM estimates of the unrestricted means and covariance (denominator N), all
-    patterns at once: with ``A = Sigma W_k`` (W_k the padded inverse), the conditional
-    mean of a person is ``mu + A d`` and the conditional covariance ``Sigma - A Sigma``."""
-    p = st.mask.shape[1]
+    patterns at once. With ``W_k`` the padded inverse of pattern k and ``v_k = W_k d_k``,
+    a person's conditional mean is ``mu + Sigma v_k`` and the conditional covariance
+    ``Sigma - Sigma W_k Sigma``, so the expected cross-products are
+    ``sum_k n_k xhat_k xhat_k' + Sigma (sum_k n_k W_k S_k W_k - sum_k n_k W_k) Sigma + N Sigma``
+    (``S_k = 0`` for a pattern of one person)."""
     nk = st.n
     counts = (nk[:, None] * st.mask).sum(axis=0)
     mu = (nk[:, None] * st.mean).sum(axis=0) / counts
     dev = np.where(st.mask, st.mean - mu, 0.0)
     var = (nk[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2) + dev ** 2)).sum(axis=0)
     sigma = np.diag(var / counts)
+    spread = np.flatnonzero(nk > 1)
     it = 0
     for it in range(1, max_iter + 1):
         inv = padded_inverse(st, sigma)
         if inv is None:
             return mu, sigma, it, "singular"
         W = inv[1]
-        A = sigma @ W                                             # (K, p, p)
         d = np.where(st.mask, st.mean - mu, 0.0)
-        xhat = mu + np.einsum("kij,kj->ki", A, d)
-        T1 = nk @ xhat
-        T2 = np.einsum("k,kij->ij", nk, xhat[:, :, None] * xhat[:, None, :]
-                       + A @ st.cov @ A.transpose(0, 2, 1) + sigma - A @ sigma)
-        new_mu = T1 / n
+        xhat = mu + np.einsum("kij,kj->ki", W, d) @ sigma
+        middle = -np.tensordot(nk, W, axes=1)
+        if spread.size:
+            Ws = W[spread]
+            middle += np.tensordot(nk[spread], Ws @ st.cov[spread] @ Ws, axes=1)
+        T2 = (xhat.T * nk) @ xhat + sigma @ middle @ sigma + n * sigma
+        new_mu = nk @ xhat / n
         new_sigma = T2 / n - np.outer(new_mu, new_mu)
         new_sigma = (new_sigma + new_sigma.T) / 2
         change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))

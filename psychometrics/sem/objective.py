@@ -53,7 +53,46 @@ def ml_gradient(sample_cov: np.ndarray, sample_mean: np.ndarray | None, implied_
 def padded_inverse(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """For every pattern of ``st`` (a :class:`~psychometrics.sem.moments.Stacked`),
     ``log|Sigma_oo|`` (K,) and ``Sigma_oo^-1`` padded with zeros to (K, p, p); None when
-    some ``Sigma_oo`` is not positive definite. Unanswered rows and columns are replaced
+    some ``Sigma_oo`` is not positive definite.
+
+    From the inverse ``W`` of the whole Sigma, per pattern with its missing items m:
+    ``Sigma_oo^-1 = W_oo - W_om W_mm^-1 W_mo`` and ``log|Sigma_oo| = log|Sigma| +
+    log|W_mm|``, batched over the patterns with the same number of missing items: the
+    cost per pattern is p^2 m, not p^3. When Sigma itself is not positive definite (its
+    blocks may still be), each block is inverted directly."""
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return _padded_inverse_direct(st, sigma)
+    logdet_all = 2.0 * np.log(np.diagonal(chol)).sum()
+    W = np.linalg.inv(sigma)
+    W = (W + W.T) / 2
+    K, p = st.mask.shape
+    missing = ~st.mask
+    n_missing = missing.sum(axis=1)
+    logdet = np.full(K, logdet_all)
+    out = np.empty((K, p, p))
+    for m in np.unique(n_missing):
+        ks = np.flatnonzero(n_missing == m)
+        if m == 0:
+            out[ks] = W
+            continue
+        idx = np.nonzero(missing[ks])[1].reshape(len(ks), m)
+        Wmm = W[idx[:, :, None], idx[:, None, :]]
+        try:
+            cm = np.linalg.cholesky(Wmm)
+        except np.linalg.LinAlgError:
+            return _padded_inverse_direct(st, sigma)
+        logdet[ks] += 2.0 * np.log(np.diagonal(cm, axis1=1, axis2=2)).sum(axis=1)
+        Wpm = W[:, idx].transpose(1, 0, 2)
+        Wk = W - Wpm @ np.linalg.solve(Wmm, Wpm.transpose(0, 2, 1))
+        keep = st.mask[ks]
+        out[ks] = np.where(keep[:, :, None] & keep[:, None, :], Wk, 0.0)
+    return logdet, out
+
+
+def _padded_inverse_direct(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`padded_inverse` block by block: unanswered rows and columns are replaced
     by those of the identity, which leaves the determinant and the inverse of the
     answered block unchanged, so all patterns are one batched call."""
     both = st.mask[:, :, None] & st.mask[:, None, :]
@@ -101,9 +140,14 @@ def fiml_point(st, sigma: np.ndarray, mu: np.ndarray, n: int) -> FIMLPoint | Non
     logdet, W = inv
     d = np.where(st.mask, st.mean - mu, 0.0)
     v = np.einsum("kij,kj->ki", W, d)
-    WS = W @ st.cov
-    U = WS @ W + v[:, :, None] * v[:, None, :]
-    f = st.n @ (logdet + np.einsum("kii->k", WS) + np.einsum("ki,ki->k", d, v)) / n
+    U = v[:, :, None] * v[:, None, :]
+    trace = np.zeros(len(W))
+    spread = np.flatnonzero(st.n > 1)  # one person: S_k = 0, T_k = d d'
+    if spread.size:
+        WS = W[spread] @ st.cov[spread]
+        U[spread] += WS @ W[spread]
+        trace[spread] = np.einsum("kii->k", WS)
+    f = st.n @ (logdet + trace + np.einsum("ki,ki->k", d, v)) / n
     w = st.n / n
-    G = np.einsum("k,kij->ij", w, W - U)
+    G = np.tensordot(w, W - U, axes=1)
     return FIMLPoint(float(f), G, -2.0 * (w @ v), W, U, v)

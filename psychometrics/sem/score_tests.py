@@ -70,7 +70,7 @@ def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
             hkk = np.sum((Wbar @ A @ Wbar) * A, axis=(1, 2)) + mean_kk
             hkf = Af @ WdSW.T + mean_kf
         g_all.append(g)
-        schur_all.append(hkk - np.einsum("cf,fg,cg->c", hkf, Hff_inv, hkf))
+        schur_all.append(hkk - np.sum((hkf @ Hff_inv) * hkf, axis=1))
     return _score_frame(table, rows, np.concatenate(g_all), np.concatenate(schur_all), moments.n)
 
 

@@ -60,6 +60,6 @@ def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
             up[k] += h
             down[k] -= h
             J[:, k] = (standardized(struct, up) - standardized(struct, down)) / (2 * h)
-        std_se = np.sqrt(np.clip(np.einsum("ik,kl,il->i", J, cov_theta, J), 0, None))
+        std_se = np.sqrt(np.clip(np.sum((J @ cov_theta) * J, axis=1), 0, None))
     out["std_se"] = std_se
     return out
