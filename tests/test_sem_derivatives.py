@@ -6,7 +6,8 @@ every second-derivative pair of the model occurs: loading x loading, loading x f
 (co)variance, loading x factor mean) and a three-factor CFA with intercepts. The
 derivatives are checked away from the optimum, where the second-order term of the
 observed information (the saturated gradient times the second derivatives of Sigma
-and mu) does not vanish.
+and mu) does not vanish. Also: the per-pattern inverses obtained by downdating the
+inverse of Sigma equal direct inverses.
 """
 
 from pathlib import Path
@@ -67,3 +68,26 @@ def test_fiml_gradient_and_observed_information_equal_numerical_derivatives(name
     hess = fiml_observed_information(struct, pm, theta)
     numeric = _central(lambda th: fiml_gradient(struct, pm, th), theta)
     assert_allclose(hess, (numeric + numeric.T) / 2, atol=1e-6 * np.max(np.abs(hess)))
+
+
+def test_pattern_inverses_by_downdating_equal_direct_inverses():
+    from psychometrics.sem.objective import _padded_inverse_direct, padded_inverse
+
+    pm = PatternMoments.from_data(pd.read_csv(REF / "drift2_missing.csv"))
+    assert len({int(k) for k in (~pm.stacked.mask).sum(axis=1)}) > 2  # 0, 1, ... missing
+    for sigma in (pm.cov, np.diag(np.diag(pm.cov)) + 0.5 * pm.cov):
+        (logdet, inv), (logdet_d, inv_d) = padded_inverse(pm.stacked, sigma), \
+            _padded_inverse_direct(pm.stacked, sigma)
+        assert_allclose(logdet, logdet_d, rtol=1e-12)
+        assert_allclose(inv, inv_d, atol=1e-12 * np.abs(inv_d).max())
+    # a Sigma that is not positive definite while every answered block is (items 1 and 3
+    # never answered together): the blocks are inverted directly
+    from psychometrics.sem.moments import Stacked
+
+    mask = np.array([[True, True, False], [False, True, True]])
+    st = Stacked(mask, np.array([2.0, 3.0]), np.zeros((2, 3)), np.zeros((2, 3, 3)))
+    bad = np.array([[1.0, 0.5, -0.9], [0.5, 1.0, 0.5], [-0.9, 0.5, 1.0]])
+    assert np.linalg.eigvalsh(bad).min() < 0
+    logdet, inv = padded_inverse(st, bad)
+    assert_allclose(inv[0][:2, :2], np.linalg.inv(bad[:2, :2]))
+    assert_allclose(logdet[1], np.log(np.linalg.det(bad[1:, 1:])))

@@ -59,12 +59,15 @@ def padded_inverse(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     ``Sigma_oo^-1 = W_oo - W_om W_mm^-1 W_mo`` and ``log|Sigma_oo| = log|Sigma| +
     log|W_mm|``, batched over the patterns with the same number of missing items: the
     cost per pattern is p^2 m, not p^3. When Sigma itself is not positive definite (its
-    blocks may still be), each block is inverted directly."""
+    blocks may still be) or nearly singular, each block is inverted directly."""
     try:
         chol = np.linalg.cholesky(sigma)
     except np.linalg.LinAlgError:
         return _padded_inverse_direct(st, sigma)
-    logdet_all = 2.0 * np.log(np.diagonal(chol)).sum()
+    diag = np.diagonal(chol)
+    if diag.min() ** 2 < 1e-8 * diag.max() ** 2:  # near-singular Sigma: downdating loses digits
+        return _padded_inverse_direct(st, sigma)
+    logdet_all = 2.0 * np.log(diag).sum()
     W = np.linalg.inv(sigma)
     W = (W + W.T) / 2
     K, p = st.mask.shape
