@@ -39,10 +39,12 @@ from psychometrics.sem.standardized import estimates_table
 _LOG_2PI = math.log(2 * math.pi)
 _BLAS = None
 
-#: FIML scoring uses the exact expected information while it costs at most this many
-#: multiply-adds per step ((patterns + parameters) p^4); larger models use the
-#: complete-data expected information at the current Sigma.
-_EXACT_SCORING_COST = 5e7
+#: FIML steps use the observed (else the expected) FIML information while it costs at
+#: most this many multiply-adds per step ((patterns + parameters) p^4); larger models use
+#: the complete-data expected information at the current Sigma. Measured: 10 items, 12
+#: patterns: 7 Newton steps 13 ms against 24 cheap steps 34 ms; 20 items, 31 patterns:
+#: 9 Newton steps 92 ms against 32 cheap steps 64 ms.
+_EXACT_SCORING_COST = 5e6
 
 
 @dataclass(frozen=True, slots=True)
