@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_BLOCK = 4e6  # numbers in one block of the saturated sums (32 MB)
+
 
 def expected_complete(W: np.ndarray, dS: np.ndarray, dm: np.ndarray | None) -> np.ndarray:
     """``tr(W Sigma_a W Sigma_b) + 2 mu_a' W mu_b`` (the mean part only when ``dm``)."""
@@ -46,11 +48,32 @@ def _pair_sum(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(Q.transpose(1, 2, 3, 0)).reshape(p * p, p * p)
 
 
+def _pair_form(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """``D M D'`` for the ``M`` of :func:`_pair_sum`, i.e. ``sum_k w_k tr(A_k D_a B_k D_b)``
+    (q, q), without forming M: over blocks of its index j, ``(D M)[a, (i, m)] =
+    sum_jl D_a[j, l] Q[i, j, l, m]``. Memory stays at a block of p^3 numbers, the work
+    at (K + q) p^4."""
+    K, p, _ = A.shape
+    q = D.shape[0]
+    D3 = D.reshape(q, p, p)
+    Bw = B.reshape(K, p * p)
+    DM = np.zeros((q, p * p))
+    step = max(1, int(_BLOCK // p ** 3))
+    for j0 in range(0, p, step):
+        js = slice(j0, min(p, j0 + step))
+        c = js.stop - js.start
+        Aw = (w[:, None, None] * A[:, :, js]).reshape(K, p * c)  # [k, (i, j)]
+        Q = (Aw.T @ Bw).reshape(p, c, p, p)                      # [i, j, l, m]
+        Q = Q.transpose(1, 2, 0, 3).reshape(c * p, p * p)         # [(j, l), (i, m)]
+        DM += D3[:, js, :].reshape(q, c * p) @ Q
+    return DM @ D.T
+
+
 def fiml_expected(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray) -> np.ndarray:
     """The expected FIML information for the parameters of ``(dS, dm)``
     (``weights`` = n_k / N)."""
-    M = _pair_sum(point.W, point.W, weights)
-    H = dS @ M @ dS.T + 2.0 * dm @ np.tensordot(weights, point.W, axes=1) @ dm.T
+    H = (_pair_form(point.W, point.W, weights, dS)
+         + 2.0 * dm @ np.tensordot(weights, point.W, axes=1) @ dm.T)
     return (H + H.T) / 2
 
 
@@ -65,10 +88,8 @@ def fiml_observed(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,
     """The observed FIML information (Hessian of F) at ``point``; ``second_order`` is the
     model's second-derivative term contracted with the saturated gradient."""
     W, U, v = point.W, point.U, point.v
-    M1 = _pair_sum(W, W, weights)
-    M2 = _pair_sum(W, U, weights)
-    A = dS @ M2 @ dS.T
-    H = -(dS @ M1 @ dS.T) + A + A.T
+    A = _pair_form(W, U, weights, dS)
+    H = -_pair_form(W, W, weights, dS) + A + A.T
     # cross terms: C[(i, j), l] = sum_k w_k v_i W_jl; X[b, a] = v' S_b W m_a
     p = W.shape[1]
     C = ((weights[:, None] * v).T @ W.reshape(len(W), -1)).reshape(p * p, p)
