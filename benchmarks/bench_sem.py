@@ -15,7 +15,7 @@ Prints, with lavaan's time on the same models and data in the same run and the r
    3% missing answers (the example-study simulator at N = 480).
 
 The first line says the BLAS thread count of the process (threadpoolctl); the engine's
-fits run BLAS on one thread whatever it is (see ``sem.estimation.one_blas_thread``).
+fits run BLAS on one thread whatever it is (see ``sem._blas.one_blas_thread``).
 ``--quick`` skips comparison 3 (lavaan needs minutes for it). Without Rscript and
 lavaan, lavaan's figures are printed as unavailable.
 
@@ -156,8 +156,8 @@ def validate_jobs(data: pd.DataFrame, scales: dict[str, list[str]], id_col: str)
 def main() -> None:
     quick = "--quick" in sys.argv
     lavaan = _lavaan.available()
-    print(f"BLAS threads: {blas_threads()} in the process; fit_ml and score_tests run "
-          f"BLAS on 1 thread; lavaan: "
+    print(f"BLAS threads: {blas_threads()} in the process; the engine (EM, fits, score "
+          f"tests) runs BLAS on 1 thread; lavaan: "
           f"{'Rscript found' if lavaan else 'unavailable (Rscript with lavaan not found)'}")
     py = [sys.executable]
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,8 @@
 - :mod:`~psychometrics.sem.score_tests`: modification indices and score tests;
 - :mod:`~psychometrics.sem.fit_indices`: chi2-based indices, RMSEA, SRMR, CFI/TLI.
 
+The engine runs BLAS on one thread (:mod:`~psychometrics.sem._blas`).
+
 Every SEM fit in binnenuit goes through :func:`fit_ml`.
 """
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.sem import information
+from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.fit_indices import FitIndices, fit_indices
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import Moments, PatternMoments
@@ -37,7 +38,6 @@ from psychometrics.sem.objective import fiml_point, ml_discrepancy, ml_gradient
 from psychometrics.sem.standardized import estimates_table
 
 _LOG_2PI = math.log(2 * math.pi)
-_BLAS = None
 
 #: FIML steps use the observed (else the expected) FIML information while it costs at
 #: most this many multiply-adds per step ((patterns + parameters) p^4); larger models use
@@ -87,18 +87,6 @@ class MLFit:
     @property
     def bic(self) -> float:
         return -2 * self.loglik + self.npar * math.log(self.n)
-
-
-def one_blas_thread():
-    """A context that runs BLAS on one thread. The products of one model are small;
-    on a machine shared with other work, more threads spin and wait rather than help
-    (measured: a 58-item FIML CFA 2.6 s on one thread, 5.8 s on two of two cores).
-    Parallelism belongs a level up (several models, Monte Carlo replications)."""
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def _start(struct: Structure, table: pd.DataFrame, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -261,10 +249,12 @@ def _loglik(S, m, Sigma, mu, n, ms) -> float:
     return float(-n / 2 * (p * _LOG_2PI + logdet + q))
 
 
-def fiml_observed_information(struct: Structure, pm: PatternMoments, theta: np.ndarray) -> np.ndarray:
-    """The analytic observed information (Hessian of F) of a FIML model at ``theta``."""
-    sigma, mu = struct.implied(theta)
-    point = fiml_point(pm.stacked, sigma, mu, pm.n)
+def fiml_observed_information(struct: Structure, pm: PatternMoments, theta: np.ndarray,
+                              point=None) -> np.ndarray:
+    """The analytic observed information (Hessian of F) of a FIML model at ``theta``
+    (``point``: the objective there, when already computed)."""
+    if point is None:
+        point = fiml_point(pm.stacked, *struct.implied(theta), pm.n)
     if point is None:
         return np.full((struct.q, struct.q), np.nan)
     dS, dm = struct.jacobian(theta)
@@ -331,7 +321,7 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
     if status == "ok" and not standard_errors:
         status, reason = _identified(H)
     elif status == "ok":
-        H = fiml_observed_information(struct, pm, theta)
+        H = fiml_observed_information(struct, pm, theta, point_at(theta))
         status, reason, cov_theta = _covariance(H, n)
     constant = 0.5 * _LOG_2PI * float(st.n @ st.mask.sum(axis=1))
     return _result(table, struct, n, df, theta, f, (status, reason, it), H, cov_theta,

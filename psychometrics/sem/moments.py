@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.objective import fiml_value, padded_inverse
 
 
@@ -133,7 +134,8 @@ class PatternMoments:
             patterns.append(Pattern(np.flatnonzero(key), len(rows), mean, c.T @ c / len(rows)))
         patterns = tuple(patterns)
         stacked = Stacked.of(patterns, p)
-        mu, sigma, it, status = _em(stacked, n, tol, max_iter)
+        with one_blas_thread():
+            mu, sigma, it, status = _em(stacked, n, tol, max_iter)
         f_sat = fiml_value(stacked, sigma, mu, n) if status == "ok" else math.nan
         return cls(tuple(map(str, data.columns)), n, int((~keep).sum()), patterns, sigma, mu,
                    f_sat, it, status, stacked)

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import special
 
 from psychometrics.sem import information
-from psychometrics.sem.estimation import one_blas_thread
+from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import Moments, PatternMoments
 from psychometrics.sem.objective import fiml_point, ml_gradient
