@@ -91,3 +91,23 @@ def test_pattern_inverses_by_downdating_equal_direct_inverses():
     logdet, inv = padded_inverse(st, bad)
     assert_allclose(inv[0][:2, :2], np.linalg.inv(bad[:2, :2]))
     assert_allclose(logdet[1], np.log(np.linalg.det(bad[1:, 1:])))
+
+
+def test_every_row_direction_has_the_rank_two_form_used_by_score_tests():
+    # loadings, factor (co)variances, residual (co)variances, intercepts and means
+    table, _ = _case("scalar")
+    extra = build_table([Row(r.lhs, r.op, r.rhs, r.label, None if r.free else r.value)
+                         for r in table.itertuples(index=False)]
+                        + [Row("F_T0", "=~", "x1_T1", value=0.0),
+                           Row("x1_T0", "~~", "x2_T1", value=0.0)])
+    struct = Structure(extra, tuple(f"{i}_{w}" for w in ("T0", "T1")
+                                    for i in ("x1", "x2", "x3", "x4")))
+    theta = np.random.default_rng(2).normal(0.5, 0.2, struct.q)
+    mats = struct.matrices(theta)
+    rows = np.arange(len(extra))
+    dS, _ = struct.row_jacobian(mats, rows)
+    basis, ia, ib, s = struct.rank_two(mats, rows)
+    a, b = basis[:, ia].T, basis[:, ib].T
+    outer = a[:, :, None] * b[:, None, :]
+    assert_allclose(s[:, None, None] * (outer + outer.transpose(0, 2, 1)), dS, atol=1e-14)
+    assert set(struct.kind) == {"L", "P", "T", "N", "A"}

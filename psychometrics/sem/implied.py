@@ -116,6 +116,28 @@ class Structure:
             dm[s] = L[:, i[s]].T
         return dS, dm
 
+    def rank_two(self, mats, rows):
+        """Each of ``rows`` as ``d Sigma = s (a b' + b a')`` with ``a``, ``b`` columns
+        ``ia``, ``ib`` of ``basis = [I, Lambda, Lambda Psi]`` (p, p + 2m): a loading
+        ``e_i (Lambda Psi)_j'``, a factor (co)variance ``Lambda_i Lambda_j'``, a residual
+        (co)variance ``e_i e_j'`` (``s = 1/2`` on a diagonal); ``s = 0`` for means.
+        Returns basis, ia, ib, s."""
+        L, P, _, _, _ = mats
+        rows = np.asarray(rows, dtype=int)
+        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+        p, m = self.p, self.m
+        basis = np.hstack([np.eye(p), L, L @ P])
+        s = np.where(i == j, 0.5, 1.0)
+        ia, ib = np.zeros(len(rows), dtype=int), np.zeros(len(rows), dtype=int)
+        sel = kind == "L"
+        ia[sel], ib[sel], s[sel] = i[sel], p + m + j[sel], 1.0
+        sel = kind == "P"
+        ia[sel], ib[sel] = p + i[sel], p + j[sel]
+        sel = kind == "T"
+        ia[sel], ib[sel] = i[sel], j[sel]
+        s[np.isin(kind, ["N", "A"])] = 0.0
+        return basis, ia, ib, s
+
     def to_free(self, per_row: np.ndarray) -> np.ndarray:
         """Sum the rows of ``per_row`` (one per free row of the table) into the free
         parameters they belong to (rows sharing a label are one parameter)."""

@@ -39,20 +39,12 @@ def expected_complete(W: np.ndarray, dS: np.ndarray, dm: np.ndarray | None) -> n
     return (H + H.T) / 2
 
 
-def _pair_sum(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``M`` (p*p, p*p) with ``vec(X)' M vec(Y) = sum_k w_k tr(A_k X B_k Y)`` for
-    symmetric X, Y: one product over the patterns."""
-    K, p, _ = A.shape
-    Q = ((w[:, None] * A.reshape(K, -1)).T @ B.reshape(K, -1)).reshape(p, p, p, p)
-    # Q[i, j, l, m] = sum_k w_k A_ij B_lm; tr(A X B Y) = sum A_ij X_jl B_lm Y_mi
-    return np.ascontiguousarray(Q.transpose(1, 2, 3, 0)).reshape(p * p, p * p)
-
-
-def _pair_form(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.ndarray:
-    """``D M D'`` for the ``M`` of :func:`_pair_sum`, i.e. ``sum_k w_k tr(A_k D_a B_k D_b)``
-    (q, q), without forming M: over blocks of its index j, ``(D M)[a, (i, m)] =
-    sum_jl D_a[j, l] Q[i, j, l, m]``. Memory stays at a block of p^3 numbers, the work
-    at (K + q) p^4."""
+def pair_half(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """``D M`` (q, p*p) for the saturated matrix M with ``vec(X)' M vec(Y) = sum_k w_k
+    tr(A_k X B_k Y)`` (symmetric X, Y), without forming M (p^4 numbers): with
+    ``Q[i, j, l, m] = sum_k w_k A_k[i, j] B_k[l, m]``, ``(D M)[a, (i, m)] = sum_jl
+    D_a[j, l] Q[i, j, l, m]``, over blocks of j. Memory stays at a block of p^3 numbers,
+    the work at (K + q) p^4. ``(D M) vec(Y)`` then gives ``sum_k w_k tr(A_k D_a B_k Y)``."""
     K, p, _ = A.shape
     q = D.shape[0]
     D3 = D.reshape(q, p, p)
@@ -66,7 +58,12 @@ def _pair_form(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np
         Q = (Aw.T @ Bw).reshape(p, c, p, p)                      # [i, j, l, m]
         Q = Q.transpose(1, 2, 0, 3).reshape(c * p, p * p)         # [(j, l), (i, m)]
         DM += D3[:, js, :].reshape(q, c * p) @ Q
-    return DM @ D.T
+    return DM
+
+
+def _pair_form(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """``sum_k w_k tr(A_k D_a B_k D_b)`` (q, q)."""
+    return pair_half(A, B, w, D) @ D.T
 
 
 def fiml_expected(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray) -> np.ndarray:
@@ -77,10 +74,15 @@ def fiml_expected(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray) ->
     return (H + H.T) / 2
 
 
-def fiml_expected_parts(point, weights: np.ndarray):
-    """``M`` and ``sum_k w_k W_k`` of the expected FIML information, for score tests of
-    many candidate rows (``h = Delta_c M Delta_f' + 2 dm_c Wbar dm_f'``)."""
-    return _pair_sum(point.W, point.W, weights), np.tensordot(weights, point.W, axes=1)
+def fiml_expected_rank_two(point, weights: np.ndarray, basis: np.ndarray, ia: np.ndarray,
+                           ib: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``sum_k w_k tr(W_k S_c W_k S_c)`` for directions ``S_c = s_c (a_c b_c' + b_c a_c')``
+    (every single row of a factor model has this form), ``a_c``, ``b_c`` columns ``ia``,
+    ``ib`` of ``basis``: ``2 s^2 sum_k w_k [(a' W_k a)(b' W_k b) + (a' W_k b)^2]``, from
+    the Gram matrices ``basis' W_k basis`` of the patterns."""
+    gram = basis.T @ point.W @ basis                      # (K, nb, nb)
+    aa, bb, ab = gram[:, ia, ia], gram[:, ib, ib], gram[:, ia, ib]
+    return 2.0 * s ** 2 * (weights @ (aa * bb + ab ** 2))
 
 
 def fiml_observed(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,

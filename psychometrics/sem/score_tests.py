@@ -46,10 +46,11 @@ def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
     if fiml:
         point = fiml_point(moments.stacked, Sigma, mu, moments.n)
         G, g_mu = point.G, point.g
-        M, Wbar = information.fiml_expected_parts(point, moments.stacked.n / moments.n)
-        Hff = dS @ M @ dS.T + 2.0 * dm @ Wbar @ dm.T
+        weights = moments.stacked.n / moments.n
+        DM = information.pair_half(point.W, point.W, weights, dS)
+        Wbar = np.tensordot(weights, point.W, axes=1)
+        Hff = DM @ dS.T + 2.0 * dm @ Wbar @ dm.T
         Hff_inv = np.linalg.inv((Hff + Hff.T) / 2)
-        MdS = M @ dS.T
     else:
         G, g_mu, W = ml_gradient(moments.cov, moments.mean if ms else None, Sigma, mu)
         Hff_inv = np.linalg.inv(fit.information)
@@ -58,29 +59,22 @@ def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
         Wbar = W
     g_all, schur_all = [], []
     for start in range(0, len(rows), _CHUNK):
-        A, B = struct.row_jacobian(mats, rows[start:start + _CHUNK])
+        chunk = rows[start:start + _CHUNK]
+        A, B = struct.row_jacobian(mats, chunk)
         Af = A.reshape(len(A), -1)
         g = Af @ G.ravel() + (B @ g_mu if ms else 0.0)
         mean_kk = 2 * np.einsum("ci,ij,cj->c", B, Wbar, B) if ms else 0.0
         mean_kf = 2 * B @ Wbar @ dm.T if ms else 0.0
         if fiml:
-            hkk = _sparse_quadratic(Af, M) + mean_kk
-            hkf = Af @ MdS + mean_kf
+            hkk = information.fiml_expected_rank_two(point, weights,
+                                                     *struct.rank_two(mats, chunk)) + mean_kk
+            hkf = Af @ DM.T + mean_kf
         else:
             hkk = np.sum((Wbar @ A @ Wbar) * A, axis=(1, 2)) + mean_kk
             hkf = Af @ WdSW.T + mean_kf
         g_all.append(g)
         schur_all.append(hkk - np.sum((hkf @ Hff_inv) * hkf, axis=1))
     return _score_frame(table, rows, np.concatenate(g_all), np.concatenate(schur_all), moments.n)
-
-
-def _sparse_quadratic(Af: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """``diag(Af M Af')`` using that each candidate direction touches few entries."""
-    out = np.zeros(len(Af))
-    for c, a in enumerate(Af):
-        nz = np.flatnonzero(a)
-        out[c] = a[nz] @ M[np.ix_(nz, nz)] @ a[nz]
-    return out
 
 
 def _score_frame(table: pd.DataFrame, rows: list[int], g: np.ndarray, schur: np.ndarray,
