@@ -43,8 +43,8 @@ from simulate import longitudinal_scale  # noqa: E402
 from psychometrics.cfa import cfa_rows, fit_cfa  # noqa: E402
 from psychometrics.efa import efa  # noqa: E402
 from psychometrics.invariance import _wide, longitudinal_invariance, model_rows  # noqa: E402
-from psychometrics.ml_fit import Moments  # noqa: E402
-from psychometrics.partable import build_table, to_lavaan  # noqa: E402
+from psychometrics.sem import Moments  # noqa: E402
+from psychometrics.sem import build_table, to_lavaan  # noqa: E402
 
 ITEMS = [f"x{j}" for j in range(1, 7)]
 

@@ -1,8 +1,9 @@
 """binnenuit's validation statistics and pipeline.
 
 Each statistical concept has its own module (reliability, omega_hierarchical, efa,
-cfa, invariance, change); they share one ML engine (ml_fit, fiml) and one set of
-fit-index definitions (fit_indices). Heavy engines (factor_analyzer, matplotlib)
+cfa, invariance, change); they share one SEM engine, the subpackage ``sem`` (parameter
+table, sample statistics, ML and full-information ML, information matrices, score tests
+and the one set of fit-index definitions). Heavy engines (factor_analyzer, matplotlib)
 are imported inside the functions that need them.
 
 >>> import psychometrics
@@ -10,18 +11,37 @@ are imported inside the functions that need them.
 >>> result.write("out/")  # doctest: +SKIP
 """
 
-from psychometrics.cfa import CFAResult, fit_cfa
-from psychometrics.change import ChangeResult, observed_change
-from psychometrics.efa import EFAResult, efa
-from psychometrics.invariance import InvarianceResult, longitudinal_invariance
-from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
-from psychometrics.pipeline import SCHEMA_VERSION, ValidationResult, validate
-from psychometrics.reliability import (
-    cronbach_alpha,
-    omega_total,
-    ordinal_reliability,
-    scale_reliability,
-)
+import sys
+import types
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+#: Where each public name lives. They are imported on first use, so that importing one
+#: module (e.g. ``psychometrics.cfa`` in a worker) does not load the whole pipeline.
+_HOME = {
+    "CFAResult": "cfa", "fit_cfa": "cfa",
+    "ChangeResult": "change", "observed_change": "change",
+    "EFAResult": "efa", "efa": "efa",
+    "InvarianceResult": "invariance", "longitudinal_invariance": "invariance",
+    "OmegaHierarchical": "omega_hierarchical", "omega_hierarchical": "omega_hierarchical",
+    "SCHEMA_VERSION": "pipeline", "ValidationResult": "pipeline", "validate": "pipeline",
+    "cronbach_alpha": "reliability", "omega_total": "reliability",
+    "ordinal_reliability": "reliability", "scale_reliability": "reliability",
+}
+
+if TYPE_CHECKING:
+    from psychometrics.cfa import CFAResult, fit_cfa
+    from psychometrics.change import ChangeResult, observed_change
+    from psychometrics.efa import EFAResult, efa
+    from psychometrics.invariance import InvarianceResult, longitudinal_invariance
+    from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
+    from psychometrics.pipeline import SCHEMA_VERSION, ValidationResult, validate
+    from psychometrics.reliability import (
+        cronbach_alpha,
+        omega_total,
+        ordinal_reliability,
+        scale_reliability,
+    )
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,3 +62,28 @@ __all__ = [
     "scale_reliability",
     "validate",
 ]
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(import_module(f"psychometrics.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'psychometrics' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """``efa`` and ``omega_hierarchical`` name both a module and its public function:
+    the function keeps the package attribute when the module is loaded."""
+
+    def __setattr__(self, name, value):
+        if name in ("efa", "omega_hierarchical") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -7,7 +7,7 @@ missing answers it is fitted by full-information ML with free intercepts (as
 ``missing = "ml"``; :mod:`psychometrics.fiml`), or on the persons who answered
 every item with ``missing="listwise"``; ``n``, ``n_total`` and the rule are reported.
 chi2 is ``N * F_ML`` (N, not N - 1), as lavaan; the other indices are defined in
-:mod:`psychometrics.fit_indices`.
+:mod:`psychometrics.sem.fit_indices`.
 
 Problems are stated, not hidden: too few cases (``n <= p``), a non-positive-definite
 sample covariance matrix, non-convergence and Heywood cases give a ``status`` and a
@@ -24,10 +24,8 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from psychometrics.fiml import PatternMoments
-from psychometrics.fit_indices import FitIndices
-from psychometrics.ml_fit import Moments, fit_ml, score_tests
-from psychometrics.partable import Row, build_table, to_lavaan
+from psychometrics.sem import (FitIndices, Moments, PatternMoments, Row, build_table,
+                               covariance_problem, fit_ml, score_tests, to_lavaan)
 from psychometrics.results import to_jsonable
 
 #: Below this many cases per free parameter a note warns that estimates are unstable.
@@ -172,13 +170,9 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
                               else "not_converged",
                               f"the unrestricted model of the {p} items could not be estimated "
                               f"from {n} persons with missing answers (EM: {moments.em_status})")
-    var = np.diag(moments.cov)
-    if np.any(var <= 0):
-        const = [i for i, v in zip(items, var) if v <= 0]
-        return missing_result("no_variance", f"items without variance: {', '.join(const)}")
-    if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * var.max():
-        return missing_result("not_positive_definite", "the sample covariance matrix is not "
-                              "positive definite (linearly dependent items, or too few cases)")
+    problem = covariance_problem(moments.cov, items)
+    if problem:
+        return missing_result(*problem)
     ml = fit_ml(table, moments, max_iter=max_iter)
     notes = []
     if n / npar < MIN_CASES_PER_PARAMETER:

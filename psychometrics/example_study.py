@@ -136,18 +136,23 @@ def item_parameters(instrument: Instrument) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("item")
 
 
-def simulate_example_study(seed: int = SEED) -> pd.DataFrame:
-    """Simulate the example study from the population model (deterministic per seed)."""
+def simulate_example_study(seed: int = SEED, n_teachers: int = N_TEACHERS) -> pd.DataFrame:
+    """Simulate the example study from the population model (deterministic per seed).
+
+    ``n_teachers`` other than the study's 93 (e.g. for benchmarks) spreads the teachers
+    over the same number of schools in near-equal sizes."""
     rng = np.random.default_rng(seed)
     inst = Instrument.load(EXAMPLE.instrument)
     scales = list(inst.scale_ids)
     s = len(scales)
     phi = scale_correlations(scales)
     cov = np.kron(np.array([[1.0, STABILITY], [STABILITY, 1.0]]), phi)
-    n = N_TEACHERS
+    n = n_teachers
+    sizes = SCHOOL_SIZES if n == N_TEACHERS else [
+        len(c) for c in np.array_split(np.arange(n), len(SCHOOL_SIZES))]
     individual = rng.multivariate_normal(np.zeros(2 * s), cov, size=n, method="cholesky")
-    school_of = np.repeat(np.arange(len(SCHOOL_SIZES)), SCHOOL_SIZES)
-    school_effect = rng.standard_normal((len(SCHOOL_SIZES), s))[school_of]
+    school_of = np.repeat(np.arange(len(sizes)), sizes)
+    school_effect = rng.standard_normal((len(sizes), s))[school_of]
     growth = np.array([GROWTH[x] for x in scales])
     eta = {
         wave: np.sqrt(1 - ICC) * individual[:, w * s:(w + 1) * s]

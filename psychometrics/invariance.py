@@ -61,11 +61,10 @@ from psychometrics.decision_rules import (
     needs_bootstrap,
     rule_details,
 )
-from psychometrics.fiml import PatternMoments
 from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
-from psychometrics.ml_fit import MLFit, Moments, fit_ml, score_tests
 from psychometrics.noninvariance import NonInvariance, noninvariance_sizes
-from psychometrics.partable import Row, build_table, to_lavaan
+from psychometrics.sem import (MLFit, Moments, PatternMoments, Row, build_table, cfi_tli,
+                               covariance_problem, fit_ml, score_tests, to_lavaan)
 from psychometrics.results import Interval, to_jsonable
 
 STEPS = ("configural", "metric", "scalar", "strict")
@@ -298,7 +297,7 @@ class _Context:
             return math.nan, math.nan
         if self.baseline is None:
             return fit.fit.cfi, fit.fit.tli
-        return _cfi_tli(fit.fit.chi2, fit.df, *self.baseline)
+        return cfi_tli(fit.fit.chi2, fit.df, *self.baseline)
 
     def seen(self) -> np.ndarray | None:
         return self.used.notna().to_numpy() if self.fiml else None
@@ -348,9 +347,10 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
         return InvarianceResult(status="not_positive_definite", reason="the unrestricted model "
                                 f"could not be estimated with missing answers (EM: "
                                 f"{moments.em_status})", level="none", steps=(), **base)
-    if np.linalg.eigvalsh(moments.cov).min() <= 1e-10 * np.diag(moments.cov).max():
-        return InvarianceResult(status="not_positive_definite", reason="the sample covariance "
-                                "matrix is not positive definite", level="none", steps=(), **base)
+    problem = covariance_problem(moments.cov, moments.names)
+    if problem is not None:
+        return InvarianceResult(status=problem[0], reason=problem[1], level="none", steps=(),
+                                **base)
     baseline = None
     notes: list[str] = []
     if null_model == "longitudinal":
@@ -519,14 +519,6 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
 def _describe(f: tuple[str, str, str]) -> str:
     kind, item, wave = f
     return f"{kind} of {item} at {wave}"
-
-
-def _cfi_tli(chi2: float, df: int, b_chi2: float, b_df: int) -> tuple[float, float]:
-    d_model = max(chi2 - df, 0.0)
-    d_base = max(b_chi2 - b_df, chi2 - df, 0.0)
-    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
-    tli = ((b_chi2 / b_df) - (chi2 / df)) / ((b_chi2 / b_df) - 1.0) if df > 0 else 1.0
-    return cfi, tli
 
 
 def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rule: str,

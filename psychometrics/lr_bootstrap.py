@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from psychometrics.fiml import Pattern, PatternMoments
-from psychometrics.ml_fit import MLFit, Moments, fit_ml
+from psychometrics.sem import MLFit, Moments, PatternMoments, fit_ml
+from psychometrics.sem.moments import Pattern
 
 
 @dataclass(frozen=True, slots=True)

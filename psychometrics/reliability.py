@@ -12,8 +12,8 @@ covariance matrix with denominator n - 1, R their correlation matrix):
   ``n_boot`` resamples of persons, seeded and vectorized.
 - Omega total (``semTools::compRelSEM`` on a one-factor ``lavaan::cfa``, its default
   ``obs.var = TRUE``): ``(sum lambda)^2 / (1' S 1)`` with lambda the ML loadings of
-  the congeneric model and S the sample covariance; see
-  :mod:`psychometrics.congeneric`.
+  the congeneric model (one factor, its variance fixed at 1, fitted by the one ML
+  engine, :func:`psychometrics.sem.fit_ml`) and S the sample covariance.
 - Item analysis: n, mean, SD (n - 1), % floor and ceiling, % missing (of the
   rows), item-rest correlation (``psych::alpha``'s ``r.drop``), alpha if the item
   is deleted; an item that correlates negatively with the rest is flagged (a
@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from psychometrics.congeneric import CongenericFit, fit_congeneric
 from psychometrics.polychoric import polychoric
 from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
+from psychometrics.sem import (FitIndices, Moments, Row, build_table, covariance_problem,
+                               fit_ml)
 
 Missing = Literal["listwise", "pairwise"]
 
@@ -48,6 +49,60 @@ MAX_ORDINAL_CATEGORIES = 7
 
 #: The one-factor model "fits poorly" for omega's note below these (Hu & Bentler 1999).
 POOR_FIT_CFI, POOR_FIT_RMSEA = 0.95, 0.08
+
+
+@dataclass(frozen=True, slots=True)
+class CongenericFit:
+    """A fitted one-factor model.
+
+    ``status`` is ``"ok"``, ``"not_identified"`` (fewer than 3 indicators),
+    ``"not_positive_definite"``, ``"not_converged"`` or ``"heywood"`` (a residual
+    variance below 0, or a standardized loading above 1); ``reason`` says what happened.
+    """
+
+    status: str
+    reason: str
+    n: int
+    loadings: np.ndarray
+    residual_variances: np.ndarray
+    fit: FitIndices | None
+
+    @property
+    def std_loadings(self) -> np.ndarray:
+        return self.loadings / np.sqrt(self.loadings ** 2 + self.residual_variances)
+
+
+def fit_congeneric(sample_cov: np.ndarray, n: int) -> CongenericFit:
+    """The one-factor model ``Sigma = lambda lambda' + diag(theta)`` (factor variance 1,
+    lavaan's ``std.lv = TRUE``) fitted by ML to ``sample_cov`` (denominator N) of ``n``
+    cases. Residual variances are not bounded: a Heywood case is reported, not hidden."""
+    s = np.asarray(sample_cov, dtype=float)
+    p = s.shape[0]
+    nan = np.full(p, np.nan)
+    if p < 3:
+        return CongenericFit("not_identified", f"a one-factor model needs at least 3 items; "
+                             f"this scale has {p}", n, nan, nan, None)
+    problem = covariance_problem(s)
+    if problem and problem[0] == "no_variance":
+        return CongenericFit("not_identified", "an item has no variance", n, nan, nan, None)
+    if problem:
+        return CongenericFit(*problem, n, nan, nan, None)
+    names = tuple(f"x{j}" for j in range(p))
+    rows = ([Row("f", "=~", x) for x in names] + [Row("f", "~~", "f", value=1.0)]
+            + [Row(x, "~~", x) for x in names])
+    ml = fit_ml(build_table(rows), Moments(s, np.zeros(p), n, names))
+    if not ml.converged:
+        return CongenericFit(ml.status, f"the one-factor ML fit: {ml.reason}", n, nan, nan, None)
+    est = ml.table["est"].to_numpy()
+    lam, theta = est[:p], est[p + 1:]
+    if lam.sum() < 0:  # the sign of a factor is arbitrary; make it point up
+        lam = -lam
+    status, reason = "ok", ""
+    std = lam / np.sqrt(np.abs(lam ** 2 + theta))
+    if np.any(theta < 0) or np.any(np.abs(std) > 1):
+        status = "heywood"
+        reason = "inadmissible solution: a residual variance is negative (Heywood case)"
+    return CongenericFit(status, reason, n, lam, theta, ml.fit)
 
 
 @dataclass(frozen=True, slots=True)

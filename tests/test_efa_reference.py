@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from reference_values import read_reference
 
 from psychometrics.efa import efa
 
@@ -18,9 +19,7 @@ DATA = {"hs": "hs.csv", "sim3": "sim3.csv"}
 
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
-    ref = pd.read_csv(REF / "reference.csv", keep_default_na=False)
-    ref["value"] = pd.to_numeric(ref["value"].replace("NA", np.nan))
-    return ref
+    return read_reference(REF / "reference.csv")
 
 
 @pytest.mark.parametrize("dataset", list(DATA))

@@ -5,7 +5,7 @@ import pytest
 
 from psychometrics.decision_rules import judge_configural, judge_step, needs_bootstrap
 from psychometrics.invariance import longitudinal_invariance, model_rows
-from psychometrics.partable import build_table, to_lavaan
+from psychometrics.sem import build_table, to_lavaan
 from simulate import longitudinal_scale
 
 ITEMS = ["x1", "x2", "x3", "x4"]
@@ -155,7 +155,7 @@ def test_a_model_that_runs_off_to_an_improper_solution_is_not_admitted():
 
 def test_longitudinal_null_model_is_offered_and_stated():
     from psychometrics.invariance import longitudinal_null_rows
-    from psychometrics.ml_fit import Moments, fit_ml
+    from psychometrics.sem import Moments, fit_ml
     from psychometrics.invariance import _wide
 
     data = longitudinal_scale(500, ("T0", "T1"), means=[0, 0.3], variances=[1, 1.2], seed=21, **BASE)

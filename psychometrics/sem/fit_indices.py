@@ -3,8 +3,9 @@
 With ``S`` the sample covariance matrix (denominator N, as lavaan's ML uses),
 ``Sigma`` the model-implied one, ``p`` observed variables and ``N`` cases:
 
-- ML discrepancy ``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p``;
-  the test statistic is ``chi2 = N * F`` (lavaan's ``likelihood = "normal"``).
+- ML discrepancy ``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p`` (defined once, in
+  :mod:`psychometrics.sem.objective`); the test statistic is ``chi2 = N * F``
+  (lavaan's ``likelihood = "normal"``).
 - Baseline (independence) model: every variable its own variance, no covariances:
   ``F_B = sum(log diag S) - log|S|``, ``df_B = p (p - 1) / 2``.
 - ``CFI = 1 - max(chi2 - df, 0) / max(chi2_B - df_B, chi2 - df, 0)``;
@@ -24,9 +25,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 from psychometrics.results import NAN_INTERVAL, Interval
+from psychometrics.sem.objective import ml_discrepancy
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,24 +56,6 @@ class FitIndices:
         }
 
 
-def ml_discrepancy(sample_cov: np.ndarray, implied_cov: np.ndarray,
-                   sample_mean: np.ndarray | None = None,
-                   implied_mean: np.ndarray | None = None) -> float:
-    """``log|Sigma| + tr(S Sigma^-1) - log|S| - p`` (+ ``(m - mu)' Sigma^-1 (m - mu)``
-    with a mean structure); inf when Sigma is not positive definite."""
-    p = sample_cov.shape[0]
-    sign, logdet_sigma = np.linalg.slogdet(implied_cov)
-    if sign <= 0:
-        return math.inf
-    _, logdet_s = np.linalg.slogdet(sample_cov)
-    trace = np.trace(np.linalg.solve(implied_cov, sample_cov))
-    f = float(logdet_sigma + trace - logdet_s - p)
-    if sample_mean is not None and implied_mean is not None:
-        d = sample_mean - implied_mean
-        f += float(d @ np.linalg.solve(implied_cov, d))
-    return f
-
-
 def baseline_chi2(sample_cov: np.ndarray, n: int) -> tuple[float, int]:
     """Chi-square and df of the independence model (free variances only)."""
     p = sample_cov.shape[0]
@@ -87,13 +71,17 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> Interval:
     upper_p, lower_p = (1 + level) / 2, (1 - level) / 2
 
     def ncp_for(prob: float) -> float:
-        f = lambda lam: stats.ncx2.cdf(chi2, df, lam) - prob if lam > 0 else stats.chi2.cdf(chi2, df) - prob
+        # P(chi2; df, lambda) falls with lambda: bisect for the lambda where it is prob
+        f = lambda lam: special.chndtr(chi2, df, lam) - prob
         if f(0.0) < 0:  # even a central chi-square puts chi2 below this quantile
             return 0.0
-        hi = max(chi2, 1.0)
+        lo, hi = 0.0, max(chi2, 1.0)
         while f(hi) > 0:
-            hi *= 2
-        return optimize.brentq(f, 0.0, hi, xtol=1e-12)
+            lo, hi = hi, hi * 2
+        while hi - lo > 1e-12 * max(1.0, hi):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if f(mid) > 0 else (lo, mid)
+        return (lo + hi) / 2
 
     lo = ncp_for(upper_p)
     hi = ncp_for(lower_p)
@@ -113,6 +101,25 @@ def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray,
     return float(np.sqrt(np.mean(squares)))
 
 
+def cfi_tli(chi2: float, df: int, baseline_chi2: float, baseline_df: int) -> tuple[float, float]:
+    """CFI and TLI of a model against a baseline model (lavaan's definitions): CFI = TLI =
+    1 for a saturated model (df 0); TLI is NaN when the baseline's chi2/df is 1.
+
+    >>> cfi_tli(10.0, 8, 200.0, 10)
+    (0.9894736842105263, 0.9868421052631579)
+    """
+    if df == 0:
+        return 1.0, 1.0
+    d_model = max(chi2 - df, 0.0)
+    d_base = max(baseline_chi2 - baseline_df, chi2 - df, 0.0)
+    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
+    if baseline_df > 0 and baseline_chi2 / baseline_df != 1:
+        tli = ((baseline_chi2 / baseline_df) - (chi2 / df)) / ((baseline_chi2 / baseline_df) - 1.0)
+    else:
+        tli = math.nan
+    return cfi, tli
+
+
 def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int,
                 sample_mean: np.ndarray | None = None,
                 implied_mean: np.ndarray | None = None, *, chi2: float | None = None,
@@ -127,19 +134,14 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int
         chi2 = n * ml_discrepancy(sample_cov, implied_cov, sample_mean, implied_mean)
     sr = srmr(sample_cov, implied_cov, sample_mean, implied_mean)
     b_chi2, b_df = baseline if baseline is not None else baseline_chi2(sample_cov, n)
-    pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else math.nan
-    d_model = max(chi2 - df, 0.0)
-    d_base = max(b_chi2 - b_df, chi2 - df, 0.0)
-    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
+    pvalue = float(special.chdtrc(df, chi2)) if df > 0 else math.nan
     if df == 0:
         # A saturated model: lavaan reports CFI = TLI = 1 and RMSEA = 0 (CI 0, 0).
         return FitIndices(n=n, chi2=chi2, df=0, pvalue=math.nan, baseline_chi2=b_chi2,
                           baseline_df=b_df, cfi=1.0, tli=1.0, rmsea=0.0,
                           rmsea_ci=Interval(0.0, 0.0), srmr=sr)
-    if b_df > 0 and b_chi2 / b_df != 1:
-        tli = ((b_chi2 / b_df) - (chi2 / df)) / ((b_chi2 / b_df) - 1.0)
-    else:
-        tli = math.nan
+    cfi, tli = cfi_tli(chi2, df, b_chi2, b_df)
+    d_model = max(chi2 - df, 0.0)
     return FitIndices(
         n=n, chi2=chi2, df=df, pvalue=pvalue, baseline_chi2=b_chi2, baseline_df=b_df,
         cfi=cfi, tli=tli, rmsea=math.sqrt(d_model / (df * n)), rmsea_ci=rmsea_ci(chi2, df, n),

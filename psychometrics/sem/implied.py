@@ -1,0 +1,184 @@
+"""Model-implied moments: the LISREL matrices of a parameter table and their derivatives.
+
+The model (lavaan's "all-y" form): ``x = nu + Lambda eta + e`` with ``E(eta) = alpha``,
+``Cov(eta) = Psi``, ``Cov(e) = Theta``, so ``Sigma = Lambda Psi Lambda' + Theta`` and
+``mu = nu + Lambda alpha``.
+
+:class:`Structure` knows where each row of the table sits. It gives the matrices for a
+parameter vector, the Jacobian ``Delta`` of ``(vec Sigma, mu)`` with respect to the rows
+or to the free parameters (built for all rows at once), and the second-order term
+``sum_ij G_ij d2 Sigma_ij / dtheta_a dtheta_b + g' d2 mu / dtheta_a dtheta_b`` of a
+Hessian, for a gradient ``(G, g)`` in the saturated space. The second derivatives of
+``Sigma`` and ``mu`` are nonzero only for loading x loading, loading x factor
+(co)variance and loading x factor mean pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Row kinds: loading, factor (co)variance, residual (co)variance, intercept, factor mean.
+KINDS = ("L", "P", "T", "N", "A")
+
+
+class Structure:
+    """Where each row of the parameter table sits in Lambda, Psi, Theta, nu, alpha."""
+
+    def __init__(self, table: pd.DataFrame, observed: tuple[str, ...]):
+        self.observed = tuple(observed)
+        ov = {v: i for i, v in enumerate(self.observed)}
+        lhs, op, rhs = (table[c].to_numpy() for c in ("lhs", "op", "rhs"))
+        lv = list(dict.fromkeys(lhs[op == "=~"]))
+        self.factors = tuple(lv)
+        fi = {f: i for i, f in enumerate(lv)}
+        self.p, self.m = len(self.observed), len(lv)
+        self.q = int(table["free"].max()) if len(table) else 0
+        kinds, rows, cols = [], [], []
+        for a, o, b in zip(lhs, op, rhs):
+            if o == "=~":
+                kinds.append("L"); rows.append(ov[b]); cols.append(fi[a])
+            elif o == "~~" and a in fi:
+                kinds.append("P"); rows.append(fi[a]); cols.append(fi[b])
+            elif o == "~~":
+                kinds.append("T"); rows.append(ov[a]); cols.append(ov[b])
+            elif o == "~1" and a in fi:
+                kinds.append("A"); rows.append(fi[a]); cols.append(0)
+            elif o == "~1":
+                kinds.append("N"); rows.append(ov[a]); cols.append(0)
+            else:
+                raise ValueError(f"unsupported parameter {a} {o} {b}")
+        self.kind = np.array(kinds, dtype="<U1")
+        self.row = np.array(rows, dtype=int)
+        self.col = np.array(cols, dtype=int)
+        self.free = table["free"].to_numpy(dtype=int)
+        self.fixed = table["value"].to_numpy(dtype=float)
+        self.meanstructure = bool(np.isin(self.kind, ["A", "N"]).any())
+        self.free_rows = np.flatnonzero(self.free > 0)
+        self.free_index = self.free[self.free_rows] - 1
+        self._one_row_each = len(np.unique(self.free_index)) == len(self.free_index)
+        self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
+
+    def values(self, theta: np.ndarray) -> np.ndarray:
+        """The value of every row given the free parameters."""
+        v = self.fixed.copy()
+        v[self.free_rows] = theta[self.free_index]
+        return v
+
+    def matrices(self, theta: np.ndarray):
+        """Lambda, Psi, Theta, nu, alpha."""
+        v = self.values(theta)
+        L = np.zeros((self.p, self.m)); P = np.zeros((self.m, self.m)); T = np.zeros((self.p, self.p))
+        nu = np.zeros(self.p); al = np.zeros(self.m)
+        for kind, target in (("L", L), ("P", P), ("T", T)):
+            sel = self._by_kind[kind]
+            target[self.row[sel], self.col[sel]] = v[sel]
+            if kind != "L":
+                target[self.col[sel], self.row[sel]] = v[sel]
+        sel = self._by_kind["N"]; nu[self.row[sel]] = v[sel]
+        sel = self._by_kind["A"]; al[self.row[sel]] = v[sel]
+        return L, P, T, nu, al
+
+    def implied(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sigma and mu."""
+        L, P, T, nu, al = self.matrices(theta)
+        return L @ P @ L.T + T, nu + L @ al
+
+    def row_jacobian(self, mats, rows) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma (r, p, p) and d mu (r, p) with respect to the value of each of ``rows``
+        (fixed or free), all rows at once."""
+        L, P, T, nu, al = mats
+        rows = np.asarray(rows, dtype=int)
+        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+        r, p = len(rows), self.p
+        dS = np.zeros((r, p, p))
+        dm = np.zeros((r, p))
+        s = np.flatnonzero(kind == "L")  # lambda_ij: e_i v' + v e_i', v = (L Psi)[:, j]
+        if s.size:
+            v = (L @ P)[:, j[s]].T
+            dS[s, i[s], :] += v
+            dS[s, :, i[s]] += v
+            dm[s, i[s]] = al[j[s]]
+        s = np.flatnonzero(kind == "P")  # psi_ij: L_i L_j' (+ its transpose off the diagonal)
+        if s.size:
+            d = L[:, i[s]].T[:, :, None] * L[:, j[s]].T[:, None, :]
+            off = (i[s] != j[s])[:, None, None]
+            dS[s] = d + np.where(off, d.transpose(0, 2, 1), 0.0)
+        s = np.flatnonzero(kind == "T")
+        if s.size:
+            dS[s, i[s], j[s]] = 1.0
+            dS[s, j[s], i[s]] = 1.0
+        s = np.flatnonzero(kind == "N")
+        if s.size:
+            dm[s, i[s]] = 1.0
+        s = np.flatnonzero(kind == "A")
+        if s.size:
+            dm[s] = L[:, i[s]].T
+        return dS, dm
+
+    def rank_two(self, mats, rows):
+        """Each of ``rows`` as ``d Sigma = s (a b' + b a')`` with ``a``, ``b`` columns
+        ``ia``, ``ib`` of ``basis = [I, Lambda, Lambda Psi]`` (p, p + 2m): a loading
+        ``e_i (Lambda Psi)_j'``, a factor (co)variance ``Lambda_i Lambda_j'``, a residual
+        (co)variance ``e_i e_j'`` (``s = 1/2`` on a diagonal); ``s = 0`` for means.
+        Returns basis, ia, ib, s."""
+        L, P, _, _, _ = mats
+        rows = np.asarray(rows, dtype=int)
+        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+        p, m = self.p, self.m
+        basis = np.hstack([np.eye(p), L, L @ P])
+        s = np.where(i == j, 0.5, 1.0)
+        ia, ib = np.zeros(len(rows), dtype=int), np.zeros(len(rows), dtype=int)
+        sel = kind == "L"
+        ia[sel], ib[sel], s[sel] = i[sel], p + m + j[sel], 1.0
+        sel = kind == "P"
+        ia[sel], ib[sel] = p + i[sel], p + j[sel]
+        sel = kind == "T"
+        ia[sel], ib[sel] = i[sel], j[sel]
+        s[np.isin(kind, ["N", "A"])] = 0.0
+        return basis, ia, ib, s
+
+    def to_free(self, per_row: np.ndarray) -> np.ndarray:
+        """Sum the rows of ``per_row`` (one per free row of the table) into the free
+        parameters they belong to (rows sharing a label are one parameter)."""
+        out = np.zeros((self.q,) + per_row.shape[1:])
+        if self._one_row_each:
+            out[self.free_index] = per_row
+        else:
+            np.add.at(out, self.free_index, per_row)
+        return out
+
+    def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Delta: d vec Sigma / d theta (q, p*p) and d mu / d theta (q, p)."""
+        dS, dm = self.row_jacobian(self.matrices(theta), self.free_rows)
+        return self.to_free(dS.reshape(len(dS), -1)), self.to_free(dm)
+
+    def second_order(self, theta: np.ndarray, G: np.ndarray, g_mu: np.ndarray) -> np.ndarray:
+        """``sum_ij G_ij d2 Sigma_ij/dtheta_a dtheta_b + sum_i g_mu_i d2 mu_i/dtheta_a dtheta_b``
+        (q, q), for a symmetric G."""
+        L, P, _, _, _ = self.matrices(theta)
+        rows = self.free_rows
+        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+        R = np.zeros((len(rows), len(rows)))
+        sl = np.flatnonzero(kind == "L")
+        if sl.size:
+            il, jl = i[sl], j[sl]
+            # lambda_ij x lambda_kl: P_jl (e_i e_k' + e_k e_i')  ->  2 P_jl G_ik
+            R[np.ix_(sl, sl)] = 2.0 * P[np.ix_(jl, jl)] * G[np.ix_(il, il)]
+            sp = np.flatnonzero(kind == "P")
+            if sp.size:
+                # lambda_ij x psi_lm: d/dlambda_ij (L_l L_m' + L_m L_l')
+                a, b = i[sp], j[sp]
+                GL = G @ L
+                c = np.where(a != b, 2.0, 1.0)
+                block = c * ((jl[:, None] == a) * GL[np.ix_(il, b)]
+                             + (jl[:, None] == b) * GL[np.ix_(il, a)])
+                R[np.ix_(sl, sp)] = block
+                R[np.ix_(sp, sl)] = block.T
+            sa = np.flatnonzero(kind == "A")
+            if sa.size:
+                # lambda_ij x alpha_l: d mu = delta_jl e_i
+                block = (jl[:, None] == i[sa]) * g_mu[il][:, None]
+                R[np.ix_(sl, sa)] = block
+                R[np.ix_(sa, sl)] = block.T
+        return self.to_free(self.to_free(R).T).T
