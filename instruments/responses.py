@@ -38,8 +38,9 @@ from typing import Iterable, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from instruments.errors import ResponseError
+from instruments.errors import OptionError, ResponseError
 from instruments.instrument import Instrument
+from instruments.options import READ_OPTIONS, as_numbers, check_options
 from instruments.reading import RawTable, read_table
 
 OnInvalid = Literal["raise", "missing"]
@@ -160,10 +161,15 @@ def read_responses(
         For structural problems always, and for any problem when
         ``on_invalid="raise"``; ``error.problems`` holds all of them.
     """
-    if on_invalid not in ("raise", "missing"):
-        raise ValueError(
-            f"The 'on_invalid' parameter must be 'raise' or 'missing'. Got {on_invalid!r} instead."
-        )
+    check_options("read_responses", {
+        "id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
+        "missing_codes": missing_codes,
+        "wave_order": list(wave_order) if isinstance(wave_order, tuple) else wave_order,
+    }, READ_OPTIONS)
+    missing_codes = as_numbers(missing_codes)
+    if wave_column is not None and wave_column.strip() == id_column.strip():
+        raise OptionError(f"The id column and the wave column are both '{id_column}'; a "
+                          "person's id and the wave must be two different columns.")
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
     raw = source if isinstance(source, RawTable) else read_table(source)
