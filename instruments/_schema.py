@@ -36,8 +36,8 @@ class Text(_Strict):
 class ResponseScaleSpec(_Strict):
     """Integer response scale ``min..max`` with optional labels for every point."""
 
-    min: int = Field(ge=-1_000_000, le=1_000_000)
-    max: int = Field(ge=-1_000_000, le=1_000_000)
+    min: int = Field(ge=-10**9, le=10**9)
+    max: int = Field(ge=-10**9, le=10**9)
     labels: dict[int, Text] | None = None
 
     @model_validator(mode="after")

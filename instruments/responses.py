@@ -224,6 +224,16 @@ def read_responses(
         if probs is not None:
             cell_problems.append(probs)
 
+    if wave_column is not None and len(wave_labels) > 1 and usable.any():
+        answered = pd.Series(~np.isnan(values[usable]).all(axis=1)).groupby(
+            waves_raw[usable], sort=False).agg(["any", "size"])
+        empty_waves = answered.index[~answered["any"].to_numpy(bool)]
+        if len(empty_waves):
+            fatal.append(_frame(
+                None, [wave_column] * len(empty_waves), list(empty_waves),
+                [f"no answer to any item in the wave's {int(answered.loc[w, 'size'])} rows: "
+                 "remove the wave's rows or check the wave column" for w in empty_waves],
+                "run stopped"))
     problems = _concat(fatal + row_problems + cell_problems)
     if fatal:
         raise ResponseError(_message(raw.source, problems, stopped=True, always=True), problems)
@@ -271,7 +281,16 @@ def _check_key_columns(raw: RawTable, id_column: str, wave_column: str | None) -
 
 
 def _labels(col: pd.Series) -> np.ndarray:
-    """Ids and wave labels as stripped text ("" when empty); whole floats lose '.0'."""
+    """Ids and wave labels as stripped text ("" when empty); whole floats lose '.0'.
+
+    Integer columns are turned into text exactly (an id above 2**53 is not rounded
+    through a float, so two persons never merge).
+    """
+    if (pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)):
+        text = col.astype(object).where(col.notna(), "")
+        return np.array([str(v) for v in text.to_numpy(dtype=object)], dtype=object)
+    if pd.api.types.is_complex_dtype(col.dtype):
+        return np.array([_show(v).strip() for v in col.to_numpy(dtype=object)], dtype=object)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan)
         empty = np.isnan(x)
@@ -299,9 +318,25 @@ def _order_waves(labels: np.ndarray, order: Sequence[str] | None, source: str,
                 f"wave order given ({', '.join(order)})."
             )
         return [w for w in order if w in seen]
+    _same_number(seen, source, wave_column)
     if seen and all(re.search(r"\d", w) for w in seen):
         return sorted(seen, key=_natural_key)
     return seen
+
+
+def _same_number(labels: list[str], source: str, wave_column: str | None) -> None:
+    """Refuse wave labels that are the same number written differently (1 and 1.0)."""
+    by_value: dict[float, str] = {}
+    for w in labels:
+        try:
+            v = float(w)
+        except ValueError:
+            continue
+        if v in by_value:
+            raise ResponseError(
+                f"{source}: column {wave_column}: the wave labels '{by_value[v]}' and '{w}' are "
+                "the same number written differently; write each wave's label one way.")
+        by_value[v] = w
 
 
 def _natural_key(label: str) -> tuple:
@@ -311,7 +346,12 @@ def _natural_key(label: str) -> tuple:
 def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int,
                 decimal_comma: bool, codes: np.ndarray):
     """One item column → float answers (NaN = missing/invalid) and its problems."""
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+    ambiguous = np.zeros(len(col), dtype=bool)
+    if pd.api.types.is_complex_dtype(col.dtype):  # a complex answer is not a rating
+        z = col.to_numpy()
+        x = np.where(z.imag == 0, z.real, np.nan).astype(float)
+        not_number = ~np.isnan(z) & (z.imag != 0)
+    elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan).copy()
         not_number = np.zeros(len(x), dtype=bool)
     else:
@@ -319,8 +359,14 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
         txt = col.astype(str).str.strip()
         blank = isna | txt.isin(MISSING_TOKENS).to_numpy()
         if decimal_comma:
+            # In a file with decimal commas a '.' is a thousands separator (1.000 is a
+            # thousand, not 1): never read it as a decimal point.
+            ambiguous = (~blank & txt.str.contains(".", regex=False).fillna(False)).to_numpy(bool)
             txt = txt.str.replace(",", ".", regex=False)
-        x = np.array(pd.to_numeric(txt.where(~blank), errors="coerce"), dtype=float)
+        with np.errstate(all="ignore"):
+            x = np.array(pd.to_numeric(txt.where(~blank & ~ambiguous), errors="coerce"),
+                         dtype=float)
+        x[~np.isfinite(x)] = np.nan
         not_number = ~blank & np.isnan(x)
     if codes.size:
         x[np.isin(x, codes)] = np.nan
@@ -333,9 +379,11 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
         return x, None
     idx = np.flatnonzero(bad)
     reason = np.where(
-        not_number[idx], "not a number",
+        ambiguous[idx], "not a number: a '.' in a file with decimal commas is a thousands "
+        "separator (1.000 is a thousand)",
+        np.where(not_number[idx], "not a number",
         np.where(not_whole[idx], f"not a whole number (the response scale is {lo}..{hi})",
-                 f"outside the response scale {lo}..{hi}"))
+                 f"outside the response scale {lo}..{hi}")))
     x[bad] = np.nan
     raw_values = [_show(v) for v in col.to_numpy(dtype=object)[idx]]
     return x, _frame(rows[idx], [item_id] * len(idx), raw_values, reason, "")

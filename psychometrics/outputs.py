@@ -232,7 +232,7 @@ def safe_name(label: str) -> str:
     >>> safe_name("efa_loadings_T0"), safe_name("../../x")
     ('efa_loadings_T0', 'x-9cdf6a50')
     """
-    slug = _UNSAFE.sub("_", str(label)).strip("._") or "x"
+    slug = re.sub(r"\.{2,}", "_", _UNSAFE.sub("_", str(label))).strip("._") or "x"
     if slug != label or len(slug) > MAX_NAME:
         digest = hashlib.sha256(str(label).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         slug = f"{slug[:MAX_NAME]}-{digest}"
@@ -245,7 +245,9 @@ def _swap(tmp: Path, out: Path) -> None:
         raise OutputError(f"{out} was replaced by a file or link during the run; nothing written.")
     old = None
     if out.exists():
-        if any(True for _ in os.scandir(out)) and not (out / MARKER).is_file():
+        with os.scandir(out) as entries:
+            foreign = any(True for _ in entries) and not (out / MARKER).is_file()
+        if foreign:
             raise OutputError(f"{out} received other files during the run; nothing written.")
         old = out.parent / f".{out.name[:40]}.{uuid.uuid4().hex[:8]}.old"
         os.rename(out, old)
