@@ -315,6 +315,8 @@ def _read_excel(path: Path, sheet: str | None) -> RawTable:
         raise ResponseError(f"{path}: there is no sheet '{sheet}'. Sheets: "
                             f"{', '.join(map(repr, names))}.")
     ws, wf = book[sheet], formulas[sheet]
+    if not hasattr(ws, "iter_rows"):
+        raise ResponseError(f"{path}: sheet '{sheet}' is a chart, not a table of responses.")
     values = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
     if not values or all(all(v is None for v in r) for r in values):
         raise ResponseError(f"{path}: sheet '{sheet}' is empty.")

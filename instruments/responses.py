@@ -287,8 +287,7 @@ def _labels(col: pd.Series) -> np.ndarray:
     through a float, so two persons never merge).
     """
     if (pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)):
-        text = col.astype(object).where(col.notna(), "")
-        return np.array([str(v) for v in text.to_numpy(dtype=object)], dtype=object)
+        return col.astype("string").fillna("").to_numpy(dtype=object)
     if pd.api.types.is_complex_dtype(col.dtype):
         return np.array([_show(v).strip() for v in col.to_numpy(dtype=object)], dtype=object)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):

@@ -239,26 +239,42 @@ def safe_name(label: str) -> str:
     return slug
 
 
-def _swap(tmp: Path, out: Path) -> None:
-    """Put the finished folder ``tmp`` in the place of ``out`` (keeping ``out`` on failure)."""
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(f"{out} was replaced by a file or link during the run; nothing written.")
-    old = None
-    if out.exists():
-        with os.scandir(out) as entries:
-            foreign = any(True for _ in entries) and not (out / MARKER).is_file()
-        if foreign:
-            raise OutputError(f"{out} received other files during the run; nothing written.")
-        old = out.parent / f".{out.name[:40]}.{uuid.uuid4().hex[:8]}.old"
-        os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except OSError:
+def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
+    """Put the finished folder ``tmp`` in the place of ``out``.
+
+    ``out`` is first moved aside and removed only after ``tmp`` took its place. When
+    another run swaps at the same moment, each attempt leaves one run's whole folder
+    in place; the last run to swap wins, and no two runs' files are ever mixed.
+    """
+    for _ in range(attempts):
+        if out.is_symlink() or (out.exists() and not out.is_dir()):
+            raise OutputError(f"{out} was replaced by a file or link during the run; nothing "
+                              "written.")
+        old = None
+        if out.exists():
+            with os.scandir(out) as entries:
+                foreign = any(True for _ in entries) and not (out / MARKER).is_file()
+            if foreign:
+                raise OutputError(f"{out} received other files during the run; nothing written.")
+            old = out.parent / f".{out.name[:40]}.{uuid.uuid4().hex[:8]}.old"
+            try:
+                os.rename(out, old)
+            except FileNotFoundError:  # another run moved it away just now
+                continue
+        try:
+            os.rename(tmp, out)
+        except OSError:  # another run put its folder there in between
+            if old is not None:
+                try:
+                    os.rename(old, out)
+                except OSError:
+                    shutil.rmtree(old, ignore_errors=True)
+            continue
         if old is not None:
-            os.rename(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    raise OutputError(f"{out}: other runs kept writing their outputs there at the same time; "
+                      "this run's outputs were not written.")
 
 
 def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) -> dict[str, Path]:

@@ -547,3 +547,40 @@ def test_unknown_instrument_option_in_api_is_an_item_bank_error(tmp_path):
     path.write_text(INSTRUMENT.replace("scales:", "scaless:"), encoding="utf-8")
     with pytest.raises(ItemBankError, match="unknown key"):
         Instrument.from_file(path)
+
+
+def test_runs_into_one_folder_at_the_same_time_do_not_mix(tmp_path, user_instrument):
+    import threading
+
+    import psychometrics
+    from instruments.errors import OutputError
+    from psychometrics.outputs import write_outputs
+
+    results = [psychometrics.validate(frame(seed=s), user_instrument, wave_column="wave")
+               for s in (1, 2)]
+    out = tmp_path / "shared"
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def write(k: int) -> None:
+        barrier.wait()
+        try:
+            write_outputs(results[k % 2], out, report=False)
+            outcomes.append("ok")
+        except OutputError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert "ok" in outcomes and all(o == "ok" or "at the same time" in o or "during the run" in o
+                                    for o in outcomes), outcomes
+    # One whole result: its results.json and scores.csv come from the same run.
+    res = json.loads((out / "results.json").read_text())
+    scores = pd.read_csv(out / "scores.csv")
+    k = [r.to_dict()["scales"]["agree"]["reliability"]["T0"]["alpha"] for r in results].index(
+        res["scales"]["agree"]["reliability"]["T0"]["alpha"])
+    assert np.allclose(scores["agree"], results[k].scores.table["agree"], equal_nan=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared"]
