@@ -145,14 +145,22 @@ def assert_no_injected_markup(html_text: str, *labels: str) -> None:
 # -- security ---------------------------------------------------------------------------
 
 def test_hostile_labels_are_text_in_the_report_and_files_stay_inside_out(run, tmp_path):
+    title = "<svg onload=alert(3)>"
     inst = INSTRUMENT.replace('version: "1"', 'version: "<script>alert(2)</script>"').replace(
-        "calm: {items: [B1, B2, B3]", f"calm: {{items: ['{XSS}', B2, B3]")
+        "calm: {items: [B1, B2, B3]", f"calm: {{title: {{nl: '{title}', en: '{title}'}}, "
+        f"items: ['{XSS}', B2, B3]")
     run.inst.write_text(inst, encoding="utf-8")
     df = frame(waves=("../../../evil", XSS)).rename(columns={"B1": XSS})
-    data = run.data(csv_text(df))
-    run(validate_args(run, data, report=True), 0)
+    df["<b onmouseover=alert(4)>school"] = ["S1", "S2"] * 10  # a cluster column
+    df = df.astype({"A2": object})
+    df.loc[3, "A2"] = "<iframe src=javascript:alert(5)>"  # shown in the problems table
+    data = run.data(csv_text(df), name="<img src=y onerror=alert(6)>.csv")
+    run(validate_args(run, data, "--on-invalid", "missing", "--cluster",
+                      "<b onmouseover=alert(4)>school", report=True), 0)
     html_text = (run.out / "report.html").read_text(encoding="utf-8")
-    assert_no_injected_markup(html_text, XSS, "../../../evil", "<script>alert(2)</script>")
+    assert_no_injected_markup(html_text, XSS, "../../../evil", "<script>alert(2)</script>",
+                              title, "<b onmouseover=alert(4)>school",
+                              "<iframe src=javascript:alert(5)>", "<img src=y onerror=alert(6)>.csv")
     # Every file name is a plain slug inside --out.
     for p in run.out.rglob("*"):
         assert p.resolve().is_relative_to(run.out.resolve())
