@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from instruments import Instrument, ItemBankError, ResponseError, read_responses, score
+from instruments import (
+    Instrument,
+    ItemBankError,
+    ResponseError,
+    read_responses,
+    read_table,
+    score,
+)
 from instruments.errors import OptionError
 from psychometrics.cli import main
 from psychometrics.outputs import MARKER
@@ -381,11 +388,12 @@ def test_encodings_read_correctly(run, encoding, option):
     df = frame()
     df["note"] = "café Straße"
     path = run.data(csv_text(df).encode(encoding))
-    run(["validate", path, "--instrument", str(run.inst), "--wave", "wave", "--out",
-         str(run.out), "--quiet", "--no-report"] + (["--encoding", option] if option else []), 0)
-    res = json.loads((run.out / "results.json").read_text(encoding="utf-8"))
-    assert res["data"]["n_rows"] == 20 and res["data"]["unused_columns"] == ["note"]
-    assert (encoding.split("-")[0] if option is None else option) in res["data"]["read_as"]
+    run(["score", path, "--instrument", str(run.inst), "--wave", "wave", "--out",
+         str(run.out / "s.csv"), "--quiet"] + (["--encoding", option] if option else []), 0)
+    assert len(pd.read_csv(run.out / "s.csv")) == 20
+    raw = read_table(path, encoding=option)
+    assert raw.cells["note"].tolist() == ["café Straße"] * 20
+    assert (encoding.split("-")[0] if option is None else option) in raw.details
 
 
 def test_unknown_encoding_is_named(run):
