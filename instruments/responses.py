@@ -172,6 +172,11 @@ def read_responses(
                           "person's id and the wave must be two different columns.")
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
+    both = [c for c in (id_column, wave_column) if c in instrument.items_by_id]
+    if both:
+        raise OptionError(f"'{both[0]}' is an item of the instrument and also the "
+                          f"{'id' if both[0] == id_column else 'wave'} column; name another "
+                          "column with --id/--wave (id_column=/wave_column= in the API).")
     raw = source if isinstance(source, RawTable) else read_table(source)
     cells = raw.cells
     rows = np.asarray(raw.row_numbers)
@@ -293,9 +298,13 @@ def _labels(col: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan)
         empty = np.isnan(x)
-        whole = ~empty & (np.floor(x) == x)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(x) & (np.floor(x) == x)
         text = x.astype(str).astype(object)
-        text[whole] = x[whole].astype(np.int64).astype(str)
+        small = whole & (np.abs(x) < 2.0**53)
+        text[small] = x[small].astype(np.int64).astype(str)
+        big = whole & ~small  # the float's exact whole value (it was stored as a float)
+        text[big] = [str(int(v)) for v in x[big]]
         text[empty] = ""
         return text
     filled = col.astype(object).where(col.notna(), "")
@@ -355,7 +364,11 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
         not_number = np.zeros(len(x), dtype=bool)
     else:
         isna = col.isna().to_numpy()
-        txt = col.astype(str).str.strip()
+        try:
+            txt = col.astype(str).str.strip()
+        except (UnicodeDecodeError, TypeError, ValueError):  # bytes and odd objects (API)
+            txt = pd.Series([_show(v) for v in col.to_numpy(dtype=object)],
+                            index=col.index, dtype=object).str.strip()
         blank = isna | txt.isin(MISSING_TOKENS).to_numpy()
         if decimal_comma:
             # In a file with decimal commas a '.' is a thousands separator (1.000 is a
@@ -391,7 +404,10 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
 def _show(v: object) -> str:
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         return str(int(v))
-    return str(v)
+    try:
+        return str(v)
+    except Exception:  # noqa: BLE001 - an object whose str() fails (API input)
+        return repr(v)
 
 
 def _empty_label_problems(mask: np.ndarray, rows: np.ndarray, column: str, what: str):

@@ -600,3 +600,21 @@ def test_runs_into_one_folder_at_the_same_time_do_not_mix(tmp_path, user_instrum
         res["scales"]["agree"]["reliability"]["T0"]["alpha"])
     assert np.allclose(scores["agree"], results[k].scores.table["agree"], equal_nan=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shared"]
+
+
+def test_odd_python_values_in_an_api_dataframe(user_instrument):
+    df = frame(n=3).astype({"A1": object, "id": object})
+    df.loc[0, "A1"] = b"\x80"
+    df.loc[1, "id"] = 2.0**64  # a float id beyond int64
+    df.loc[2, "id"] = float("inf")
+    with pytest.raises(ResponseError, match=r"column A1, value 'b'\\x80'': not a number"):
+        score(df, user_instrument, wave_column="wave")
+    r = read_responses(df, user_instrument, wave_column="wave", on_invalid="missing")
+    assert r.keys["id"].tolist()[:4] == ["p0", "18446744073709551616", "inf", "p0"]
+
+
+def test_an_item_that_is_also_the_id_column(run):
+    run.inst.write_text(INSTRUMENT.replace("[A1, A2, A3, A4, A5], reversed: [A1]", "[id, A2, A3, A4, A5]"),
+                        encoding="utf-8")
+    run(["score", run.data(csv_text(frame())), "--instrument", str(run.inst), "--wave", "wave",
+         "--out", str(run.out / "s.csv")], 2, "'id' is an item of the instrument and also the id column")

@@ -162,3 +162,33 @@ def test_fuzz_validate_small_data(n, answers, report):
         _check(*_run_cli(["validate", str(data), "--instrument", str(inst), "--wave", "wave",
                           "--out", str(Path(tmp) / "o"), "--quiet"]
                          + ([] if report else ["--no-report"])))
+
+
+ANY_CELL = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
+    st.complex_numbers(max_magnitude=10), st.text(max_size=4), st.binary(max_size=3),
+    st.decimals(allow_nan=False), st.just(__import__("decimal").Decimal("NaN")), st.datetimes(), st.lists(st.integers(), max_size=2),
+    st.sampled_from([1, 2, 3, 4, 5, "3", " 2 ", "NA", float("inf"), object()]),
+)
+
+
+@BUDGET
+@given(columns=st.lists(st.lists(ANY_CELL, min_size=4, max_size=4), min_size=5, max_size=5),
+       dtype=st.sampled_from([None, "object", "Int64", "float", "string"]))
+def test_fuzz_api_dataframes(columns, dtype):
+    """Any Python values in a DataFrame: scored, or the package's own error."""
+    import pandas as pd
+
+    frame = pd.DataFrame(dict(zip(HEADER, columns)))
+    if dtype is not None:
+        try:
+            frame = frame.astype({c: dtype for c in HEADER[2:]})
+        except Exception:  # noqa: BLE001 - pandas cannot convert these values: not our input
+            return
+    inst = Instrument.from_dict(yaml.safe_load(INSTRUMENT))
+    from instruments import score
+
+    try:
+        score(frame, inst, wave_column="wave", on_invalid="missing")
+    except BinnenuitError as exc:
+        assert str(exc)
