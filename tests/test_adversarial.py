@@ -618,3 +618,18 @@ def test_an_item_that_is_also_the_id_column(run):
                         encoding="utf-8")
     run(["score", run.data(csv_text(frame())), "--instrument", str(run.inst), "--wave", "wave",
          "--out", str(run.out / "s.csv")], 2, "'id' is an item of the instrument and also the id column")
+
+
+def test_figure_labels_are_not_mathtext_and_sizes_are_bounded():
+    from psychometrics import figures
+
+    items = pd.DataFrame({"$\\frac{": [1.0, 2.0, 3.0, 2.0], "A$": [1.0, 1.0, 2.0, 3.0]})
+    svg = figures.response_distribution(items, np.array(["$x^", "$x^", "T1", "T1"]), 1, 3)
+    assert "$x^" in svg and "$\\frac{" in svg
+    with pytest.raises(ValueError, match="at most 101"):
+        figures.response_distribution(items, np.array(["a"] * 4), 1, 10_000_000)
+    many = pd.DataFrame(np.ones((4, 150)), columns=[f"i{k}" for k in range(150)])
+    svg = figures.response_distribution(many, np.array(["a", "a", "b", "b"]), 1, 5)
+    width, height = (float(v.rstrip("pt")) for v in
+                     __import__("re").search(r'width="([\d.]+pt)" height="([\d.]+pt)"', svg).groups())
+    assert height <= 72 * figures.MAX_INCHES * 1.2
