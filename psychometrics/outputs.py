@@ -118,7 +118,10 @@ def check_out_dir(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> Pat
                               "replace its own input. Choose another output folder.")
     if out.is_dir():
         try:
-            entries = [e.name for e in os.scandir(out)]
+            with os.scandir(out) as it:
+                entries = [e.name for e in it]
+        except FileNotFoundError:  # moved away by another run just now: a new folder
+            entries = []
         except OSError as exc:
             raise OutputError(f"--out {shown}: cannot be read ({exc.strerror or exc}).") from None
         if entries and MARKER not in entries:
@@ -252,8 +255,12 @@ def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
                               "written.")
         old = None
         if out.exists():
-            with os.scandir(out) as entries:
-                foreign = any(True for _ in entries) and not (out / MARKER).is_file()
+            try:
+                with os.scandir(out) as entries:
+                    names = {e.name for e in entries}
+            except FileNotFoundError:  # another run moved it away just now
+                continue
+            foreign = bool(names) and MARKER not in names
             if foreign:
                 raise OutputError(f"{out} received other files during the run; nothing written.")
             old = out.parent / f".{out.name[:40]}.{uuid.uuid4().hex[:8]}.old"
