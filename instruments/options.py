@@ -176,6 +176,8 @@ READ_OPTIONS: dict[str, Constraint] = {
     "on_invalid": Choice(("raise", "missing")),
     "missing_codes": Numbers(),
     "wave_order": Labels(),
+    "sheet": Text(none=True),
+    "encoding": Text(none=True),
 }
 
 __all__ = ["Choice", "Constraint", "Flag", "Function", "Integer", "Labels", "Numbers",

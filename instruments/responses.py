@@ -133,6 +133,8 @@ def read_responses(
     on_invalid: OnInvalid = "raise",
     missing_codes: Iterable[float] = (),
     wave_order: Sequence[str] | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
 ) -> Responses:
     """Read and check raw responses in long format (one row per person per wave).
 
@@ -154,6 +156,9 @@ def read_responses(
         The order of the waves. By default labels that all contain a number are
         ordered by it (``T0, T1, T2``; ``wave 10`` after ``wave 9``), others by
         first appearance in the file.
+    sheet, encoding : str, optional
+        The sheet of an Excel workbook and the encoding of a text file (see
+        :func:`instruments.read_table`).
 
     Raises
     ------
@@ -165,6 +170,7 @@ def read_responses(
         "id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
         "missing_codes": missing_codes,
         "wave_order": list(wave_order) if isinstance(wave_order, tuple) else wave_order,
+        "sheet": sheet, "encoding": encoding,
     }, READ_OPTIONS)
     missing_codes = as_numbers(missing_codes)
     if wave_column is not None and wave_column.strip() == id_column.strip():
@@ -177,7 +183,8 @@ def read_responses(
         raise OptionError(f"'{both[0]}' is an item of the instrument and also the "
                           f"{'id' if both[0] == id_column else 'wave'} column; name another "
                           "column with --id/--wave (id_column=/wave_column= in the API).")
-    raw = source if isinstance(source, RawTable) else read_table(source)
+    raw = source if isinstance(source, RawTable) else read_table(source, sheet=sheet,
+                                                                   encoding=encoding)
     cells = raw.cells
     rows = np.asarray(raw.row_numbers)
     n = len(cells)

@@ -13,6 +13,7 @@ wave_column             a non-empty str or None
 on_invalid              'raise', 'missing'
 missing_codes           a finite real number or a list of them
 wave_order              None or a list of distinct non-empty str
+sheet, encoding         a non-empty str or None (Excel sheet; text file encoding)
 missing                 'listwise', 'pairwise'
 alpha_ci                'feldt', 'bootstrap'
 n_boot                  an int in [MIN_N_BOOT (1000), 1000000]

@@ -633,3 +633,13 @@ def test_figure_labels_are_not_mathtext_and_sizes_are_bounded():
     width, height = (float(v.rstrip("pt")) for v in
                      __import__("re").search(r'width="([\d.]+pt)" height="([\d.]+pt)"', svg).groups())
     assert height <= 72 * figures.MAX_INCHES * 1.2
+
+
+def test_sheet_and_encoding_through_the_api(tmp_path, user_instrument):
+    path = _workbook(tmp_path / "d.xlsx", {"a": frame(), "b": frame(n=2)})
+    assert len(score(path, user_instrument, wave_column="wave", sheet="b").table) == 4
+    text = tmp_path / "d.csv"
+    text.write_bytes(csv_text(frame()).encode("utf-16-le"))
+    assert len(score(text, user_instrument, wave_column="wave", encoding="utf-16-le").table) == 20
+    with pytest.raises(OptionError, match="The 'sheet' parameter of read_responses"):
+        score(path, user_instrument, wave_column="wave", sheet=0)
