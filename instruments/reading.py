@@ -195,14 +195,16 @@ def _bad_byte(raw: bytes, exc: UnicodeDecodeError) -> str:
 def _read_text(path: Path, encoding: str | None) -> RawTable:
     raw = path.read_bytes()
     text, used = _decode(raw, encoding, path)
-    stripped = text.lstrip("\r\n\t ,;")
-    if not stripped.strip(" \t\r\n,;"):
+    if not text.strip(" \t\r\n,;"):
         raise ResponseError(f"{path}: the file is empty.")
     # Blank lines before the header are skipped; line numbers still count them.
-    skipped = text[:len(text) - len(stripped)]
-    skipped = skipped[:skipped.rfind("\n") + 1] if "\n" in skipped else ""
-    offset = skipped.count("\n")
-    body = text[len(skipped):]
+    pos = offset = 0
+    while True:
+        end = text.find("\n", pos)
+        if end < 0 or text[pos:end].strip(" \t\r,;"):
+            break
+        pos, offset = end + 1, offset + 1
+    body = text[pos:]
     header = body.splitlines()[0]
     if path.suffix.lower() == ".tsv":
         delimiter = "\t"

@@ -643,3 +643,10 @@ def test_sheet_and_encoding_through_the_api(tmp_path, user_instrument):
     assert len(score(text, user_instrument, wave_column="wave", encoding="utf-16-le").table) == 20
     with pytest.raises(OptionError, match="The 'sheet' parameter of read_responses"):
         score(path, user_instrument, wave_column="wave", sheet=0)
+
+
+def test_a_header_that_starts_with_an_empty_name(run):
+    text = "\n ,\n" + frame().to_csv(lineterminator="\n")  # pandas' index column has no name
+    run(["score", run.data(text), "--instrument", str(run.inst), "--wave", "wave", "--out",
+         str(run.out / "s.csv"), "--quiet"], 0)
+    assert pd.read_csv(run.out / "s.csv")["input_row"].tolist()[:2] == [4, 5]
