@@ -227,7 +227,7 @@ def _read_text(path: Path, encoding: str | None) -> RawTable:
     except pd.errors.ParserError as exc:
         starts, counts = _records(body, delimiter)
         width = counts[0] if counts else 0
-        bad = [k for k, c in enumerate(counts) if c not in (width, 0, 1)] if counts else []
+        bad = [k for k, c in enumerate(counts) if c not in (width, 0)] if counts else []
         if bad:
             k = bad[0]
             raise ResponseError(
@@ -238,11 +238,12 @@ def _read_text(path: Path, encoding: str | None) -> RawTable:
     starts, counts = _line_starts(body, delimiter, len(frame))
     starts = starts + offset
     width = frame.shape[1]
-    short = np.flatnonzero((counts != width) & (counts > 1))
+    short = np.flatnonzero((counts != width) & (counts > 0))
     if counts[0] != width:  # cannot happen: pandas takes its width from the header
         short = np.r_[0, short]
     if short.size:
-        listed = ", ".join(f"line {starts[k]} ({counts[k]} fields)" for k in short[:5])
+        listed = ", ".join(f"line {starts[k]} ({counts[k]} field{'s' if counts[k] != 1 else ''})"
+                           for k in short[:5])
         more = f" and {short.size - 5} more" if short.size > 5 else ""
         raise ResponseError(
             f"{path}: {short.size} line(s) have fewer fields than the header's {width}: "
@@ -274,7 +275,7 @@ def _line_starts(body: str, delimiter: str, n_records: int) -> tuple[np.ndarray,
         if lines and lines[-1] == "":
             lines.pop()
         if len(lines) == n_records:
-            counts = np.fromiter((ln.count(delimiter) + 1 if ln.strip("\r") else 0
+            counts = np.fromiter((ln.count(delimiter) + 1 if ln.strip() else 0
                                   for ln in lines), dtype=np.int64, count=len(lines))
             return np.arange(1, n_records + 1), counts
     starts, counts = _records(body, delimiter)
@@ -290,7 +291,7 @@ def _records(body: str, delimiter: str) -> tuple[list[int], list[int]]:
     try:
         for record in reader:
             starts.append(last + 1)
-            counts.append(len(record) if any(f.strip() for f in record) or len(record) > 1 else 0)
+            counts.append(len(record) if len(record) > 1 or any(f.strip() for f in record) else 0)
             last = reader.line_num
     except csv.Error:
         pass

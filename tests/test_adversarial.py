@@ -365,6 +365,7 @@ def test_formula_without_a_stored_value_is_an_error(run):
 @pytest.mark.parametrize("name, content, fragment", [
     ("short.csv", "id,wave,A1,A2,A3,A4,A5,B1,B2,B3\np1,T0,1,2,3,4,5,6,1,2\np1,T1,1,2,3\n",
      "line 3 (5 fields)"),
+    ("one.csv", "id,wave,A1,A2,A3,A4,A5,B1,B2,B3\np1,T0,1,2,3,4,5,6,1,2\np2\n", "line 3 (1 field)"),
     ("long.csv", "id,wave,A1,A2,A3,A4,A5,B1,B2,B3\np1,T0,1,2,3,4,5,6,1,2\np1,T1,1,2,3,4,5,6,1,2,7\n",
      "line 3 has 11 fields"),
     ("header.csv", "id,wave,A1,A2,A3,A4,A5,B1,B2,B3\n", "no data rows"),
