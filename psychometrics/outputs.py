@@ -69,6 +69,11 @@ def write_outputs(result: ValidationResult, out_dir: str | Path, *, lang: str = 
         ``out_dir`` cannot be used (see :func:`check_out_dir`) or a write failed;
         an earlier result in ``out_dir`` is then left as it was.
     """
+    from instruments.options import Flag, check_options
+    from psychometrics.options import OPTIONS
+
+    check_options("write_outputs", {"lang": lang, "report": report},
+                  {"lang": OPTIONS["lang"], "report": Flag()})
     out = check_out_dir(out_dir, inputs)
     parent = out.parent
     try:

@@ -592,6 +592,8 @@ def test_runs_into_one_folder_at_the_same_time_do_not_mix(tmp_path, user_instrum
         t.start()
     for t in threads:
         t.join()
+    with pytest.raises(OptionError, match="The 'lang' parameter of write_outputs must be one of 'en', 'nl'"):
+        write_outputs(results[0], out, lang="fr")
     assert "ok" in outcomes and all(o == "ok" or "at the same time" in o or "during the run" in o
                                     for o in outcomes), outcomes
     # One whole result: its results.json and scores.csv come from the same run.
