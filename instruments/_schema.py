@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 _ID = r"^[A-Za-z][A-Za-z0-9_.]*$"
 
+#: The widest response scale accepted (categories max - min + 1): wider is not a
+#: rating scale, and every category is drawn and tabulated.
+MAX_CATEGORIES = 101
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(
@@ -32,14 +36,17 @@ class Text(_Strict):
 class ResponseScaleSpec(_Strict):
     """Integer response scale ``min..max`` with optional labels for every point."""
 
-    min: int
-    max: int
+    min: int = Field(ge=-10**9, le=10**9)
+    max: int = Field(ge=-10**9, le=10**9)
     labels: dict[int, Text] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "ResponseScaleSpec":
         if self.min >= self.max:
             raise ValueError(f"min must be below max; got min={self.min}, max={self.max}")
+        if self.max - self.min + 1 > MAX_CATEGORIES:
+            raise ValueError(f"{self.min}..{self.max} has {self.max - self.min + 1} categories; "
+                             f"a response scale may have at most {MAX_CATEGORIES}")
         if self.labels is not None:
             expected = set(range(self.min, self.max + 1))
             if set(self.labels) != expected:

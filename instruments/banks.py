@@ -8,6 +8,7 @@ names the file, the item (or subscale, scale) and the field.
 
 from __future__ import annotations
 
+import reprlib
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,19 +64,103 @@ def load_bank(bank: str | Path) -> BankSpec:
     return parse_file(path, BankSpec)
 
 
+#: The most YAML aliases (``*name``) a file may use: a few are handy, thousands are
+#: an alias bomb ("billion laughs") whose expansion would exhaust memory.
+MAX_ALIASES = 50
+#: The largest instrument or bank file read (bytes), and the deepest nesting.
+MAX_YAML_BYTES = 2_000_000
+MAX_DEPTH = 40
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and alias bombs, and keeps ``version``
+    as written (``1.10`` stays ``"1.10"``, not the float 1.1)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name) at line "
+                                     f"{mark.line + 1}: refused (an alias bomb?)")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.YAMLError(f"nested more than {MAX_DEPTH} levels deep at line {mark.line + 1}")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        self.flatten_mapping(node)
+        seen: dict = {}
+        out = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key that is a list or mapping", key_node.start_mark) from None
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' (first at line {seen[key] + 1}); the "
+                    "later value would silently win", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+            if key == "version" and isinstance(value_node, yaml.ScalarNode):
+                out[key] = value_node.value  # as written: 1.10 is not 1.1
+            else:
+                out[key] = self.construct_object(value_node, deep=deep)
+        return out
+
+
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True))
+
+
 def read_yaml(path: Path) -> Any:
-    """Read a YAML file, turning read and syntax errors into ItemBankError."""
+    """Read a YAML file, turning read and syntax errors into ItemBankError.
+
+    Duplicate keys, more than :data:`MAX_ALIASES` aliases, nesting deeper than
+    :data:`MAX_DEPTH` and files above :data:`MAX_YAML_BYTES` are errors.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ItemBankError(f"{path}: {size} bytes; an instrument or bank file may have at "
+                                f"most {MAX_YAML_BYTES}.")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ItemBankError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     try:
-        return yaml.safe_load(text)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ItemBankError(f"{path}: not UTF-8: byte 0x{raw[exc.start]:02x} at line {line}. "
+                            "Save the file as UTF-8.") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ItemBankError(f"{path}: not valid YAML{where}: {problem}.") from None
+        raise ItemBankError(f"{path}: not valid YAML{where}: {_short(problem)}.") from None
+    except RecursionError:
+        raise ItemBankError(f"{path}: nested too deeply.") from None
+
+
+def _short(text: object, limit: int = 200) -> str:
+    """At most ``limit`` characters of ``text`` (a repr of user data can be huge)."""
+    s = str(text)
+    return s if len(s) <= limit else s[:limit - 3] + "..."
 
 
 def parse_file(path: Path, model: type[_M]) -> _M:
@@ -94,10 +179,12 @@ def parse_data(data: Any, model: type[_M], source: str) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = [_describe(err, data) for err in exc.errors()]
+        errors = exc.errors(include_url=False)
+        lines = [_describe(err, data) for err in errors[:20]]
+        more = f"\n  ... and {len(errors) - 20} more." if len(errors) > 20 else ""
         raise ItemBankError(
-            f"{source}: {len(lines)} problem(s) in the {_kind(model)}:\n  - "
-            + "\n  - ".join(lines)
+            f"{source}: {len(errors)} problem(s) in the {_kind(model)}:\n  - "
+            + "\n  - ".join(lines) + more
         ) from None
 
 
@@ -115,10 +202,10 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
         entry = entries[loc[1]] if loc[1] < len(entries) else None
         ident = entry.get("id") if isinstance(entry, dict) else None
         label = {"items": "item", "subscales": "subscale", "composites": "composite"}[loc[0]]
-        where.append(f"{label} {ident}" if ident else f"{label} #{loc[1] + 1}")
+        where.append(f"{label} {_short(ident, 80)}" if ident else f"{label} #{loc[1] + 1}")
         loc = loc[2:]
     elif len(loc) >= 2 and loc[0] == "scales":
-        where.append(f"scale {loc[1]}")
+        where.append(f"scale {_short(loc[1], 80)}")
         loc = loc[2:]
     field = ".".join(str(p) for p in loc)
     if field:
@@ -129,6 +216,6 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
     elif err.get("type") == "missing":
         msg = "required but missing"
     elif "input" in err and err.get("type") not in ("value_error",):
-        msg = f"{msg}; got {err['input']!r}"
-    msg = msg.removeprefix("Value error, ")
+        msg = f"{msg}; got {_short(reprlib.repr(err['input']), 120)}"
+    msg = _short(msg.removeprefix("Value error, "), 300)
     return (", ".join(where) + ": " if where else "") + msg

@@ -46,3 +46,13 @@ class HeywoodCaseWarning(BinnenuitWarning):
 
 class MissingDataWarning(BinnenuitWarning):
     """Missing data changed what could be computed (cases dropped, scales unscored)."""
+
+
+class OutputError(BinnenuitError):
+    """An output folder or file cannot be used or written (refused before the run,
+    or a write failed; an earlier result is then left as it was)."""
+
+
+class OptionError(BinnenuitError, TypeError):
+    """An option (CLI, API or settings) is not one of its allowed values; the message
+    names the option, lists what is allowed and shows what was given."""

@@ -1,20 +1,35 @@
 """Reading raw response files into a table of cells, exactly as the user wrote them.
 
 Formats: CSV and TSV (delimiter sniffed from the header line; ``;`` means Dutch
-Excel, whose decimal separator is a comma; UTF-8 with or without BOM, Windows-1252
-as a fallback), Excel ``.xlsx`` (first sheet) and SPSS ``.sav``.
+Excel, whose decimal separator is a comma), Excel ``.xlsx`` (every sheet can be
+read: ``sheet=`` / ``--sheet`` chooses; a workbook with several sheets and no
+choice is an error that lists them) and SPSS ``.sav``.
+
+Encodings of text files: the one given (``encoding=`` / ``--encoding``, e.g.
+``utf-16``, ``cp1252``); otherwise a byte-order mark decides (UTF-8, UTF-16,
+UTF-32), else UTF-8, else Windows-1252 (what Excel on Windows writes), and the
+encoding used is named in ``details``. A file with NUL bytes and no byte-order mark
+(UTF-16 without BOM) or bytes that fit none of these is refused with the line and
+the byte.
 
 Nothing is converted or dropped here: the header row is read as data so that
 duplicate column names are seen, and every cell keeps its raw value so a problem
-can be reported with the value the user typed. Checking happens in
-:mod:`instruments.responses`.
+can be reported with the value the user typed. A line with fewer or more fields
+than the header, an Excel formula without a stored value, and a file with a header
+but no data rows are errors. Row numbers are the lines of the file as an editor
+shows them (a quoted field may span lines), blank lines before the header are
+skipped. Checking happens in :mod:`instruments.responses`.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from instruments.errors import ResponseError
@@ -58,81 +73,189 @@ class RawTable:
     details: str = ""
 
 
-def read_table(source: str | Path | pd.DataFrame) -> RawTable:
+def read_table(source: str | Path | pd.DataFrame, *, sheet: str | None = None,
+               encoding: str | None = None) -> RawTable:
     """Read a response file (or take a DataFrame) without interpreting any cell.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+    sheet : str, optional
+        The sheet of an Excel workbook (needed when it has more than one).
+    encoding : str, optional
+        The encoding of a text file (default: detected, see the module notes).
 
     Raises
     ------
     ResponseError
         The file does not exist, has an unsupported extension, or cannot be
-        parsed; the message names the file (and the line where known).
+        parsed; the message names the file (and the line, sheet or cell where known).
     """
     if isinstance(source, pd.DataFrame):
-        # Numeric columns keep their dtype (no copy): checking them is vectorized.
-        frame = source.set_axis([str(c).strip() for c in source.columns], axis=1)
-        return RawTable(
-            cells=frame,
-            row_numbers=frame.index.to_numpy(),
-            source="<DataFrame>",
-            duplicate_columns=_duplicates(list(frame.columns)),
-            details="pandas DataFrame",
-        )
+        return _from_frame(source)
+    if not isinstance(source, (str, Path)):
+        raise ResponseError(f"The data must be a file path or a pandas DataFrame; got "
+                            f"{type(source).__name__}.")
     path = Path(source)
+    if path.is_dir():
+        raise ResponseError(f"{path}: is a folder; give a response file (.csv, .tsv, .xlsx, .sav).")
     if not path.is_file():
         raise ResponseError(f"{path}: file not found.")
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        return _read_text(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path)
-    if suffix == ".sav":
-        return _read_sav(path)
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        raise ResponseError(f"{path}: --sheet applies to Excel workbooks only.")
+    if encoding is not None and suffix not in (".csv", ".tsv", ".txt"):
+        raise ResponseError(f"{path}: --encoding applies to text files (.csv, .tsv) only.")
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            return _read_text(path, encoding)
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_excel(path, sheet)
+        if suffix == ".sav":
+            return _read_sav(path)
+    except OSError as exc:
+        raise ResponseError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     raise ResponseError(
         f"{path}: unsupported file type '{path.suffix}'. Use .csv, .tsv, .xlsx or "
         ".sav (or pass a pandas DataFrame through the API)."
     )
 
 
-def _read_text(path: Path) -> RawTable:
-    raw = path.read_bytes()
-    encoding = "utf-8-sig"
+def _from_frame(source: pd.DataFrame) -> RawTable:
+    if isinstance(source.columns, pd.MultiIndex):
+        raise ResponseError(
+            f"<DataFrame>: the columns are a MultiIndex ({source.columns.nlevels} levels, e.g. "
+            f"{source.columns[0]!r}); give one name per column, e.g. "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns].")
+    if len(source) == 0:
+        raise ResponseError("<DataFrame>: no rows.")
+    # Numeric columns keep their dtype (no copy): checking them is vectorized.
+    frame = source.set_axis([str(c).strip() for c in source.columns], axis=1)
+    index = frame.index
+    if (not isinstance(index, pd.MultiIndex) and pd.api.types.is_integer_dtype(index.dtype)
+            and not pd.api.types.is_bool_dtype(index.dtype)):
+        rows, how = index.to_numpy(dtype=np.int64), "row = index label"
+    else:  # a MultiIndex or labels that are not whole numbers: number rows by position
+        rows, how = np.arange(1, len(frame) + 1), "row = position, 1 = first row"
+    return RawTable(
+        cells=frame.reset_index(drop=True),
+        row_numbers=rows,
+        source="<DataFrame>",
+        duplicate_columns=_duplicates(list(frame.columns)),
+        details=f"pandas DataFrame ({how})",
+    )
+
+
+def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
+    """The text of a file and the name of the encoding used."""
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ResponseError(f"{path}: unknown encoding '{encoding}'. Use e.g. utf-8, "
+                                "utf-16, utf-16-le, cp1252 or latin-1.") from None
+        try:
+            return raw.decode(encoding).removeprefix("\ufeff"), encoding
+        except UnicodeDecodeError as exc:
+            raise ResponseError(f"{path}: not valid {encoding}: {_bad_byte(raw, exc)}. Give "
+                                "the file's encoding with --encoding.") from None
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name).removeprefix("\ufeff"), name
+            except UnicodeDecodeError as exc:
+                raise ResponseError(f"{path}: starts with a {name} byte-order mark but is not "
+                                    f"valid {name}: {_bad_byte(raw, exc)}.") from None
+    if b"\x00" in raw:
+        k = raw.index(b"\x00")
+        line = raw[:k].count(b"\n") + 1
+        raise ResponseError(
+            f"{path}: line {line} holds a NUL byte (at byte {k}): the file "
+            "is probably UTF-16 without a byte-order mark. Give its encoding with --encoding "
+            "utf-16-le (or utf-16-be).")
     try:
-        text = raw.decode(encoding)
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        encoding = "cp1252"  # what Excel on Dutch Windows writes as "CSV"
-        text = raw.decode(encoding)
-    if not text.strip():
+        pass
+    try:  # what Excel on Dutch Windows writes as "CSV"
+        return raw.decode("cp1252"), "cp1252 (not valid UTF-8; give --encoding if this is wrong)"
+    except UnicodeDecodeError as exc:
+        raise ResponseError(f"{path}: neither UTF-8 nor Windows-1252: {_bad_byte(raw, exc)}. "
+                            "Give the file's encoding with --encoding.") from None
+
+
+def _bad_byte(raw: bytes, exc: UnicodeDecodeError) -> str:
+    k = exc.start
+    line = raw[:k].count(b"\n") + 1
+    return f"byte 0x{raw[k]:02x} at byte {k} (line {line})"
+
+
+def _read_text(path: Path, encoding: str | None) -> RawTable:
+    raw = path.read_bytes()
+    text, used = _decode(raw, encoding, path)
+    if not text.strip(" \t\r\n,;"):
         raise ResponseError(f"{path}: the file is empty.")
-    header = text.lstrip("\r\n").splitlines()[0]
+    # Blank lines before the header are skipped; line numbers still count them.
+    pos = offset = 0
+    while True:
+        end = text.find("\n", pos)
+        if end < 0 or text[pos:end].strip(" \t\r,;"):
+            break
+        pos, offset = end + 1, offset + 1
+    body = text[pos:]
+    header = body.splitlines()[0]
     if path.suffix.lower() == ".tsv":
         delimiter = "\t"
     else:
         delimiter = max(_DELIMITERS, key=header.count)
         if header.count(delimiter) == 0:
             delimiter = ","  # a single column
+    what = f"{_DELIMITER_NAMES[delimiter]}-separated text"
     try:
         frame = pd.read_csv(
-            path,
+            io.StringIO(body),
             sep=delimiter,
             header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
-            encoding=encoding,
             skip_blank_lines=False,
             engine="c",
         )
     except pd.errors.ParserError as exc:
+        starts, counts = _records(body, delimiter)
+        width = counts[0] if counts else 0
+        bad = [k for k, c in enumerate(counts) if c not in (width, 0)] if counts else []
+        if bad:
+            k = bad[0]
+            raise ResponseError(
+                f"{path}: line {starts[k] + offset} has {counts[k]} fields where the header has "
+                f"{width} ({what}). Check that every line has as many fields as the header."
+            ) from None
+        raise ResponseError(f"{path}: cannot be read as {what}: {exc}.") from None
+    starts, counts = _line_starts(body, delimiter, len(frame))
+    starts = starts + offset
+    width = frame.shape[1]
+    short = np.flatnonzero((counts != width) & (counts > 0))
+    if counts[0] != width:  # cannot happen: pandas takes its width from the header
+        short = np.r_[0, short]
+    if short.size:
+        listed = ", ".join(f"line {starts[k]} ({counts[k]} field{'s' if counts[k] != 1 else ''})"
+                           for k in short[:5])
+        more = f" and {short.size - 5} more" if short.size > 5 else ""
         raise ResponseError(
-            f"{path}: cannot be read as {_DELIMITER_NAMES[delimiter]}-separated "
-            f"text: {exc}. Check that every line has as many fields as the header."
-        ) from None
-    # The header is the first line; line numbers count from it (header = line 1).
+            f"{path}: {short.size} line(s) have fewer fields than the header's {width}: "
+            f"{listed}{more} ({what}). A field is missing (or a delimiter); nothing was read.")
+    # The header is the first line; rows are numbered by the line they start on.
     names = [str(c).strip() for c in frame.iloc[0]]
     cells = frame.iloc[1:].reset_index(drop=True)
-    line_numbers = pd.RangeIndex(2, 2 + len(cells)).to_numpy()
+    line_numbers = starts[1:]
     cells, line_numbers, blank = _drop_blank(cells, line_numbers, cells == "")
     cells.columns = names
+    if not len(cells):
+        raise ResponseError(f"{path}: the header is there but no data rows follow.")
     return RawTable(
         cells=cells,
         row_numbers=line_numbers,
@@ -140,30 +263,96 @@ def _read_text(path: Path) -> RawTable:
         decimal_comma=delimiter == ";",
         duplicate_columns=_duplicates(names),
         blank_rows=blank,
-        details=f"{_DELIMITER_NAMES[delimiter]}-separated text, {encoding}"
-        + (", decimal comma" if delimiter == ";" else ""),
+        details=f"{what}, {used}" + (", decimal comma" if delimiter == ";" else ""),
     )
 
 
-def _read_excel(path: Path) -> RawTable:
+def _line_starts(body: str, delimiter: str, n_records: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each record: the line it starts on (1 = first line of ``body``) and its
+    number of fields. Vectorized when no field is quoted."""
+    if '"' not in body and "\r" not in body.replace("\r\n", "\n"):
+        lines = body.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if len(lines) == n_records:
+            counts = np.fromiter((ln.count(delimiter) + 1 if ln.strip() else 0
+                                  for ln in lines), dtype=np.int64, count=len(lines))
+            return np.arange(1, n_records + 1), counts
+    starts, counts = _records(body, delimiter)
+    if len(starts) != n_records:  # the csv module and pandas disagree: keep pandas' rows
+        return np.arange(1, n_records + 1), np.full(n_records, -1)
+    return np.asarray(starts), np.asarray(counts)
+
+
+def _records(body: str, delimiter: str) -> tuple[list[int], list[int]]:
+    """Start lines and field counts of every record, with the csv module."""
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    starts, counts, last = [], [], 0
     try:
-        frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+        for record in reader:
+            starts.append(last + 1)
+            counts.append(len(record) if len(record) > 1 or any(f.strip() for f in record) else 0)
+            last = reader.line_num
+    except csv.Error:
+        pass
+    return starts, counts
+
+
+def _read_excel(path: Path, sheet: str | None) -> RawTable:
+    import openpyxl  # imported here: only Excel users pay for it
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ResponseError(f"{path}: cannot be read as an Excel workbook: {exc}.") from None
-    if frame.empty:
-        raise ResponseError(f"{path}: the first sheet is empty.")
-    names = ["" if pd.isna(c) else str(c).strip() for c in frame.iloc[0]]
-    cells = frame.iloc[1:].reset_index(drop=True)
-    rows = pd.RangeIndex(2, 2 + len(cells)).to_numpy()
+    names = book.sheetnames
+    if sheet is None:
+        if len(names) > 1:
+            raise ResponseError(
+                f"{path}: the workbook has {len(names)} sheets ({', '.join(map(repr, names))}); "
+                "choose one with --sheet NAME (sheet= in the API).")
+        sheet = names[0]
+    elif sheet not in names:
+        raise ResponseError(f"{path}: there is no sheet '{sheet}'. Sheets: "
+                            f"{', '.join(map(repr, names))}.")
+    ws, wf = book[sheet], formulas[sheet]
+    if not hasattr(ws, "iter_rows"):
+        raise ResponseError(f"{path}: sheet '{sheet}' is a chart, not a table of responses.")
+    values = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+    if not values or all(all(v is None for v in r) for r in values):
+        raise ResponseError(f"{path}: sheet '{sheet}' is empty.")
+    # Formulas whose value was never calculated (saved by a program other than Excel)
+    # would read as empty cells: refuse them, by cell.
+    lost = []
+    for r, row in enumerate(wf.iter_rows(min_row=1, values_only=True)):
+        for c, v in enumerate(row):
+            if (isinstance(v, str) and v.startswith("=") and r < len(values)
+                    and c < len(values[r]) and values[r][c] is None):
+                lost.append(f"{get_column_letter(c + 1)}{r + 1} ({v[:40]})")
+    if lost:
+        raise ResponseError(
+            f"{path}: sheet '{sheet}': {len(lost)} formula cell(s) have no stored value: "
+            f"{', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''}. Open the file in Excel "
+            "and save it (so the values are calculated), or paste the values.")
+    width = max(len(r) for r in values)
+    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in values], dtype=object)
+    first = int(np.flatnonzero(frame.notna().any(axis=1).to_numpy())[0])
+    names_ = ["" if pd.isna(c) else str(c).strip() for c in frame.iloc[first]]
+    cells = frame.iloc[first + 1:].reset_index(drop=True)
+    rows = np.arange(first + 2, first + 2 + len(cells))
     cells, rows, blank = _drop_blank(cells, rows, cells.isna())
-    cells.columns = names
+    cells.columns = names_
+    if not len(cells):
+        raise ResponseError(f"{path}: sheet '{sheet}' has a header but no data rows.")
     return RawTable(
         cells=cells,
         row_numbers=rows,
         source=str(path.name),
-        duplicate_columns=_duplicates(names),
+        duplicate_columns=_duplicates(names_),
         blank_rows=blank,
-        details="Excel workbook, first sheet",
+        details=f"Excel workbook, sheet '{sheet}'",
     )
 
 

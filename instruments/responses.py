@@ -38,8 +38,9 @@ from typing import Iterable, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from instruments.errors import ResponseError
+from instruments.errors import OptionError, ResponseError
 from instruments.instrument import Instrument
+from instruments.options import READ_OPTIONS, as_numbers, check_options
 from instruments.reading import RawTable, read_table
 
 OnInvalid = Literal["raise", "missing"]
@@ -132,6 +133,8 @@ def read_responses(
     on_invalid: OnInvalid = "raise",
     missing_codes: Iterable[float] = (),
     wave_order: Sequence[str] | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
 ) -> Responses:
     """Read and check raw responses in long format (one row per person per wave).
 
@@ -153,6 +156,9 @@ def read_responses(
         The order of the waves. By default labels that all contain a number are
         ordered by it (``T0, T1, T2``; ``wave 10`` after ``wave 9``), others by
         first appearance in the file.
+    sheet, encoding : str, optional
+        The sheet of an Excel workbook and the encoding of a text file (see
+        :func:`instruments.read_table`).
 
     Raises
     ------
@@ -160,13 +166,25 @@ def read_responses(
         For structural problems always, and for any problem when
         ``on_invalid="raise"``; ``error.problems`` holds all of them.
     """
-    if on_invalid not in ("raise", "missing"):
-        raise ValueError(
-            f"The 'on_invalid' parameter must be 'raise' or 'missing'. Got {on_invalid!r} instead."
-        )
+    check_options("read_responses", {
+        "id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
+        "missing_codes": missing_codes,
+        "wave_order": list(wave_order) if isinstance(wave_order, tuple) else wave_order,
+        "sheet": sheet, "encoding": encoding,
+    }, READ_OPTIONS)
+    missing_codes = as_numbers(missing_codes)
+    if wave_column is not None and wave_column.strip() == id_column.strip():
+        raise OptionError(f"The id column and the wave column are both '{id_column}'; a "
+                          "person's id and the wave must be two different columns.")
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
-    raw = source if isinstance(source, RawTable) else read_table(source)
+    both = [c for c in (id_column, wave_column) if c in instrument.items_by_id]
+    if both:
+        raise OptionError(f"'{both[0]}' is an item of the instrument and also the "
+                          f"{'id' if both[0] == id_column else 'wave'} column; name another "
+                          "column with --id/--wave (id_column=/wave_column= in the API).")
+    raw = source if isinstance(source, RawTable) else read_table(source, sheet=sheet,
+                                                                   encoding=encoding)
     cells = raw.cells
     rows = np.asarray(raw.row_numbers)
     n = len(cells)
@@ -218,6 +236,16 @@ def read_responses(
         if probs is not None:
             cell_problems.append(probs)
 
+    if wave_column is not None and len(wave_labels) > 1 and usable.any():
+        answered = pd.Series(~np.isnan(values[usable]).all(axis=1)).groupby(
+            waves_raw[usable], sort=False).agg(["any", "size"])
+        empty_waves = answered.index[~answered["any"].to_numpy(bool)]
+        if len(empty_waves):
+            fatal.append(_frame(
+                None, [wave_column] * len(empty_waves), list(empty_waves),
+                [f"no answer to any item in the wave's {int(answered.loc[w, 'size'])} rows: "
+                 "remove the wave's rows or check the wave column" for w in empty_waves],
+                "run stopped"))
     problems = _concat(fatal + row_problems + cell_problems)
     if fatal:
         raise ResponseError(_message(raw.source, problems, stopped=True, always=True), problems)
@@ -265,13 +293,25 @@ def _check_key_columns(raw: RawTable, id_column: str, wave_column: str | None) -
 
 
 def _labels(col: pd.Series) -> np.ndarray:
-    """Ids and wave labels as stripped text ("" when empty); whole floats lose '.0'."""
+    """Ids and wave labels as stripped text ("" when empty); whole floats lose '.0'.
+
+    Integer columns are turned into text exactly (an id above 2**53 is not rounded
+    through a float, so two persons never merge).
+    """
+    if (pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)):
+        return col.astype("string").fillna("").to_numpy(dtype=object)
+    if pd.api.types.is_complex_dtype(col.dtype):
+        return np.array([_show(v).strip() for v in col.to_numpy(dtype=object)], dtype=object)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan)
         empty = np.isnan(x)
-        whole = ~empty & (np.floor(x) == x)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(x) & (np.floor(x) == x)
         text = x.astype(str).astype(object)
-        text[whole] = x[whole].astype(np.int64).astype(str)
+        small = whole & (np.abs(x) < 2.0**53)
+        text[small] = x[small].astype(np.int64).astype(str)
+        big = whole & ~small  # the float's exact whole value (it was stored as a float)
+        text[big] = [str(int(v)) for v in x[big]]
         text[empty] = ""
         return text
     filled = col.astype(object).where(col.notna(), "")
@@ -293,9 +333,25 @@ def _order_waves(labels: np.ndarray, order: Sequence[str] | None, source: str,
                 f"wave order given ({', '.join(order)})."
             )
         return [w for w in order if w in seen]
+    _same_number(seen, source, wave_column)
     if seen and all(re.search(r"\d", w) for w in seen):
         return sorted(seen, key=_natural_key)
     return seen
+
+
+def _same_number(labels: list[str], source: str, wave_column: str | None) -> None:
+    """Refuse wave labels that are the same number written differently (1 and 1.0)."""
+    by_value: dict[float, str] = {}
+    for w in labels:
+        try:
+            v = float(w)
+        except ValueError:
+            continue
+        if v in by_value:
+            raise ResponseError(
+                f"{source}: column {wave_column}: the wave labels '{by_value[v]}' and '{w}' are "
+                "the same number written differently; write each wave's label one way.")
+        by_value[v] = w
 
 
 def _natural_key(label: str) -> tuple:
@@ -305,16 +361,31 @@ def _natural_key(label: str) -> tuple:
 def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int,
                 decimal_comma: bool, codes: np.ndarray):
     """One item column → float answers (NaN = missing/invalid) and its problems."""
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+    ambiguous = np.zeros(len(col), dtype=bool)
+    if pd.api.types.is_complex_dtype(col.dtype):  # a complex answer is not a rating
+        z = col.to_numpy()
+        x = np.where(z.imag == 0, z.real, np.nan).astype(float)
+        not_number = ~np.isnan(z) & (z.imag != 0)
+    elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan).copy()
         not_number = np.zeros(len(x), dtype=bool)
     else:
         isna = col.isna().to_numpy()
-        txt = col.astype(str).str.strip()
+        try:
+            txt = col.astype(str).str.strip()
+        except (UnicodeDecodeError, TypeError, ValueError):  # bytes and odd objects (API)
+            txt = pd.Series([_show(v) for v in col.to_numpy(dtype=object)],
+                            index=col.index, dtype=object).str.strip()
         blank = isna | txt.isin(MISSING_TOKENS).to_numpy()
         if decimal_comma:
+            # In a file with decimal commas a '.' is a thousands separator (1.000 is a
+            # thousand, not 1): never read it as a decimal point.
+            ambiguous = (~blank & txt.str.contains(".", regex=False).fillna(False)).to_numpy(bool)
             txt = txt.str.replace(",", ".", regex=False)
-        x = np.array(pd.to_numeric(txt.where(~blank), errors="coerce"), dtype=float)
+        with np.errstate(all="ignore"):
+            x = np.array(pd.to_numeric(txt.where(~blank & ~ambiguous), errors="coerce"),
+                         dtype=float)
+        x[~np.isfinite(x)] = np.nan
         not_number = ~blank & np.isnan(x)
     if codes.size:
         x[np.isin(x, codes)] = np.nan
@@ -327,9 +398,11 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
         return x, None
     idx = np.flatnonzero(bad)
     reason = np.where(
-        not_number[idx], "not a number",
+        ambiguous[idx], "not a number: a '.' in a file with decimal commas is a thousands "
+        "separator (1.000 is a thousand)",
+        np.where(not_number[idx], "not a number",
         np.where(not_whole[idx], f"not a whole number (the response scale is {lo}..{hi})",
-                 f"outside the response scale {lo}..{hi}"))
+                 f"outside the response scale {lo}..{hi}")))
     x[bad] = np.nan
     raw_values = [_show(v) for v in col.to_numpy(dtype=object)[idx]]
     return x, _frame(rows[idx], [item_id] * len(idx), raw_values, reason, "")
@@ -338,7 +411,10 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
 def _show(v: object) -> str:
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         return str(int(v))
-    return str(v)
+    try:
+        return str(v)
+    except Exception:  # noqa: BLE001 - an object whose str() fails (API input)
+        return repr(v)
 
 
 def _empty_label_problems(mask: np.ndarray, rows: np.ndarray, column: str, what: str):

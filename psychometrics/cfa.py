@@ -69,13 +69,30 @@ class CFAResult:
     def _factors(self) -> list[str]:
         return list(dict.fromkeys(self.table.loc[self.table["op"] == "=~", "lhs"]))
 
+    @property
+    def just_identified(self) -> bool:
+        """df = 0: the model reproduces the data exactly; its fit cannot be tested."""
+        return self.df == 0
+
     def to_dict(self) -> dict[str, Any]:
-        ok = self.fit is not None and self.status in ("ok", "heywood")
+        # Only an admissible solution reports numbers: a Heywood case (negative
+        # variance, |standardized loading| > 1) gets its status and reason, no fit,
+        # no loadings, no SEs.
+        ok = self.fit is not None and self.status == "ok"
         f = self.fit.to_dict() if ok else {}
         t = self.table[self.table["op"] == "=~"]
-        show = ok or self.status == "heywood"
+        show = ok
+        reason = self.reason
+        if ok and self.just_identified:
+            # chi2 is 0 by definition (the optimizer leaves e.g. -2e-13); CFI, TLI, RMSEA
+            # and the p-value are undefined without degrees of freedom.
+            f = {"chi2": 0.0, "pvalue": None, "cfi": None, "tli": None, "rmsea": None,
+                 "rmsea_ci": [None, None], "srmr": 0.0}
+            reason = reason or ("just identified (df = 0): the model reproduces the data "
+                                "exactly, so its fit cannot be tested; chi2 is 0 and CFI, TLI "
+                                "and RMSEA are undefined")
         return to_jsonable({
-            "status": self.status, "reason": self.reason, "notes": list(self.notes),
+            "status": self.status, "reason": reason, "notes": list(self.notes),
             "n": self.n, "n_total": self.n_total, "missing_rule": self.missing_rule,
             "npar": self.npar, "df": self.df,
             "chi2": f.get("chi2"), "pvalue": f.get("pvalue"), "cfi": f.get("cfi"),
@@ -93,7 +110,7 @@ class CFAResult:
         })
 
     def summary(self) -> str:
-        if self.fit is None:
+        if self.fit is None or self.status != "ok":
             return f"{self.name}: {self.status} ({self.reason})"
         f = self.fit
         return (f"{self.name}: chi2({f.df}) = {f.chi2:.2f}, p = {f.pvalue:.3f}, CFI {f.cfi:.3f}, "

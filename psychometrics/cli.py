@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from psychometrics.decision_rules import DEFAULT_RULE, RULES
+from psychometrics.decision_rules import DEFAULT_RULE
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -77,41 +77,47 @@ def _cmd_banks(args: argparse.Namespace) -> int:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from instruments import score
+    from psychometrics.outputs import check_out_file, write_files_atomic
 
-    scores = score(args.data, args.instrument, **_read_options(args))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scores.table.to_csv(out, index=False)
+    out = check_out_file(args.out, _inputs(args))
+    scores = score(_raw(args), args.instrument, **_read_options(args))
     stem = out.with_suffix("")
+    problems, unscored = Path(f"{stem}.problems.csv"), Path(f"{stem}.unscored.csv")
+    write_files_atomic({
+        out: scores.table,
+        problems: scores.problems if len(scores.problems) else None,
+        unscored: scores.unscored if len(scores.unscored) else None,
+    })
     msg = [f"wrote {out} ({len(scores.table)} of {scores.responses.n_rows} rows scored)"]
     if len(scores.problems):
-        p = Path(f"{stem}.problems.csv")
-        scores.problems.to_csv(p, index=False)
-        msg.append(f"wrote {p} ({len(scores.problems)} problems; invalid cells set to missing)")
+        msg.append(f"wrote {problems} ({len(scores.problems)} problems; invalid cells set to missing)")
     if len(scores.unscored):
-        u = Path(f"{stem}.unscored.csv")
-        scores.unscored.to_csv(u, index=False)
-        msg.append(f"wrote {u} ({len(scores.unscored)} scale scores missing, with reasons)")
+        msg.append(f"wrote {unscored} ({len(scores.unscored)} scale scores missing, with reasons)")
     if not args.quiet:
         print("\n".join(msg), file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    return _run_validate(args.data, args.instrument, args,
+    from psychometrics.outputs import check_out_dir
+
+    check_out_dir(args.out, _inputs(args))  # before the analysis, not after it
+    return _run_validate(_raw(args), args.instrument, args,
                          {**_read_options(args), **_stat_options(args)})
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from psychometrics.example_study import EXAMPLE, example_data_path
+    from psychometrics.outputs import check_out_dir
 
+    check_out_dir(args.out, [example_data_path()])
     opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
             **_stat_options(args)}
     opts["cluster"] = opts["cluster"] or EXAMPLE.cluster_column
     return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
 
 
-def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: dict) -> int:
+def _run_validate(data, instrument: str, args: argparse.Namespace, opts: dict) -> int:
     from psychometrics.outputs import write_outputs
     from psychometrics.pipeline import validate
 
@@ -121,12 +127,28 @@ def _run_validate(data: str, instrument: str, args: argparse.Namespace, opts: di
     result = validate(data, instrument, progress=progress, **opts)
     progress("writing results.json, scores.csv, models/"
              + ("" if args.no_report else ", report.html and tables/"))
-    written = write_outputs(result, args.out, lang=args.lang, report=not args.no_report)
+    written = write_outputs(result, args.out, lang=args.lang, report=not args.no_report,
+                            inputs=_inputs(args))
     if not args.quiet:
         for kind, path in written.items():
             print(f"wrote {path}", file=sys.stderr)
         print(result.scores.summary(), file=sys.stderr)
     return EXIT_OK
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """The files a run reads: --out may not be or contain them."""
+    found = [getattr(args, "data", None)]
+    inst = getattr(args, "instrument", None)
+    if inst and Path(inst).is_file():
+        found.append(inst)
+    return [f for f in found if f]
+
+
+def _raw(args: argparse.Namespace):
+    from instruments import read_table
+
+    return read_table(args.data, sheet=args.sheet, encoding=args.encoding)
 
 
 def _stat_options(args: argparse.Namespace) -> dict:
@@ -141,8 +163,8 @@ def _read_options(args: argparse.Namespace) -> dict:
         "id_column": args.id,
         "wave_column": args.wave,
         "on_invalid": args.on_invalid,
-        "missing_codes": args.missing_code or (),
-        "wave_order": args.wave_order.split(",") if args.wave_order else None,
+        "missing_codes": tuple(args.missing_code or ()),
+        "wave_order": [w.strip() for w in args.wave_order.split(",")] if args.wave_order else None,
     }
 
 
@@ -199,36 +221,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _stat_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--missing", choices=("listwise", "pairwise"), default="listwise",
+    from psychometrics.options import allowed
+    from psychometrics.reliability import MIN_N_BOOT
+
+    p.add_argument("--missing", choices=allowed("missing"), default="listwise",
                    help="missing answers in alpha and the item analysis: persons who "
                    "answered every item (listwise, default) or all pairs (pairwise, as "
                    "psych::alpha); omega always uses complete cases")
-    p.add_argument("--model-missing", choices=("fiml", "listwise"), default="fiml",
+    p.add_argument("--model-missing", choices=allowed("model_missing"), default="fiml",
                    help="missing answers in CFA and invariance models: full-information ML "
                    "(default; everyone with an answer counts) or listwise deletion")
-    p.add_argument("--alpha-ci", choices=("feldt", "bootstrap"), default="feldt",
+    p.add_argument("--alpha-ci", choices=allowed("alpha_ci"), default="feldt",
                    help="confidence interval of alpha: Feldt's (default) or a percentile "
                    "bootstrap")
     p.add_argument("--n-boot", type=int, default=2000, metavar="N",
-                   help="bootstrap resamples (default: %(default)s)")
+                   help=f"bootstrap resamples, at least {MIN_N_BOOT} (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of every simulation: the bootstrap of alpha, parallel analysis "
                    "and the calibrated invariance rule (default: %(default)s)")
-    p.add_argument("--lang", choices=("en", "nl"), default="en",
+    p.add_argument("--lang", choices=allowed("lang"), default="en",
                    help="language of scale and item texts in the report (default: %(default)s)")
     p.add_argument("--no-report", action="store_true",
                    help="skip report.html and tables/ (faster for batch runs)")
-    p.add_argument("--rule", choices=RULES, default=DEFAULT_RULE,
+    p.add_argument("--rule", choices=allowed("rule"), default=DEFAULT_RULE,
                    help="invariance decision rule: lrt-calibrated (default: likelihood-ratio "
                    "tests with family-wise error control over the sequence, configural test "
                    "of close fit, bootstrap-calibrated at the study's N), cfi-rmsea (delta "
                    "CFI >= -.010 and delta RMSEA <= .015), chen-small-n (>= -.005 and "
                    "<= .010) or chi2 (p(delta chi2) > .05)")
-    p.add_argument("--null-model", choices=("independence", "longitudinal"),
+    p.add_argument("--null-model", choices=allowed("null_model"),
                    default="independence",
                    help="baseline model of CFI/TLI in the invariance tests (default: lavaan's "
                    "independence model)")
-    p.add_argument("--rci-reliability", choices=("alpha", "omega"), default="alpha",
+    p.add_argument("--rci-reliability", choices=allowed("rci_reliability"), default="alpha",
                    help="reliability in the reliable change index (default: %(default)s)")
     p.add_argument("--ignore-invariance", action="store_true",
                    help="compute observed change even where invariance does not allow it "
@@ -254,6 +279,11 @@ def _data_args(p: argparse.ArgumentParser) -> None:
                    "listed beside the output (missing)")
     p.add_argument("--missing-code", type=float, action="append", metavar="VALUE",
                    help="a value that means missing in this file, e.g. -99 (repeatable)")
+    p.add_argument("--sheet", default=None, metavar="NAME",
+                   help="the sheet of an Excel workbook (needed when it has several)")
+    p.add_argument("--encoding", default=None, metavar="NAME",
+                   help="the encoding of a text file, e.g. utf-16 or cp1252 (default: "
+                   "detected from a byte-order mark, else UTF-8, else Windows-1252)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 

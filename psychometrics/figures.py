@@ -20,6 +20,18 @@ OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
              "#000000"]
 CLASS_COLOURS = {"improved": "#009E73", "unchanged": "#BBBBBB", "deteriorated": "#D55E00"}
 
+#: The widest response scale drawn (one bar segment per category); the instrument
+#: schema refuses wider scales, this guards the API.
+MAX_CATEGORIES = 101
+
+#: No figure is taller or wider than this (inches), however many items, waves or
+#: persons it shows: a figure's size must not grow without bound with the data.
+MAX_INCHES = 40.0
+
+
+def _size(width: float, height: float) -> tuple[float, float]:
+    return min(width, MAX_INCHES), min(height, MAX_INCHES)
+
 
 def _plt():
     import matplotlib
@@ -28,7 +40,9 @@ def _plt():
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-                         "svg.fonttype": "none", "figure.dpi": 100})
+                         "svg.fonttype": "none", "figure.dpi": 100,
+                         # Labels come from the data: '$' must not start mathtext.
+                         "text.parse_math": False})
     return plt
 
 
@@ -45,10 +59,13 @@ def response_distribution(items: pd.DataFrame, waves: np.ndarray, low: int, high
                           labels: dict[int, str] | None = None) -> str:
     """Stacked horizontal bars: the share of each answer per item and wave."""
     plt = _plt()
+    if not 0 < high - low + 1 <= MAX_CATEGORIES:
+        raise ValueError(f"a response scale {low}..{high} has {high - low + 1} categories; "
+                         f"at most {MAX_CATEGORIES} can be drawn")
     cats = list(range(low, high + 1))
     wave_order = list(dict.fromkeys(waves))
     rows = [(item, w) for item in items.columns for w in wave_order]
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 0.9))
+    fig, ax = plt.subplots(figsize=_size(7.5, 0.28 * len(rows) + 0.9))
     cmap = plt.get_cmap("BrBG", len(cats))
     y = np.arange(len(rows))[::-1]
     shares = np.zeros((len(rows), len(cats)))
@@ -65,7 +82,7 @@ def response_distribution(items: pd.DataFrame, waves: np.ndarray, low: int, high
     ax.set_yticks(y, [f"{item}  {w}" for item, w in rows])
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of answers")
-    ax.legend(ncol=len(cats), bbox_to_anchor=(0, 1.02), loc="lower left", frameon=False,
+    ax.legend(ncol=min(len(cats), 11), bbox_to_anchor=(0, 1.02), loc="lower left", frameon=False,
               fontsize=7)
     return _svg(fig)
 
@@ -88,7 +105,7 @@ def scree(eigenvalues: Sequence[float], random_95: Sequence[float], n_factors: i
 def loadings_heatmap(loadings: pd.DataFrame) -> str:
     """Pattern loadings as a heat map (blue positive, orange negative)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(0.5 * loadings.shape[1] + 2.5, 0.2 * loadings.shape[0] + 1))
+    fig, ax = plt.subplots(figsize=_size(0.5 * loadings.shape[1] + 2.5, 0.2 * loadings.shape[0] + 1))
     im = ax.imshow(loadings.to_numpy(), cmap="PuOr_r", vmin=-1, vmax=1, aspect="auto")
     ax.set_xticks(range(loadings.shape[1]), loadings.columns)
     ax.set_yticks(range(loadings.shape[0]), loadings.index, fontsize=6)
@@ -159,7 +176,7 @@ def multi_layer(classes: pd.DataFrame, scales: list[str], names: list[str]) -> s
     code = code.loc[order]
     cmap = ListedColormap([CLASS_COLOURS["deteriorated"], CLASS_COLOURS["unchanged"],
                            CLASS_COLOURS["improved"]])
-    fig, ax = plt.subplots(figsize=(0.55 * len(scales) + 2.2, 0.06 * len(code) + 1.6))
+    fig, ax = plt.subplots(figsize=_size(0.55 * len(scales) + 2.2, 0.06 * len(code) + 1.6))
     ax.imshow(code.to_numpy(), cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="none")
     ax.set_xticks(range(len(scales)), names, rotation=40, ha="right")
     ax.set_yticks([])

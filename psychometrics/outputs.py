@@ -1,4 +1,4 @@
-"""Writing a validation's files into one folder.
+"""Writing a validation's files into one folder, safely and all at once.
 
 - ``results.json``: the contract (full precision; NaN and infinities are ``null``);
 - ``scores.csv``: one row per scored input row; for each consecutive pair of waves
@@ -9,26 +9,287 @@
 - ``problems.csv`` and ``unscored.csv`` when there are any;
 - ``models/*.lav``: the lavaan syntax of every fitted model, to refit in R;
 - ``report.html`` (self-contained) and ``tables/*.csv``, its tables.
+
+Safety rules (each tested in ``tests/test_adversarial.py``):
+
+- The folder is written atomically: every file goes into a fresh temporary folder
+  beside ``--out``, which replaces ``--out`` only when it is complete. A failed or
+  interrupted run leaves the earlier result as it was (or nothing); files of an
+  earlier run are never mixed with the new ones.
+- ``--out`` is checked before the analysis starts (:func:`check_out_dir`): it must
+  not be a file or a symbolic link, must not be (or contain) an input file, and must
+  be new, empty, or a folder that binnenuit wrote before (it holds the marker file
+  ``.binnenuit-output``), so that a user's own files are never replaced.
+- File names made from labels (wave labels, scale names) are slugs of
+  ``[A-Za-z0-9_.-]``, at most 60 characters, with a short hash of the label when the
+  slug differs from it (:func:`safe_name`): nothing can point outside the folder and
+  two labels cannot share a file.
+- CSV cells that a spreadsheet would run as a formula (text starting with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return, other than a plain number) are
+  written with a leading ``'`` (:func:`neutralize_formulas`), as OWASP advises for
+  CSV injection; results.json keeps the values as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
+from instruments.errors import OutputError
 from psychometrics.pipeline import ValidationResult
 from psychometrics.results import to_jsonable
 
+#: The file that marks a folder as binnenuit's output (so it may be replaced).
+MARKER = ".binnenuit-output"
+#: The longest slug of a label in a file name (a hash is added when it is cut).
+MAX_NAME = 60
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_FORMULA_START = re.compile(r"[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
 
 def write_outputs(result: ValidationResult, out_dir: str | Path, *, lang: str = "en",
-                  report: bool = True) -> dict[str, Path]:
-    """Write every output of ``result`` into ``out_dir``; return the paths written."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+                  report: bool = True, inputs: Iterable[str | Path] = ()) -> dict[str, Path]:
+    """Write every output of ``result`` into ``out_dir``, all at once; return the paths.
+
+    ``inputs`` are the files the run read: ``out_dir`` may not be or contain them.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` cannot be used (see :func:`check_out_dir`) or a write failed;
+        an earlier result in ``out_dir`` is then left as it was.
+    """
+    from instruments.options import Flag, check_options
+    from psychometrics.options import OPTIONS
+
+    check_options("write_outputs", {"lang": lang, "report": report},
+                  {"lang": OPTIONS["lang"], "report": Flag()})
+    out = check_out_dir(out_dir, inputs)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name[:40]}.", suffix=".partial", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc}).") from None
+    try:
+        os.chmod(tmp, 0o755)
+        written = _write_all(result, tmp, lang=lang, report=report)
+        (tmp / MARKER).write_text("binnenuit output folder: replaced as a whole by the next run "
+                                  "into it.\n", encoding="utf-8")
+        _swap(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(
+            f"{out}: writing the outputs failed ({exc.strerror or exc}"
+            + (f": {exc.filename}" if getattr(exc, "filename", None) else "")
+            + "); an earlier result there was left as it was.") from None
+    except BaseException:  # KeyboardInterrupt included: no half-written folder remains
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {k: out / p.relative_to(tmp) for k, p in written.items()}
+
+
+def check_out_dir(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Check that ``out_dir`` can take a run's outputs; call it before the analysis.
+
+    Refused: a file; a symbolic link; a folder that is or contains an input file; a
+    non-empty folder that binnenuit did not write (no ``.binnenuit-output`` marker);
+    a path below a file or in a folder that cannot be written.
+    """
+    out = Path(os.path.abspath(Path(out_dir).expanduser()))
+    shown = str(out_dir)
+    if out.is_symlink():
+        raise OutputError(f"--out {shown} is a symbolic link; give a real folder (links in the "
+                          "output folder are not followed).")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {shown} is a file; give a folder for the outputs.")
+    real = out.resolve()
+    for item in inputs:
+        if item is None:
+            continue
+        src = Path(item).expanduser().resolve()
+        if src == real or real in src.parents:
+            raise OutputError(f"--out {shown} is or contains the input {item}; the run would "
+                              "replace its own input. Choose another output folder.")
+    if out.is_dir():
+        try:
+            with os.scandir(out) as it:
+                entries = [e.name for e in it]
+        except FileNotFoundError:  # moved away by another run just now: a new folder
+            entries = []
+        except OSError as exc:
+            raise OutputError(f"--out {shown}: cannot be read ({exc.strerror or exc}).") from None
+        if entries and MARKER not in entries:
+            listed = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5 else "")
+            raise OutputError(
+                f"--out {shown} is a folder that holds other files ({listed}) and was not "
+                "written by binnenuit; its contents would be replaced. Choose a new or empty "
+                "folder.")
+    existing = out.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"--out {shown}: {existing} is a file, so the folder cannot be made.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {shown}: no permission to write in {existing}.")
+    return out
+
+
+def check_out_file(out_file: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Check that ``out_file`` (``binnenuit score --out``) can be written; before the run."""
+    out = Path(os.path.abspath(Path(out_file).expanduser()))
+    shown = str(out_file)
+    if out.is_symlink():
+        raise OutputError(f"--out {shown} is a symbolic link; give a real file name.")
+    if out.is_dir():
+        raise OutputError(f"--out {shown} is a folder; give a file name such as scores.csv.")
+    real = out.resolve()
+    for item in inputs:
+        if item is not None and Path(item).expanduser().resolve() == real:
+            raise OutputError(f"--out {shown} is the input {item}; it would be overwritten. "
+                              "Choose another file name.")
+    existing = out.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"--out {shown}: {existing} is a file, so the folder cannot be made.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {shown}: no permission to write in {existing}.")
+    return out
+
+
+def write_files_atomic(frames: dict[Path, pd.DataFrame | None]) -> None:
+    """Write each frame as CSV (formulas neutralized) beside its target, then move all
+    into place; a target whose frame is None is removed (a stale file of an earlier
+    run). Nothing is left half-written when a write fails."""
+    tmps: dict[Path, Path] = {}
+    try:
+        for path, frame in frames.items():
+            if frame is None:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name[:60]}.{uuid.uuid4().hex[:8]}.partial")
+            tmps[path] = tmp
+            write_csv(frame, tmp)
+        for path, tmp in tmps.items():
+            os.replace(tmp, path)
+        for path, frame in frames.items():
+            if frame is None and (path.is_file() or path.is_symlink()):
+                path.unlink()
+    except OSError as exc:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"writing {exc.filename or 'the output'} failed "
+                          f"({exc.strerror or exc}); nothing was replaced.") from None
+    except BaseException:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV with formula-like cells neutralized."""
+    neutralize_formulas(frame).to_csv(path, index=False)
+
+
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells (and column names) a spreadsheet would run as a formula.
+
+    >>> neutralize_formulas(pd.DataFrame({"id": ["=1+1", "-2", "@x", "p1"]}))["id"].tolist()
+    ["'=1+1", '-2', "'@x", 'p1']
+    """
+    out = None
+    for k, name in enumerate(frame.columns):
+        col = frame.iloc[:, k]
+        if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+            continue
+        text = col.astype(object).where(col.map(type).eq(str) if col.dtype == object else col.notna())
+        risky = text.str.match(_FORMULA_START).fillna(False).astype(bool) & \
+            ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
+        if risky.any():
+            if out is None:
+                out = frame.copy()
+            values = col.astype(object).copy()
+            values[risky.to_numpy()] = "'" + text[risky].astype(str)
+            out.isetitem(k, values)
+    names = [_neutral(str(c)) for c in frame.columns]
+    if names != [str(c) for c in frame.columns]:
+        out = (frame.copy() if out is None else out).set_axis(names, axis=1)
+    return frame if out is None else out
+
+
+def _neutral(text: str) -> str:
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def safe_name(label: str) -> str:
+    """A file name for ``label``: a slug, plus a short hash when it differs from the label.
+
+    >>> safe_name("efa_loadings_T0"), safe_name("../../x")
+    ('efa_loadings_T0', 'x-9cdf6a50')
+    """
+    slug = re.sub(r"\.{2,}", "_", _UNSAFE.sub("_", str(label))).strip("._") or "x"
+    if slug != label or len(slug) > MAX_NAME:
+        digest = hashlib.sha256(str(label).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"{slug[:MAX_NAME]}-{digest}"
+    return slug
+
+
+def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
+    """Put the finished folder ``tmp`` in the place of ``out``.
+
+    ``out`` is first moved aside and removed only after ``tmp`` took its place. When
+    another run swaps at the same moment, each attempt leaves one run's whole folder
+    in place; the last run to swap wins, and no two runs' files are ever mixed.
+    """
+    for _ in range(attempts):
+        if out.is_symlink() or (out.exists() and not out.is_dir()):
+            raise OutputError(f"{out} was replaced by a file or link during the run; nothing "
+                              "written.")
+        old = None
+        if out.exists():
+            try:
+                with os.scandir(out) as entries:
+                    names = {e.name for e in entries}
+            except FileNotFoundError:  # another run moved it away just now
+                continue
+            foreign = bool(names) and MARKER not in names
+            if foreign:
+                raise OutputError(f"{out} received other files during the run; nothing written.")
+            old = out.parent / f".{out.name[:40]}.{uuid.uuid4().hex[:8]}.old"
+            try:
+                os.rename(out, old)
+            except FileNotFoundError:  # another run moved it away just now
+                continue
+        try:
+            os.rename(tmp, out)
+        except OSError:  # another run put its folder there in between
+            if old is not None:
+                try:
+                    os.rename(old, out)
+                except OSError:
+                    shutil.rmtree(old, ignore_errors=True)
+            continue
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    raise OutputError(f"{out}: other runs kept writing their outputs there at the same time; "
+                      "this run's outputs were not written.")
+
+
+def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) -> dict[str, Path]:
     written = {"results": out / "results.json", "scores": out / "scores.csv"}
     if report:
         from psychometrics.report import render_report, report_tables
@@ -36,28 +297,28 @@ def write_outputs(result: ValidationResult, out_dir: str | Path, *, lang: str = 
         written["report"] = out / "report.html"
         written["report"].write_text(render_report(result, lang), encoding="utf-8")
         tables = out / "tables"
-        tables.mkdir(exist_ok=True)
+        tables.mkdir()
         for name, frame in report_tables(result).items():
-            frame.to_csv(tables / f"{name}.csv", index=False)
+            write_csv(frame, tables / f"{safe_name(name)}.csv")
         written["tables"] = tables
     write_json(result.to_dict(), written["results"])
-    _scores_with_rci(result).to_csv(written["scores"], index=False)
+    write_csv(_scores_with_rci(result), written["scores"])
     if len(result.person_change):
         written["change"] = out / "change.csv"
-        result.person_change.to_csv(written["change"], index=False)
+        write_csv(result.person_change, written["change"])
     if len(result.multi_scale_persons):
         written["multi_scale"] = out / "multi_scale.csv"
-        result.multi_scale_persons.to_csv(written["multi_scale"], index=False)
+        write_csv(result.multi_scale_persons, written["multi_scale"])
     if len(result.responses.problems):
         written["problems"] = out / "problems.csv"
-        result.responses.problems.to_csv(written["problems"], index=False)
+        write_csv(result.responses.problems, written["problems"])
     if len(result.scores.unscored):
         written["unscored"] = out / "unscored.csv"
-        result.scores.unscored.to_csv(written["unscored"], index=False)
+        write_csv(result.scores.unscored, written["unscored"])
     models = _models(result)
     if models:
         folder = out / "models"
-        folder.mkdir(exist_ok=True)
+        folder.mkdir()
         for name, syntax in models.items():
             (folder / f"{name}.lav").write_text(syntax, encoding="utf-8")
         written["models"] = folder
@@ -70,7 +331,7 @@ def write_json(data: dict[str, Any], path: Path) -> None:
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    return safe_name(name)
 
 
 def _models(result: ValidationResult) -> dict[str, str]:

@@ -164,8 +164,15 @@ def validate(
     scales are (partially) scalar invariant, compute change.
 
     Returns a :class:`ValidationResult`; :func:`psychometrics.outputs.write_outputs`
-    writes ``results.json``, ``scores.csv`` and the rest.
+    writes ``results.json``, ``scores.csv`` and the rest. Every option is checked
+    against :data:`psychometrics.options.OPTIONS` first (an ``OptionError`` lists
+    the allowed values).
     """
+    options = {k: v for k, v in locals().items() if k not in ("data", "instrument")}
+    from psychometrics.options import as_numbers, check_settings
+
+    check_settings(options)
+    missing_codes = as_numbers(missing_codes)
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
     progress(f"reading and checking the responses ({instrument.id})")

@@ -47,6 +47,12 @@ Missing = Literal["listwise", "pairwise"]
 #: categories (psych::polychoric refuses more than 8).
 MAX_ORDINAL_CATEGORIES = 7
 
+#: The fewest bootstrap resamples accepted: a percentile interval rests on the
+#: resamples in its tails (25 on each side of a 95% interval at 1,000), and fewer
+#: than about 1,000 make its limits unstable (Efron & Tibshirani 1993, ch. 19).
+MIN_N_BOOT = 1000
+MAX_N_BOOT = 1_000_000
+
 #: The one-factor model "fits poorly" for omega's note below these (Hu & Bentler 1999).
 POOR_FIT_CFI, POOR_FIT_RMSEA = 0.95, 0.08
 
@@ -281,6 +287,7 @@ def bootstrap_interval(
     Vectorized over resamples in chunks; ``progress(done, total)`` is called after
     each chunk.
     """
+    _check_n_boot(n_boot)
     rng = np.random.default_rng(seed)
     n = x.shape[0]
     if n < 2:
@@ -298,6 +305,12 @@ def bootstrap_interval(
     return Interval(float(np.nanquantile(out, a)), float(np.nanquantile(out, 1 - a)))
 
 
+def _check_n_boot(n_boot: Any) -> None:
+    from instruments.options import Integer, check_options
+
+    check_options("the bootstrap", {"n_boot": n_boot}, {"n_boot": Integer(MIN_N_BOOT, MAX_N_BOOT)})
+
+
 def cronbach_alpha(
     items: pd.DataFrame | np.ndarray, *, missing: Missing = "listwise",
     ci: Literal["feldt", "bootstrap"] = "feldt", level: float = 0.95,
@@ -313,6 +326,8 @@ def cronbach_alpha(
     >>> round(cronbach_alpha(x).alpha, 6)  # In R: psych::alpha(x)$total$raw_alpha
     0.933333
     """
+    if ci == "bootstrap":
+        _check_n_boot(n_boot)
     x = np.asarray(items, dtype=float)
     n_total, k = x.shape
     rule = missing

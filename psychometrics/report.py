@@ -39,6 +39,18 @@ font-size:.8em;background:#eee}.toc{columns:3;font-size:.9em}
 """
 
 
+#: The report's Content-Security-Policy: nothing runs and nothing is fetched, whatever a
+#: label in the data contains (defence in depth beside escaping every user string).
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+       "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
+
+
+def esc(v: Any) -> str:
+    """The one escape path of the report: every user string (wave labels, item and
+    scale ids, texts, file names, values) goes through it before it reaches HTML."""
+    return html.escape(str(v), quote=True)
+
+
 def _f(v: Any, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "&ndash;"
@@ -46,7 +58,7 @@ def _f(v: Any, digits: int = 3) -> str:
         return str(v)
     if isinstance(v, (float, np.floating)):
         return f"{v:.{digits}f}"
-    return html.escape(str(v))
+    return esc(str(v))
 
 
 def _p(v: Any) -> str:
@@ -68,14 +80,14 @@ def _table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
 
 
 def _fig(svg: str, caption: str) -> str:
-    return f'<div class="fig">{svg}<div class="note">{html.escape(caption)}</div></div>'
+    return f'<div class="fig">{svg}<div class="note">{esc(caption)}</div></div>'
 
 
 def _status(d: dict) -> str:
     s = d.get("status")
     if s in ("ok", None):
         return ""
-    return f'<p class="bad">{html.escape(str(s))}: {html.escape(str(d.get("reason", "")))}</p>'
+    return f'<p class="bad">{esc(str(s))}: {esc(str(d.get("reason", "")))}</p>'
 
 
 def _text(mapping, lang: Lang, fallback: str) -> str:
@@ -132,18 +144,19 @@ def render_report(result: ValidationResult, lang: Lang = "en") -> str:
     inst = result.instrument
     r = result.responses
     title = _text(inst.title, lang, inst.id)
-    parts = [f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
-             f"<title>binnenuit report: {html.escape(title)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>",
-             f'<p class="note">Instrument <b>{html.escape(inst.id)}</b> v{html.escape(inst.version)} '
-             f"&middot; data <b>{html.escape(r.source)}</b> &middot; made by binnenuit on "
+    parts = [f"<!DOCTYPE html><html lang=\"{esc(lang)}\"><head><meta charset=\"utf-8\">"
+             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+             f"<title>binnenuit report: {esc(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{esc(title)}</h1>",
+             f'<p class="note">Instrument <b>{esc(inst.id)}</b> v{esc(inst.version)} '
+             f"&middot; data <b>{esc(r.source)}</b> &middot; made by binnenuit on "
              f"{_dt.date.today().isoformat()}. Every number here is also in results.json and "
              "tables/*.csv; every model's lavaan syntax is in models/.</p>",
              '<p><a href="#summary">Go to the closing summary</a>: which scales changed and '
              "which comparisons were blocked, and why.</p>"]
     parts.append(_data_section(result, res))
     parts.append("<h2>Scales</h2><div class=\"toc\">" + "".join(
-        f'<div><a href="#s-{s.id}">{html.escape(_text(s.title, lang, s.id))}</a></div>'
+        f'<div><a href="#s-{esc(s.id)}">{esc(_text(s.title, lang, s.id))}</a></div>'
         for s in inst.scales) + "</div>")
     for scale in inst.scales:
         parts.append(_scale_section(result, res, scale, lang))
@@ -158,15 +171,15 @@ def render_report(result: ValidationResult, lang: Lang = "en") -> str:
 def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
     changed, unchanged, blocked = [], [], []
     for s in result.instrument.scales:
-        name = html.escape(_text(s.title, lang, s.id))
+        name = esc(_text(s.title, lang, s.id))
         for pair, c in res["scales"][s.id].get("change", {}).items():
             if c["status"] == "blocked":
-                blocked.append(f"<li><b>{name}</b> ({pair}): no change score. "
-                               f"{html.escape(c['reason'])}</li>")
+                blocked.append(f"<li><b>{name}</b> ({esc(pair)}): no change score. "
+                               f"{esc(c['reason'])}</li>")
             elif c["status"] in ("ok", "unverified") and c["p"] is not None:
                 flag = ' <span class="tag">unverified</span>' if c["unverified"] else ""
                 direction = "rose" if c["mean_diff"] > 0 else "fell"
-                text = (f"<li><b>{name}</b> ({pair}) {direction} by {_f(abs(c['mean_diff']))} "
+                text = (f"<li><b>{name}</b> ({esc(pair)}) {direction} by {_f(abs(c['mean_diff']))} "
                         f"(95% CI {_ci(c['mean_diff_ci'])}; d<sub>z</sub> = {_f(c['d_z'], 2)}, "
                         f"p {'= ' if c['p'] >= 0.001 else ''}{_p(c['p'])}); "
                         f"{_f(100 * (c['rci_improved'] or 0), 0)}% improved reliably, "
@@ -191,37 +204,37 @@ def _bias_sentence(c: dict) -> str:
         return ""
     return (f"; about {_f(bias)} of the difference is expected from items whose parameters "
             f"differ between the waves, and on the invariant items alone "
-            f"({html.escape(', '.join(inv['items']))}) the change is {_f(inv['mean_diff'])} "
+            f"({esc(', '.join(inv['items']))}) the change is {_f(inv['mean_diff'])} "
             f"(95% CI {_ci(inv['mean_diff_ci'])})")
 
 
 def _data_section(result: ValidationResult, res: dict) -> str:
     d = res["data"]
-    rows = [[w, str(n)] for w, n in d["persons_per_wave"].items()]
+    rows = [[esc(w), str(n)] for w, n in d["persons_per_wave"].items()]
     r = result.responses
     miss = np.isnan(r.values).mean(axis=1)
     waves = r.keys["wave"].to_numpy()
-    missing = [[w, _f(100 * miss[waves == w].mean(), 1) + "%"] for w in r.waves]
+    missing = [[esc(w), _f(100 * miss[waves == w].mean(), 1) + "%"] for w in r.waves]
     out = ["<h2>The data</h2>",
            f"<p>{d['n_rows']} rows ({d['rows_scored']} scored) from {d['n_persons']} persons; "
-           f"read as {html.escape(d['read_as'])}. Columns not used: "
-           f"{html.escape(', '.join(d['unused_columns']) or 'none')}.</p>",
+           f"read as {esc(d['read_as'])}. Columns not used: "
+           f"{esc(', '.join(d['unused_columns']) or 'none')}.</p>",
            _table(["wave", "persons"], rows), _table(["wave", "missing answers"], missing)]
     probs = res["problems"]
     if probs:
         out.append(f"<h4>{len(probs)} problem(s) in the data</h4>")
         out.append(_table(["row", "column", "value", "problem", "action"],
-                          [[_f(p["row"]), html.escape(str(p["column"])), html.escape(str(p["value"])),
-                            html.escape(p["problem"]), html.escape(p["action"])] for p in probs[:100]], 5))
+                          [[_f(p["row"]), esc(str(p["column"])), esc(str(p["value"])),
+                            esc(p["problem"]), esc(p["action"])] for p in probs[:100]], 5))
         if len(probs) > 100:
             out.append(f"<p class=\"note\">{len(probs) - 100} more in problems.csv.</p>")
     else:
         out.append("<p class=\"ok\">No problems were found in the data.</p>")
     if res["attrition"]:
         a = res["attrition"]
-        smd = [[s, _f(v)] for s, v in a["smd"].items()]
+        smd = [[esc(s), _f(v)] for s, v in a["smd"].items()]
         out.append(f"<h4>Attrition</h4><p>{a['n_completers']} persons were seen again after "
-                   f"{a['first_wave']}; {a['n_first_wave_only']} only at {a['first_wave']}. "
+                   f"{esc(a['first_wave'])}; {a['n_first_wave_only']} only at {esc(a['first_wave'])}. "
                    "Standardized mean differences at the first wave (completers minus dropouts):</p>")
         out.append(_table(["scale", "SMD"], smd))
     return "\n".join(out)
@@ -231,16 +244,16 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
     d = res["scales"][scale.id]
     r = result.responses
     name = _text(scale.title, lang, scale.id)
-    out = [f'<h3 id="s-{scale.id}">{html.escape(name)} <span class="tag">{scale.id}</span></h3>']
+    out = [f'<h3 id="s-{esc(scale.id)}">{esc(name)} <span class="tag">{esc(scale.id)}</span></h3>']
     waves = list(r.waves)
     # Items
-    header = ["item", "text", "key"] + [f"{h} {w}" for w in waves for h in ("mean", "r<sub>it</sub>")]
+    header = ["item", "text", "key"] + [f"{h} {esc(w)}" for w in waves for h in ("mean", "r<sub>it</sub>")]
     rows = []
     for item in scale.items:
         meta = result.instrument.items_by_id[item]
         text = _text(meta.text, lang, "")
         flags = [w for w in waves if d["reliability"][w]["items"].get(item, {}).get("negative_item_rest")]
-        row = [item + (' <span class="bad">r&lt;0</span>' if flags else ""), html.escape(text),
+        row = [esc(item) + (' <span class="bad">r&lt;0</span>' if flags else ""), esc(text),
                "&minus;" if meta.reversed else "+"]
         for w in waves:
             st = d["reliability"][w]["items"].get(item, {})
@@ -252,9 +265,9 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
     for w in waves:
         x = d["reliability"][w]
         o = x.get("ordinal") or {}
-        rel_rows.append([w, _f(x["n"]), _f(x["alpha"]), _ci(x["alpha_ci"]), _f(x["omega_total"]),
+        rel_rows.append([esc(w), _f(x["n"]), _f(x["alpha"]), _ci(x["alpha_ci"]), _f(x["omega_total"]),
                          _f(o.get("ordinal_alpha")), _f(o.get("ordinal_omega")),
-                         html.escape(x["reason"] or (x["omega"] or {}).get("note") or "")])
+                         esc(x["reason"] or (x["omega"] or {}).get("note") or "")])
     out.append("<h4>Reliability</h4>" + _table(
         ["wave", "n", "&alpha;", "95% CI", "&omega;<sub>t</sub>", "ordinal &alpha;",
          "ordinal &omega;", "note"], rel_rows))
@@ -262,32 +275,32 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
     cfa_rows = []
     for w in waves:
         c = d["cfa"][w]
-        cfa_rows.append([w, html.escape(c["status"]), _f(c["n"]), _f(c["chi2"], 2), _f(c["df"]),
+        cfa_rows.append([esc(w), esc(c["status"]), _f(c["n"]), _f(c["chi2"], 2), _f(c["df"]),
                          _p(c["pvalue"]), _f(c["cfi"]), _f(c["tli"]),
                          f"{_f(c['rmsea'])} {_ci(c['rmsea_ci'])}", _f(c["srmr"]),
-                         " ".join(f"{k}:{_f(v, 2)}" for k, v in c["loadings_std"].items())])
+                         " ".join(f"{esc(k)}:{_f(v, 2)}" for k, v in c["loadings_std"].items())])
     out.append("<h4>One-factor CFA</h4>" + _table(
         ["wave", "status", "n", "&chi;&sup2;", "df", "p", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
          "standardized loadings"], cfa_rows, 2))
     # Invariance
     inv = d.get("invariance")
     if inv:
-        out.append(f"<h4>Longitudinal invariance: level <b>{html.escape(inv['level'])}</b></h4>")
+        out.append(f"<h4>Longitudinal invariance: level <b>{esc(inv['level'])}</b></h4>")
         out.append(_status(inv))
         steps = []
         for st in inv["steps"]:
-            steps.append([st["model"], _f(st["chi2"], 2), _f(st["df"]), _f(st["cfi"]), _f(st["tli"]),
+            steps.append([esc(st["model"]), _f(st["chi2"], 2), _f(st["df"]), _f(st["cfi"]), _f(st["tli"]),
                           f"{_f(st['rmsea'])} {_ci(st['rmsea_ci'])}", _f(st["srmr"]),
                           _f(st["delta_chi2"], 2), _f(st["delta_df"]) if st["compared_with"] else "&ndash;",
                           _p(st["delta_p"]), _f(st["delta_cfi"]), _f(st["delta_rmsea"]),
-                          _verdict(st), html.escape(st["decision"]),
-                          html.escape(", ".join(st["freed"]))])
+                          _verdict(st), esc(st["decision"]),
+                          esc(", ".join(st["freed"]))])
         out.append(_table(["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
                            "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
                            "decision", "why", "freed"], steps))
         out.append(f"<p class=\"note\">n = {inv['n']} of {inv['n_total']} persons; missing "
-                   f"answers: {html.escape(inv['missing_rule'])}. "
-                   f"{html.escape(' '.join(inv['notes']))}</p>")
+                   f"answers: {esc(inv['missing_rule'])}. "
+                   f"{esc(' '.join(inv['notes']))}</p>")
         out.append(_rule_note(inv))
         out.append(_noninvariance_table(inv))
     # Change
@@ -296,7 +309,7 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
         rows = []
         for pair, c in ch.items():
             lat = c.get("latent") or {}
-            rows.append([pair, html.escape(c["status"]), _f(c["n"]), _f(c["mean_diff"]),
+            rows.append([esc(pair), esc(c["status"]), _f(c["n"]), _f(c["mean_diff"]),
                          _ci(c["mean_diff_ci"]), _f(c["t"], 2), _p(c["p"]),
                          f"{_f(c['d_z'], 2)} {_ci(c['d_z_ci'])}", f"{_f(c['d_av'], 2)}",
                          f"{_f(c['rci_improved'], 2)} / {_f(c['rci_unchanged'], 2)} / "
@@ -314,7 +327,7 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
                    "parameters stayed equal (a sensitivity analysis).</p>")
         for pair, c in ch.items():
             if c["status"] == "blocked":
-                out.append(f'<p class="bad">{pair}: {html.escape(c["reason"])}</p>')
+                out.append(f'<p class="bad">{esc(pair)}: {esc(c["reason"])}</p>')
     out.append(_scale_figures(result, scale))
     return "\n".join(out)
 
@@ -330,13 +343,13 @@ def _rule_note(inv: dict) -> str:
     d = inv.get("rule_details") or {}
     if not d:
         return ""
-    text = f"Decision rule <b>{html.escape(str(d.get('name')))}</b>: {html.escape(str(d.get('description')))}."
+    text = f"Decision rule <b>{esc(str(d.get('name')))}</b>: {esc(str(d.get('description')))}."
     boot = d.get("bootstrap")
     if boot:
         used = [st for st in inv["steps"] if st.get("bootstrap_draws")]
-        text += (f" Bootstrap seed {html.escape(str(boot.get('seed')))}, at most "
+        text += (f" Bootstrap seed {esc(str(boot.get('seed')))}, at most "
                  f"{boot.get('max_draws')} draws; used here for "
-                 + (", ".join(f"{html.escape(st['model'])} ({st['bootstrap_draws']} draws, "
+                 + (", ".join(f"{esc(st['model'])} ({st['bootstrap_draws']} draws, "
                               f"p = {_f(st['delta_p_bootstrap'], 4)})" for st in used)
                     if used else "no step (every asymptotic p was outside the grey zone)") + ".")
     return f'<p class="note">{text}</p>'
@@ -348,7 +361,7 @@ def _noninvariance_table(inv: dict) -> str:
         return ""
     label = lambda v: ("" if v is None else "large" if v >= 0.6 else "medium" if v >= 0.4
                        else "small" if v >= 0.2 else "negligible")
-    rows = [[html.escape(x["item"]), html.escape(x["wave"]), html.escape(x["parameter"]),
+    rows = [[esc(x["item"]), esc(x["wave"]), esc(x["parameter"]),
              f"{_f(x['dmacs'])} ({label(x['dmacs'])})", _f(x["mean_bias"])] for x in sizes]
     return ("<h4>Size of the non-invariance</h4>"
             + _table(["item", "wave", "released", "dMACS", "mean bias (response units)"], rows, 3)
@@ -363,7 +376,7 @@ def _invariant_items_cell(c: dict) -> str:
     if not inv or inv.get("mean_diff") is None:
         return "&ndash;"
     return (f"{_f(inv['mean_diff'])} {_ci(inv['mean_diff_ci'])}, {_f(inv['d_z'], 2)} "
-            f"({html.escape(', '.join(inv['items']))})")
+            f"({esc(', '.join(inv['items']))})")
 
 
 def _scale_figures(result: ValidationResult, scale) -> str:
@@ -403,7 +416,7 @@ def _instrument_section(result: ValidationResult, res: dict) -> str:
             (f"bank {b}", v) for b, v in result.efa_banks.items()]:
         for w, e in by_wave.items():
             d = e.to_dict()
-            out.append(f"<h4>EFA of {html.escape(label)}, {w}</h4>")
+            out.append(f"<h4>EFA of {esc(label)}, {esc(w)}</h4>")
             if d["kmo"] is not None:
                 out.append(f"<p>KMO = {_f(d['kmo'])}; Bartlett &chi;&sup2;({d['bartlett']['df']}) = "
                            f"{_f(d['bartlett']['chi2'], 1)}, p {_p(d['bartlett']['p'])}; parallel "
@@ -417,17 +430,17 @@ def _instrument_section(result: ValidationResult, res: dict) -> str:
             if len(e.loadings):
                 out.append(_fig(figures.loadings_heatmap(e.loadings), "pattern loadings"))
                 if e.flags:
-                    out.append("<p class=\"note\">Flagged: " + html.escape(
+                    out.append("<p class=\"note\">Flagged: " + esc(
                         "; ".join(f"{k} ({v})" for k, v in e.flags.items())) + "</p>")
-    rows = [[w, html.escape(c["status"]), _f(c["n"]), _f(c["chi2"], 1), _f(c["df"]), _f(c["cfi"]),
-             _f(c["tli"]), _f(c["rmsea"]), _f(c["srmr"]), html.escape(c["reason"])]
+    rows = [[esc(w), esc(c["status"]), _f(c["n"]), _f(c["chi2"], 1), _f(c["df"]), _f(c["cfi"]),
+             _f(c["tli"]), _f(c["rmsea"]), _f(c["srmr"]), esc(c["reason"])]
             for w, c in res["instrument_cfa"].items()]
     out.append("<h4>CFA of the instrument (correlated factors)</h4>" + _table(
         ["wave", "status", "n", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA", "SRMR", "reason"], rows, 2))
     for g, v in res["omega_hierarchical"].items():
-        rows = [[w, html.escape(x["status"]), _f(x["omega_h"]), _f(x["omega_total"]),
-                 html.escape(x["reason"])] for w, x in v["by_wave"].items()]
-        out.append(f"<h4>Omega hierarchical: {html.escape(g)} ({', '.join(v['scales'])})</h4>"
+        rows = [[esc(w), esc(x["status"]), _f(x["omega_h"]), _f(x["omega_total"]),
+                 esc(x["reason"])] for w, x in v["by_wave"].items()]
+        out.append(f"<h4>Omega hierarchical: {esc(g)} ({esc(', '.join(v['scales']))})</h4>"
                    + _table(["wave", "status", "&omega;<sub>h</sub>", "&omega;<sub>t</sub>", "note"], rows))
     return "\n".join(out)
 
@@ -444,7 +457,7 @@ def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
     titles = {s.id: _text(s.title, lang, s.id) for s in result.instrument.scales}
     for pair, banks in multi.items():
         for bank, v in banks.items():
-            out.append(f"<h4>{html.escape(bank)}, {pair}</h4>")
+            out.append(f"<h4>{esc(bank)}, {esc(pair)}</h4>")
             out.append(_fig(figures.count_distribution(v["distribution"], "scales"),
                             f"persons by number of {bank} scales improved"))
             part = pc[(pc["pair"] == pair) & pc["scale"].isin(v["scales"])]
@@ -457,10 +470,10 @@ def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
         rows = []
         for s, pairs in c["change"].items():
             for pair, x in pairs.items():
-                rows.append([s, pair, _f(x["icc1"]), _f(x["design_effect"], 2),
+                rows.append([esc(s), esc(pair), _f(x["icc1"]), _f(x["design_effect"], 2),
                              _f(x["naive_se"]), _f(x["cluster_robust_se"]),
-                             html.escape(x.get("note", ""))])
-        out.append(f"<h4>Clusters ({html.escape(c['column'])})</h4>" + _table(
+                             esc(x.get("note", ""))])
+        out.append(f"<h4>Clusters ({esc(c['column'])})</h4>" + _table(
             ["scale", "waves", "ICC(1) of change", "design effect", "naive SE", "cluster-robust SE",
              "note"], rows, 2))
     return "\n".join(out)
@@ -468,7 +481,7 @@ def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
 
 def _methods(res: dict) -> str:
     s = res["settings"]
-    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in s.items())
+    items = "".join(f"<li><b>{esc(k)}</b>: {esc(str(v))}</li>" for k, v in s.items())
     return (f"<h2>Methods and settings</h2><ul>{items}</ul><p class=\"note\">Reliability, CFA and "
             "invariance statistics follow lavaan, semTools and psych, against which the package is "
             "tested (tests/reference/).</p>")

@@ -21,7 +21,7 @@ def _with_correlations(target: np.ndarray, n: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(x, columns=[f"x{j + 1}" for j in range(target.shape[0])])
 
 
-def test_heywood_case_is_flagged_and_keeps_its_numbers():
+def test_heywood_case_is_flagged_and_reports_no_numbers():
     # lambda_1^2 = r12 r13 / r23 = .64 / .5 > 1: a negative residual variance.
     target = np.array([[1, 0.8, 0.8], [0.8, 1, 0.5], [0.8, 0.5, 1]])
     res = fit_cfa(_with_correlations(target, 300, 1), {"f": ["x1", "x2", "x3"]})
@@ -29,8 +29,26 @@ def test_heywood_case_is_flagged_and_keeps_its_numbers():
     assert "negative residual variance" in res.reason
     t = res.table
     assert t.loc[(t["lhs"] == "x1") & (t["op"] == "~~"), "est"].item() < 0
-    assert res.loadings_std["x1"] > 1
-    assert res.to_dict()["status"] == "heywood"
+    assert res.loadings_std["x1"] > 1  # kept on the object, for diagnosis
+    d = res.to_dict()
+    assert d["status"] == "heywood" and "negative residual variance" in d["reason"]
+    # An inadmissible solution gets no fit numbers, no loadings and no SEs.
+    assert d["chi2"] is None and d["cfi"] is None and d["rmsea"] is None and d["srmr"] is None
+    assert set(d["loadings_std"].values()) == {None}
+    assert set(d["loadings_std_se"].values()) == {None}
+    assert res.summary().startswith("cfa: heywood")
+
+
+def test_just_identified_model_reports_chi2_zero_and_no_fit_indices():
+    target = np.array([[1, 0.5, 0.4], [0.5, 1, 0.45], [0.4, 0.45, 1]])
+    res = fit_cfa(_with_correlations(target, 300, 1), {"f": ["x1", "x2", "x3"]})
+    assert res.status == "ok" and res.df == 0
+    d = res.to_dict()
+    assert d["chi2"] == 0.0 and d["df"] == 0  # exactly, not -2e-13
+    assert d["pvalue"] is None and d["cfi"] is None and d["tli"] is None and d["rmsea"] is None
+    assert "just identified" in d["reason"]
+    # lambda_1^2 = r12 r13 / r23 for three indicators
+    assert d["loadings_std"]["x1"] == pytest.approx(np.sqrt(0.5 * 0.4 / 0.45), abs=1e-4)
 
 
 def test_non_positive_definite_covariance():

@@ -72,8 +72,8 @@ def test_bootstrap_interval_is_seeded_and_near_feldt():
     assert a.ci.low < a.alpha < a.ci.high
     assert abs(a.ci.low - feldt.low) < 0.05 and abs(a.ci.high - feldt.high) < 0.05
     calls = []
-    bootstrap_interval(data.to_numpy(), n_boot=600, progress=lambda d, t: calls.append((d, t)))
-    assert calls[-1] == (600, 600)
+    bootstrap_interval(data.to_numpy(), n_boot=1000, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (1000, 1000)
 
 
 def test_reversed_item_left_unreversed_is_flagged():

@@ -1,0 +1,88 @@
+"""The one options vocabulary of binnenuit: every option, its allowed values or range.
+
+The command line builds its choices from this table, :func:`psychometrics.validate`
+checks its arguments against it at the entrance, and a settings dictionary is
+checked with :func:`check_settings`. To add an allowed value (e.g. a new decision
+rule), add it to the tuple here: the CLI, the API check and the messages follow.
+
+======================  ==============================================================
+option                  allowed
+======================  ==============================================================
+id_column               a non-empty str (a column name)
+wave_column             a non-empty str or None
+on_invalid              'raise', 'missing'
+missing_codes           a finite real number or a list of them
+wave_order              None or a list of distinct non-empty str
+sheet, encoding         a non-empty str or None (Excel sheet; text file encoding)
+missing                 'listwise', 'pairwise'
+alpha_ci                'feldt', 'bootstrap'
+n_boot                  an int in [MIN_N_BOOT (1000), 1000000]
+seed                    an int in [0, 2**32 - 1]
+model_missing           'fiml', 'listwise'
+rule                    RULES: 'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'chi2'
+null_model              'independence', 'longitudinal'
+rci_reliability         'alpha', 'omega'
+ignore_invariance       True or False
+cluster                 a non-empty str or None
+lang                    'en', 'nl'
+======================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from instruments.options import (
+    READ_OPTIONS,
+    Choice,
+    Constraint,
+    Flag,
+    Function,
+    Integer,
+    Text,
+    as_numbers,
+    check_options,
+)
+from psychometrics.decision_rules import RULES
+from psychometrics.reliability import MAX_N_BOOT, MIN_N_BOOT
+
+__all__ = ["OPTIONS", "RULES", "allowed", "as_numbers", "check_settings"]
+
+#: Decision rules of the invariance tests (``--rule``), defined with the rules
+#: themselves in :mod:`psychometrics.decision_rules` (the first is the default).
+
+#: Every option of validate and the command line, with its constraint.
+OPTIONS: dict[str, Constraint] = {
+    **READ_OPTIONS,
+    "missing": Choice(("listwise", "pairwise")),
+    "alpha_ci": Choice(("feldt", "bootstrap")),
+    "n_boot": Integer(MIN_N_BOOT, MAX_N_BOOT),
+    "seed": Integer(0, 2**32 - 1),
+    "model_missing": Choice(("fiml", "listwise")),
+    "rule": Choice(RULES),
+    "null_model": Choice(("independence", "longitudinal")),
+    "rci_reliability": Choice(("alpha", "omega")),
+    "ignore_invariance": Flag(),
+    "cluster": Text(none=True),
+    "lang": Choice(("en", "nl")),
+    "progress": Function(),
+}
+
+
+def allowed(name: str) -> tuple[str, ...]:
+    """The allowed values of a choice option (for the command line's ``choices``)."""
+    constraint = OPTIONS[name]
+    if not isinstance(constraint, Choice):
+        raise TypeError(f"option {name!r} is not a choice")
+    return constraint.values
+
+
+def check_settings(values: Mapping[str, Any], function: str = "validate") -> None:
+    """Check options (from the API or a settings file) against :data:`OPTIONS`.
+
+    >>> check_settings({"rule": "bogus"})
+    Traceback (most recent call last):
+    ...
+    instruments.errors.OptionError: The 'rule' parameter of validate must be one of 'cfi-rmsea', 'chen-small-n', 'chi2'. Got 'bogus' instead.
+    """
+    check_options(function, values, OPTIONS)
