@@ -342,6 +342,15 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
         return InvarianceResult(status="too_few_cases", reason=f"{len(used)} persons "
                                 f"({'with any answer' if fiml else 'with every item at every wave'}); "
                                 f"more than {p} are needed", level="none", steps=(), **base)
+    counts = used.notna().sum()
+    var = used.var(ddof=0)
+    thin = [c for c in used.columns if counts[c] < 2 or not var[c] > 0]
+    if thin:
+        return InvarianceResult(status="no_variance", reason="no variance to model in "
+                                f"{', '.join(_column_label(c, items, waves) for c in thin)} "
+                                "(unanswered, answered once, or answered the same by everyone): "
+                                "invariance needs every item answered, with some variance, at "
+                                "every wave", level="none", steps=(), **base)
     moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
     if fiml and moments.em_status != "ok":
         return InvarianceResult(status="not_positive_definite", reason="the unrestricted model "
@@ -514,6 +523,15 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
                             latent_mean_diff_std=changes, notes=tuple(notes),
                             score_tests=tests, noninvariance=sizes, invariant_items=invariant,
                             **base)
+
+
+def _column_label(col: str, items: Sequence[str], waves: Sequence[str]) -> str:
+    """'item at wave' for a column of the wide data."""
+    for it in items:
+        for w in waves:
+            if column(it, w) == col:
+                return f"{it} at {w}"
+    return col
 
 
 def _describe(f: tuple[str, str, str]) -> str:

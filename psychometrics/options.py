@@ -83,6 +83,6 @@ def check_settings(values: Mapping[str, Any], function: str = "validate") -> Non
     >>> check_settings({"rule": "bogus"})
     Traceback (most recent call last):
     ...
-    instruments.errors.OptionError: The 'rule' parameter of validate must be one of 'cfi-rmsea', 'chen-small-n', 'chi2'. Got 'bogus' instead.
+    instruments.errors.OptionError: The 'rule' parameter of validate must be one of 'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'chi2'. Got 'bogus' instead.
     """
     check_options(function, values, OPTIONS)
