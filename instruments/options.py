@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -24,14 +25,16 @@ import numpy as np
 from instruments.errors import OptionError
 
 
-class Constraint:
+class Constraint(ABC):
     """What values an option may take."""
 
-    def ok(self, value: Any) -> bool:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def ok(self, value: Any) -> bool:
+        """Whether ``value`` is allowed."""
 
-    def describe(self) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def describe(self) -> str:
+        """The allowed values in words, for the error message."""
 
 
 @dataclass(frozen=True)

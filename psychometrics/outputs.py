@@ -135,6 +135,12 @@ def check_out_dir(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> Pat
                 f"--out {shown} is a folder that holds other files ({listed}) and was not "
                 "written by binnenuit; its contents would be replaced. Choose a new or empty "
                 "folder.")
+    _check_writable_parent(out, shown)
+    return out
+
+
+def _check_writable_parent(out: Path, shown: str) -> None:
+    """The nearest existing ancestor of ``out`` must be a folder we may write in."""
     existing = out.parent
     while not existing.exists():
         existing = existing.parent
@@ -142,7 +148,6 @@ def check_out_dir(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> Pat
         raise OutputError(f"--out {shown}: {existing} is a file, so the folder cannot be made.")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"--out {shown}: no permission to write in {existing}.")
-    return out
 
 
 def check_out_file(out_file: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
@@ -158,13 +163,7 @@ def check_out_file(out_file: str | Path, inputs: Iterable[str | Path] = ()) -> P
         if item is not None and Path(item).expanduser().resolve() == real:
             raise OutputError(f"--out {shown} is the input {item}; it would be overwritten. "
                               "Choose another file name.")
-    existing = out.parent
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise OutputError(f"--out {shown}: {existing} is a file, so the folder cannot be made.")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"--out {shown}: no permission to write in {existing}.")
+    _check_writable_parent(out, shown)
     return out
 
 
