@@ -347,7 +347,8 @@ def _rule_note(inv: dict) -> str:
     boot = d.get("bootstrap")
     if boot:
         used = [st for st in inv["steps"] if st.get("bootstrap_draws")]
-        text += (f" Bootstrap seed {esc(str(boot.get('seed')))}, at most "
+        text += (f" Bootstrap seed {esc(str(boot.get('seed')))} (each test draws its own "
+                 "stream, derived from it with the scale, model and releases), at most "
                  f"{boot.get('max_draws')} draws; used here for "
                  + (", ".join(f"{esc(st['model'])} ({st['bootstrap_draws']} draws, "
                               f"p = {_f(st['delta_p_bootstrap'], 4)})" for st in used)
