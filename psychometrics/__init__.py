@@ -23,6 +23,7 @@ _HOME = {
     "ChangeResult": "change", "observed_change": "change",
     "EFAResult": "efa", "efa": "efa",
     "InvarianceResult": "invariance", "longitudinal_invariance": "invariance",
+    "invariance_verdicts": "invariance",
     "OmegaHierarchical": "omega_hierarchical", "omega_hierarchical": "omega_hierarchical",
     "SCHEMA_VERSION": "pipeline", "ValidationResult": "pipeline", "validate": "pipeline",
     "cronbach_alpha": "reliability", "omega_total": "reliability",
@@ -33,7 +34,11 @@ if TYPE_CHECKING:
     from psychometrics.cfa import CFAResult, fit_cfa
     from psychometrics.change import ChangeResult, observed_change
     from psychometrics.efa import EFAResult, efa
-    from psychometrics.invariance import InvarianceResult, longitudinal_invariance
+    from psychometrics.invariance import (
+        InvarianceResult,
+        invariance_verdicts,
+        longitudinal_invariance,
+    )
     from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
     from psychometrics.pipeline import SCHEMA_VERSION, ValidationResult, validate
     from psychometrics.reliability import (
@@ -54,6 +59,7 @@ __all__ = [
     "cronbach_alpha",
     "efa",
     "fit_cfa",
+    "invariance_verdicts",
     "longitudinal_invariance",
     "observed_change",
     "omega_hierarchical",
