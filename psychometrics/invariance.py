@@ -558,7 +558,7 @@ def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rul
         return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
                     d_rmsea, d_srmr, None, "not judged: the configural model was rejected",
                     freed, syntax, cfi, tli)
-    p_boot, draws = math.nan, 0
+    p_boot, draws, note = math.nan, 0, ""
     if needs_bootstrap(rule, d_p):
         key = ("boot", model, freed_keys, last.model, last.freed)
         if key not in ctx.cache:
@@ -572,9 +572,12 @@ def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rul
                 max_draws=BOOTSTRAP_MAX_DRAWS)
         boot = ctx.cache[key]
         p_boot, draws = boot.pvalue, boot.draws
+        if boot.failed:
+            note = (f"; {boot.failed} bootstrap draw(s) did not converge and were not counted"
+                    + ("" if draws else ", so the asymptotic p decided"))
     judged = judge_step(rule, d_cfi, d_rmsea, d_p, p_boot, draws)
     return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
-                d_rmsea, d_srmr, judged.accepted, judged.decision, freed, syntax, cfi, tli,
+                d_rmsea, d_srmr, judged.accepted, judged.decision + note, freed, syntax, cfi, tli,
                 p_bootstrap=p_boot, bootstrap_draws=draws)
 
 
