@@ -4,7 +4,7 @@ The model is built from the instrument: one factor per scale, its items loading 
 it, factors correlated, identification by fixing factor variances at 1 (lavaan's
 ``std.lv = TRUE``), no mean structure for complete data (as ``lavaan::cfa``). With
 missing answers it is fitted by full-information ML with free intercepts (as
-``missing = "ml"``; :mod:`psychometrics.fiml`), or on the persons who answered
+``missing = "ml"``; :mod:`psychometrics.sem`), or on the persons who answered
 every item with ``missing="listwise"``; ``n``, ``n_total`` and the rule are reported.
 chi2 is ``N * F_ML`` (N, not N - 1), as lavaan; the other indices are defined in
 :mod:`psychometrics.sem.fit_indices`.

@@ -2,11 +2,12 @@
 
 The data are reshaped to one row per person (items at every wave side by side).
 With missing answers every person with at least one answer is used, by
-full-information ML (:mod:`psychometrics.fiml`; persons seen at one wave only
+full-information ML (:mod:`psychometrics.sem`; persons seen at one wave only
 count too), or, with ``missing="listwise"``, the persons with every item at every
-wave (``n_dropped`` with the reasons: not at every wave, missing answers). One factor per wave; the same item's residuals covary across all
-pairs of waves; factors covary across waves. Fitted by ML with a mean structure on
-the sample means and covariances (:mod:`psychometrics.ml_fit`).
+wave (``n_dropped`` with the reasons: not at every wave, missing answers). One
+factor per wave; the same item's residuals covary across all pairs of waves; factors
+covary across waves. Fitted by ML with a mean structure on
+the sample means and covariances (:mod:`psychometrics.sem`).
 
 Identification, as ``semTools::measEq.syntax(ID.fac = "std.lv")``:
 configural: every factor variance 1 and mean 0, loadings and intercepts free;
