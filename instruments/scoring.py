@@ -146,12 +146,8 @@ def _score(responses: Responses) -> Scores:
     keys = responses.keys
     for scale in inst.scales:
         block = _keyed_block(values, col, scale)
-        seen = ~np.isnan(block)
-        count = seen.sum(axis=1)
-        total = np.where(seen, block, 0.0).sum(axis=1)
+        s, count = mean_of_answered(block, scale.n_required)
         enough = count >= scale.n_required
-        s = np.full(n, np.nan)
-        np.divide(total, count, out=s, where=enough)
         scale_scores[scale.id] = s
         answered[scale.id] = count
         if not enough.all():
@@ -190,6 +186,18 @@ def _score(responses: Responses) -> Scores:
     if len(unscored_frame):
         unscored_frame = unscored_frame.sort_values("input_row", kind="stable").reset_index(drop=True)
     return Scores(table=table, unscored=unscored_frame, responses=responses)
+
+
+def mean_of_answered(block: np.ndarray, n_required: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scoring rule on a (rows, items) block of keyed answers: each row's mean of
+    its answered items where at least ``n_required`` are answered (else NaN), and the
+    number answered."""
+    seen = ~np.isnan(block)
+    count = seen.sum(axis=1)
+    total = np.where(seen, block, 0.0).sum(axis=1)
+    score = np.full(block.shape[0], np.nan)
+    np.divide(total, count, out=score, where=count >= n_required)
+    return score, count
 
 
 def keyed_items(responses: Responses, scale_id: str) -> pd.DataFrame:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from instruments.scoring import mean_of_answered
 from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
 
 RCI_CUT = 1.959963984540054
@@ -198,9 +199,7 @@ def invariant_items_change(items: pd.DataFrame, waves: np.ndarray, ids: np.ndarr
     of the k are answered (the scale's own rule), compared between the waves as
     :func:`observed_change` does."""
     need = max(1, math.ceil(min_answered * len(invariant) - 1e-9))
-    x = items[invariant].to_numpy(dtype=float)
-    answered = (~np.isnan(x)).sum(axis=1)
-    score = np.where(answered >= need, _row_means(x), np.nan)
+    score, _ = mean_of_answered(items[invariant].to_numpy(dtype=float), need)
     frame = pd.DataFrame({"id": ids, "wave": waves, "score": score})
     wide = frame.pivot(index="id", columns="wave", values="score")
     res = observed_change(wide[wave_from].to_numpy(), wide[wave_to].to_numpy(),
@@ -210,14 +209,6 @@ def invariant_items_change(items: pd.DataFrame, waves: np.ndarray, ids: np.ndarr
                         "reason": res.reason if res.status != "ok" else "", "n": res.n,
                         "mean_diff": res.mean_diff, "mean_diff_ci": res.mean_diff_ci.to_list(),
                         "d_z": res.d_z, "d_z_ci": res.d_z_ci.to_list()})
-
-
-def _row_means(x: np.ndarray) -> np.ndarray:
-    """Mean of each row's answered cells (NaN for a row with none)."""
-    counts = (~np.isnan(x)).sum(axis=1)
-    sums = np.nansum(x, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def blocked(scale: str, wave_from: str, wave_to: str, reason: str) -> ChangeResult:
