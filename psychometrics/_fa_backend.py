@@ -1,6 +1,6 @@
 """The one place that calls factor_analyzer (0.5.1).
 
-What we rely on, measured against psych (../shared/ENGINE_NOTES.md): minres and ML
+What we rely on, measured against psych (docs/engines.md): minres and ML
 loadings match ``psych::fa`` to ~3e-6. What we avoid: it median-imputes missing
 values by default (we always pass a correlation matrix), its ``phi_`` after an
 oblique rotation is not in the order of the loading columns and its communalities

@@ -26,10 +26,8 @@ def shipped() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    return out, json.loads((out / "results.json").read_text())
+def demo(demo_run):
+    return demo_run
 
 
 def test_shipped_file_is_what_the_script_makes(shipped):

@@ -11,10 +11,8 @@ from psychometrics.cli import main
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    assert main(["demo", "--out", str(out), "--quiet", "--lang", "nl"]) == 0
-    return out
+def demo(demo_run):
+    return demo_run[0]
 
 
 def test_results_json_is_valid_against_the_published_schema(demo):

@@ -1,5 +1,5 @@
 """An independent cross-check of our ML engine against semopy's `Model` (covariance
-structure, which semopy fits correctly; see ../shared/ENGINE_NOTES.md), with the
+structure, which semopy fits correctly; see docs/engines.md), with the
 tight SLSQP tolerance the notes recommend. Compared: chi2 (semopy's is N * F_ML,
 as ours) and the standardized solution, which does not depend on identification
 (semopy fixes the first loading, we fix the factor variance)."""
