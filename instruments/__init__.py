@@ -13,10 +13,7 @@ from instruments.banks import bank_ids, instrument_ids, load_bank
 from instruments.errors import (
     BinnenuitError,
     BinnenuitWarning,
-    ConvergenceWarning,
-    HeywoodCaseWarning,
     ItemBankError,
-    MissingDataWarning,
     ResponseError,
 )
 from instruments.instrument import (
@@ -38,13 +35,10 @@ __all__ = [
     "BinnenuitError",
     "BinnenuitWarning",
     "Composite",
-    "ConvergenceWarning",
     "GeneralFactor",
-    "HeywoodCaseWarning",
     "Instrument",
     "Item",
     "ItemBankError",
-    "MissingDataWarning",
     "RawTable",
     "ResponseError",
     "Responses",
@@ -59,3 +53,25 @@ __all__ = [
     "read_table",
     "score",
 ]
+
+#: Public names on their way out: what replaces each, and the release that removes it.
+#: They still work, with a DeprecationWarning (tests/test_public_api.py holds this).
+_DEPRECATED = {
+    "ConvergenceWarning": ("psychometrics.exceptions.NonConvergenceWarning", "0.4.0"),
+    "HeywoodCaseWarning": ("psychometrics.exceptions.InadmissibleSolutionWarning", "0.4.0"),
+    "MissingDataWarning": ("psychometrics.exceptions.InsufficientDataWarning", "0.4.0"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        import warnings
+
+        from instruments import errors
+
+        replacement, removed_in = _DEPRECATED[name]
+        warnings.warn(f"instruments.{name} was never raised by the scorer and goes in "
+                      f"binnenuit {removed_in}; the statistics raise {replacement}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(errors, name)
+    raise AttributeError(f"module 'instruments' has no attribute {name!r}")

@@ -33,19 +33,20 @@ class ResponseError(BinnenuitError):
 
 
 class BinnenuitWarning(UserWarning):
-    """Base class of the package's warnings."""
+    """Base class of the package's warnings; the statistics' own are in
+    :mod:`psychometrics.exceptions`."""
 
 
 class ConvergenceWarning(BinnenuitWarning):
-    """An estimation did not converge; its statistics are reported as missing."""
+    """Deprecated (never raised; see instruments._DEPRECATED). An estimation did not converge; its statistics are reported as missing."""
 
 
 class HeywoodCaseWarning(BinnenuitWarning):
-    """A solution is inadmissible (negative variance, standardized loading > 1)."""
+    """Deprecated (never raised; see instruments._DEPRECATED). A solution is inadmissible (negative variance, standardized loading > 1)."""
 
 
 class MissingDataWarning(BinnenuitWarning):
-    """Missing data changed what could be computed (cases dropped, scales unscored)."""
+    """Deprecated (never raised; see instruments._DEPRECATED). Missing data changed what could be computed (cases dropped, scales unscored)."""
 
 
 class OutputError(BinnenuitError):

@@ -9,8 +9,8 @@ import instruments
 
 PUBLIC = [
     "DEFAULT_MIN_ANSWERED", "MISSING_TOKENS", "BinnenuitError", "BinnenuitWarning",
-    "Composite", "ConvergenceWarning", "GeneralFactor", "HeywoodCaseWarning", "Instrument", "Item",
-    "ItemBankError", "MissingDataWarning", "RawTable", "ResponseError", "Responses",
+    "Composite", "GeneralFactor", "Instrument", "Item",
+    "ItemBankError", "RawTable", "ResponseError", "Responses",
     "Scale", "Scores", "bank_ids", "instrument_ids", "load_bank", "load_instrument",
     "keyed_items", "read_responses", "read_table", "score",
 ]
