@@ -9,6 +9,7 @@ rest of the package uses are built from them in :mod:`instruments.banks` and
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -41,7 +42,7 @@ class ResponseScaleSpec(_Strict):
     labels: dict[int, Text] | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "ResponseScaleSpec":
+    def _check(self) -> ResponseScaleSpec:
         if self.min >= self.max:
             raise ValueError(f"min must be below max; got min={self.min}, max={self.max}")
         if self.max - self.min + 1 > MAX_CATEGORIES:
@@ -129,7 +130,7 @@ class BankSpec(_Strict):
     _v = field_validator("version", mode="before")(_version_to_str)
 
     @model_validator(mode="after")
-    def _check(self) -> "BankSpec":
+    def _check(self) -> BankSpec:
         if set(self.languages) != {"nl", "en"}:
             raise ValueError(f"languages must be [nl, en]; got {self.languages}")
         _unique("subscale id", [s.id for s in self.subscales])
@@ -165,7 +166,7 @@ class ScaleSpec(_Strict):
     higher_is_better: bool = True
 
     @model_validator(mode="after")
-    def _check(self) -> "ScaleSpec":
+    def _check(self) -> ScaleSpec:
         _unique("item", self.items)
         stray = [r for r in self.reversed if r not in self.items]
         if stray:
@@ -193,7 +194,7 @@ class InstrumentSpec(_Strict):
     _v = field_validator("version", mode="before")(_version_to_str)
 
     @model_validator(mode="after")
-    def _check(self) -> "InstrumentSpec":
+    def _check(self) -> InstrumentSpec:
         if not self.banks and not self.scales:
             raise ValueError("an instrument needs 'banks' or 'scales' (or both)")
         for name in self.scales:
@@ -215,8 +216,7 @@ class InstrumentSpec(_Strict):
 
 
 def _unique(what: str, values: list[str]) -> None:
-    seen: set[str] = set()
-    doubles = sorted({v for v in values if v in seen or seen.add(v)})
+    doubles = sorted(v for v, n in Counter(values).items() if n > 1)
     if doubles:
         raise ValueError(f"duplicate {what}: {doubles}")
 

@@ -9,6 +9,7 @@ names the file, the item (or subscale, scale) and the field.
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from instruments._schema import BankSpec, InstrumentSpec
+from instruments._schema import BankSpec
 from instruments.errors import ItemBankError
 
 _INSTRUMENT_SUFFIX = ".instrument.yaml"
@@ -81,28 +82,28 @@ class _StrictLoader(yaml.SafeLoader):
         self._aliases = 0
         self._depth = 0
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name) at line "
                                      f"{mark.line + 1}: refused (an alias bomb?)")
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise yaml.YAMLError(f"nested more than {MAX_DEPTH} levels deep at line {mark.line + 1}")
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
-        if not isinstance(node, yaml.MappingNode):
-            return super().construct_mapping(node, deep=deep)
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # PyYAML's own error for a non-mapping
+            return dict(super().construct_mapping(node, deep=deep))  # type: ignore[arg-type]
         self.flatten_mapping(node)
-        seen: dict = {}
-        out = {}
+        seen: dict[Any, int] = {}
+        out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
@@ -122,8 +123,11 @@ class _StrictLoader(yaml.SafeLoader):
         return out
 
 
-_StrictLoader.add_constructor(
-    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True))
+def _construct_map(loader: _StrictLoader, node: yaml.Node) -> dict[Any, Any]:
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
 def read_yaml(path: Path) -> Any:
@@ -147,7 +151,7 @@ def read_yaml(path: Path) -> Any:
         raise ItemBankError(f"{path}: not UTF-8: byte 0x{raw[exc.start]:02x} at line {line}. "
                             "Save the file as UTF-8.") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -192,7 +196,7 @@ def _kind(model: type[BaseModel]) -> str:
     return "item bank" if model is BankSpec else "instrument"
 
 
-def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any], data: dict[str, Any]) -> str:
     """One line per schema error: which item/subscale/scale, which field, what."""
     loc = list(err.get("loc", ()))
     where = []

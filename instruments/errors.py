@@ -7,6 +7,11 @@ The command line turns these into exit code 2 and a message, never a traceback.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 class BinnenuitError(ValueError):
     """Base class of the errors a user can cause (bad input, bad instrument)."""
@@ -27,7 +32,7 @@ class ResponseError(BinnenuitError):
         could not be read.
     """
 
-    def __init__(self, message: str, problems=None):
+    def __init__(self, message: str, problems: pd.DataFrame | None = None):
         super().__init__(message)
         self.problems = problems
 
@@ -38,15 +43,21 @@ class BinnenuitWarning(UserWarning):
 
 
 class ConvergenceWarning(BinnenuitWarning):
-    """Deprecated (never raised; see instruments._DEPRECATED). An estimation did not converge; its statistics are reported as missing."""
+    """Deprecated (never raised; see ``instruments._DEPRECATED``).
+
+    An estimation did not converge; its statistics are reported as missing."""
 
 
 class HeywoodCaseWarning(BinnenuitWarning):
-    """Deprecated (never raised; see instruments._DEPRECATED). A solution is inadmissible (negative variance, standardized loading > 1)."""
+    """Deprecated (never raised; see ``instruments._DEPRECATED``).
+
+    A solution is inadmissible (negative variance, standardized loading > 1)."""
 
 
 class MissingDataWarning(BinnenuitWarning):
-    """Deprecated (never raised; see instruments._DEPRECATED). Missing data changed what could be computed (cases dropped, scales unscored)."""
+    """Deprecated (never raised; see ``instruments._DEPRECATED``).
+
+    Missing data changed what could be computed (cases dropped, scales unscored)."""
 
 
 class OutputError(BinnenuitError):

@@ -14,7 +14,7 @@ are imported inside the functions that need them.
 import sys
 import types
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 #: Where each public name lives. They are imported on first use, so that importing one
 #: module (e.g. ``psychometrics.cfa`` in a worker) does not load the whole pipeline.
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _HOME:
         value = getattr(import_module(f"psychometrics.{_HOME[name]}"), name)
         globals()[name] = value
@@ -86,7 +86,7 @@ class _Package(types.ModuleType):
     """``efa`` and ``omega_hierarchical`` name both a module and its public function:
     the function keeps the package attribute when the module is loaded."""
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if name in ("efa", "omega_hierarchical") and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)

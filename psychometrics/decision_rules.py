@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Rule = Literal["lrt-calibrated", "cfi-rmsea", "chen-small-n", "chi2"]
 #: Every rule, the default first.
@@ -164,9 +164,9 @@ def needs_bootstrap(rule: str, p_chi2: float) -> bool:
     return alpha / GREY <= p_chi2 < alpha
 
 
-def rule_details(rule: str, seed: int | None = None) -> dict:
+def rule_details(rule: str, seed: int | None = None) -> dict[str, Any]:
     """What results.json records of the rule: its name, wording and levels."""
-    out: dict = {"name": rule, "description": DESCRIPTIONS[rule]}
+    out: dict[str, Any] = {"name": rule, "description": DESCRIPTIONS[rule]}
     if rule == "lrt-calibrated":
         out.update({"family_alpha": FAMILY_ALPHA, "n_tests": N_TESTS,
                     "alpha_per_test": alpha_per_test(rule),

@@ -25,7 +25,7 @@ two answers. Steps and their definitions:
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,8 +34,8 @@ import pandas as pd
 from scipy import stats
 
 from psychometrics._fa_backend import unrotated_loadings
-from psychometrics.results import to_jsonable
-from psychometrics.rotation import geomin, oblimin, promax
+from psychometrics.results import json_object
+from psychometrics.rotation import Rotation, geomin, oblimin, promax
 
 LOW_LOADING = 0.40
 CROSS_LOADING = 0.30
@@ -83,7 +83,7 @@ class EFAResult:
 
     def to_dict(self) -> dict[str, Any]:
         s, pa = self.sphericity, self.parallel
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "n": self.n, "n_items": self.n_items,
             "correlations": "Pearson, pairwise complete",
             "kmo": s.kmo if s else None,
@@ -96,7 +96,7 @@ class EFAResult:
                          "n_iter": pa.n_iter, "seed": pa.seed} if pa else None,
             "n_factors": self.n_factors, "extraction": self.extraction,
             "rotation": self.rotation,
-            "loadings": {i: row for i, row in self.loadings.to_dict(orient="index").items()},
+            "loadings": dict(self.loadings.to_dict(orient="index").items()),
             "factor_correlations": self.phi.to_dict(orient="index"),
             "communalities": self.communalities.to_dict(),
             "flags": self.flags, "notes": list(self.notes),
@@ -160,10 +160,12 @@ def parallel_analysis(r: np.ndarray, n: int, n_iter: int = 100, seed: int = 0) -
     return ParallelAnalysis(eig, q95, n_pa, max(n_scree, 1), n_iter, seed)
 
 
-def rotate(loadings: np.ndarray, rotation: RotationName):
+def rotate(loadings: np.ndarray, rotation: RotationName) -> tuple[np.ndarray, np.ndarray, bool]:
     if loadings.shape[1] == 1:
         return loadings, np.eye(1), True
-    rot = {"oblimin": oblimin, "promax": promax, "geomin": geomin}[rotation](loadings)
+    methods: dict[str, Callable[[np.ndarray], Rotation]] = {
+        "oblimin": oblimin, "promax": promax, "geomin": geomin}
+    rot = methods[rotation](loadings)
     return rot.loadings, rot.phi, rot.converged
 
 
@@ -183,8 +185,8 @@ def efa(items: pd.DataFrame, n_factors: int | None = None, *, extraction: Extrac
     p = len(names)
     empty = pd.DataFrame()
     r, n = pairwise_correlations(items)
-    base = dict(n=n, n_items=p, extraction=extraction, rotation=rotation, loadings=empty,
-                phi=empty, communalities=pd.Series(dtype=float))
+    base = {"n": n, "n_items": p, "extraction": extraction, "rotation": rotation, "loadings": empty,
+                "phi": empty, "communalities": pd.Series(dtype=float)}
     if p < 3:
         return EFAResult("too_few_items", f"{p} items", sphericity=None, parallel=None,
                          n_factors=0, **base)

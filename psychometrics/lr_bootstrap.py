@@ -78,6 +78,7 @@ def bootstrap_lr_pvalue(constrained: pd.DataFrame, fit_constrained: MLFit,
     exceed = failed = done = 0
     while done < max_draws and failed < max_draws:
         x = mu + rng.standard_normal((n, p)) @ chol.T
+        moments: Moments | PatternMoments
         if groups is None:
             moments = Moments(np.cov(x, rowvar=False, ddof=0), x.mean(axis=0), n, names)
         else:

@@ -26,13 +26,14 @@ References: Nye & Drasgow (2011), Journal of Applied Psychology 96, 966-980; Nye
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from psychometrics.results import to_jsonable
+from psychometrics.results import json_object
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class NonInvariance:
     delta_intercept: float
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"item": self.item, "wave": self.wave, "parameter": self.parameter,
+        return json_object({"item": self.item, "wave": self.wave, "parameter": self.parameter,
                             "dmacs": self.dmacs, "mean_bias": self.mean_bias,
                             "delta_loading": self.delta_loading,
                             "delta_intercept": self.delta_intercept})
@@ -75,7 +76,8 @@ def pooled_sd(a: np.ndarray, b: np.ndarray) -> float:
 
 def noninvariance_sizes(table: pd.DataFrame, released: Sequence[tuple[str, str, str]],
                         wide: pd.DataFrame, items: Sequence[str], waves: Sequence[str],
-                        column, factor) -> tuple[NonInvariance, ...]:
+                        column: Callable[[str, str], str],
+                        factor: Callable[[str], str]) -> tuple[NonInvariance, ...]:
     """Sizes of the released loadings and intercepts in the fitted ``table``.
 
     ``released`` holds (kind, item, wave); ``wide`` the data (columns ``column(item,

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from psychometrics._fa_backend import unrotated_loadings
-from psychometrics.results import to_jsonable
+from psychometrics.results import json_object
 from psychometrics.rotation import oblimin
 
 
@@ -47,7 +47,7 @@ class OmegaHierarchical:
                    "correlations (psych::omega)")
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "n": self.n,
             "n_groups": self.n_groups, "omega_h": self.omega_h,
             "omega_total": self.omega_total, "method": self.method,
@@ -63,11 +63,11 @@ def _general_loadings(phi: np.ndarray) -> np.ndarray:
     rows, cols = np.triu_indices(k, 1)
 
     def resid(g: np.ndarray) -> np.ndarray:
-        return phi[rows, cols] - g[rows] * g[cols]
+        return np.asarray(phi[rows, cols] - g[rows] * g[cols])
 
     start = np.sqrt(np.clip(np.abs(phi).sum(axis=0) - 1, 0.01, None) / (k - 1))
     res = optimize.least_squares(resid, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
-    g = res.x
+    g = np.asarray(res.x, dtype=float)
     return g if g.sum() >= 0 else -g
 
 

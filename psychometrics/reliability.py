@@ -29,17 +29,17 @@ item of the scale; ``"pairwise"`` uses all pairs (as ``psych::alpha``'s default)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from psychometrics.polychoric import polychoric
-from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
-from psychometrics.sem import (FitIndices, Moments, Row, build_table, covariance_problem,
-                               fit_ml)
+from psychometrics.results import NAN_INTERVAL, Interval, json_object
+from psychometrics.sem import FitIndices, Moments, Row, build_table, covariance_problem, fit_ml
 
 Missing = Literal["listwise", "pairwise"]
 
@@ -75,7 +75,7 @@ class CongenericFit:
 
     @property
     def std_loadings(self) -> np.ndarray:
-        return self.loadings / np.sqrt(self.loadings ** 2 + self.residual_variances)
+        return np.asarray(self.loadings / np.sqrt(self.loadings ** 2 + self.residual_variances))
 
 
 def fit_congeneric(sample_cov: np.ndarray, n: int) -> CongenericFit:
@@ -128,7 +128,7 @@ class AlphaResult:
     level: float
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "n_total": self.n_total,
             "n": self.n, "n_items": self.n_items, "missing_rule": self.missing_rule,
             "alpha": self.alpha, "alpha_std": self.alpha_std, "alpha_ci": self.ci.to_list(),
@@ -148,7 +148,7 @@ class OmegaResult:
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict() if self.model is not None and self.model.fit else None
-        return to_jsonable({"status": self.status, "reason": self.reason, "n": self.n,
+        return json_object({"status": self.status, "reason": self.reason, "n": self.n,
                             "omega_total": self.omega_total, "note": self.note,
                             "one_factor_fit": fit})
 
@@ -169,7 +169,7 @@ class OrdinalReliability:
                   "not of the observed scale score")
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"status": self.status, "reason": self.reason, "n": self.n,
+        return json_object({"status": self.status, "reason": self.reason, "n": self.n,
                             "ordinal_alpha": self.alpha, "ordinal_omega": self.omega,
                             "label": self.label})
 
@@ -229,7 +229,7 @@ class ScaleReliability:
 
     def to_dict(self) -> dict[str, Any]:
         a, o = self.alpha, self.omega
-        return to_jsonable({
+        return json_object({
             "status": a.status, "reason": a.reason,
             "n": a.n, "n_total": a.n_total, "missing_rule": a.missing_rule,
             "alpha": a.alpha, "alpha_std": a.alpha_std, "alpha_ci": a.ci.to_list(),
@@ -247,12 +247,13 @@ class ScaleReliability:
 
 # -- alpha ---------------------------------------------------------------------------
 
-def _alpha_from_cov(c: np.ndarray) -> float:
+def _alpha_from_cov(c: np.ndarray) -> np.ndarray:
+    """Alpha of one covariance matrix (a 0-d array) or of a stack of them."""
     k = c.shape[-1]
     total = c.sum(axis=(-2, -1))
     trace = np.trace(c, axis1=-2, axis2=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return k / (k - 1) * (1.0 - trace / total)
+        return np.asarray(k / (k - 1) * (1.0 - trace / total))
 
 
 def _covariance(x: np.ndarray, missing: Missing) -> tuple[np.ndarray, int]:
@@ -372,7 +373,8 @@ def cronbach_alpha(
                        method, level)
 
 
-def _alpha_missing(status, reason, n_total, n, k, rule, ci, level) -> AlphaResult:
+def _alpha_missing(status: str, reason: str, n_total: int, n: int, k: int, rule: str, ci: str,
+                   level: float) -> AlphaResult:
     return AlphaResult(status, reason, n_total, n, k, rule, math.nan, math.nan, NAN_INTERVAL,
                        "Feldt" if ci == "feldt" else "percentile bootstrap", level)
 
@@ -467,5 +469,5 @@ def scale_reliability(
                            progress=progress)
     omega = omega_total(items)
     table = item_analysis(items, low=low, high=high, missing=missing)
-    ordinal = ordinal_reliability(items, low=low, high=high) if ordinal else None
-    return ScaleReliability(alpha=alpha, omega=omega, items=table, ordinal=ordinal)
+    polychoric = ordinal_reliability(items, low=low, high=high) if ordinal else None
+    return ScaleReliability(alpha=alpha, omega=omega, items=table, ordinal=polychoric)

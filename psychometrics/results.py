@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,11 @@ class Interval(NamedTuple):
 
 
 NAN_INTERVAL = Interval(math.nan, math.nan)
+
+
+def json_object(value: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`to_jsonable` of a mapping (a results.json block), typed as the dict it is."""
+    return cast(dict[str, Any], to_jsonable(dict(value)))
 
 
 def to_jsonable(value: Any) -> Any:

@@ -16,6 +16,7 @@ Educational and Psychological Measurement, 65, 676-696.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,7 +99,8 @@ def promax(A: np.ndarray, m: int = 4) -> Rotation:
     return Rotation(z * h[:, None], ui @ ui.T, True, 0)
 
 
-def _gpf_oblique(A: np.ndarray, criterion, eps: float, max_iter: int) -> Rotation:
+def _gpf_oblique(A: np.ndarray, criterion: Callable[[np.ndarray], tuple[float, np.ndarray]],
+                 eps: float, max_iter: int) -> Rotation:
     A = np.asarray(A, dtype=float)
     k = A.shape[1]
     if k == 1:
@@ -110,7 +112,7 @@ def _gpf_oblique(A: np.ndarray, criterion, eps: float, max_iter: int) -> Rotatio
     G = -(L.T @ Gq @ np.linalg.inv(T)).T
     converged = False
     iteration = 0
-    for iteration in range(max_iter + 1):
+    for iteration in range(max_iter + 1):  # noqa: B007 (the count is returned)
         Gp = G - T @ np.diag(np.sum(T * G, axis=0))
         s = np.sqrt(np.sum(Gp ** 2))
         if s < eps:

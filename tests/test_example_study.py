@@ -1,14 +1,12 @@
 """The bundled example study: made by its script, scored by every bundled instrument,
 validated end to end by `binnenuit demo`."""
 
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from instruments import Instrument, instrument_ids, score
-from psychometrics.cli import main
 from psychometrics.example_study import (
     DRIFT_ITEM,
     EXAMPLE,
@@ -61,7 +59,7 @@ def test_each_bundled_instrument_scores_the_example_study(name, shipped):
 
 
 def test_demo_writes_the_contract(demo):
-    out, res = demo
+    _out, res = demo
     assert res["schema_version"] == "1"
     assert res["instrument"] == {"id": "kvb", "version": "1.0", "source": "kvb.instrument.yaml"}
     d = res["data"]
@@ -69,7 +67,7 @@ def test_demo_writes_the_contract(demo):
         (180, 93, ["T0", "T1"], 180, 0)
     assert res["problems"] == []
     assert len(res["scales"]) == 16
-    for name, scale in res["scales"].items():
+    for _name, scale in res["scales"].items():
         assert scale["items"] and isinstance(scale["reversed"], list)
         for wave in ("T0", "T1"):
             rel = scale["reliability"][wave]

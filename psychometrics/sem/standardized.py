@@ -34,7 +34,7 @@ def standardized(struct: Structure, theta: np.ndarray) -> np.ndarray:
             [v * sf[jm] / sx[ix], v / (sf[im] * sf[jm]), v / sx[ix] ** 2, v / resid_sd,
              v / sx[ix], v / sf[im]],
             default=np.nan)
-    return std.astype(float)
+    return np.asarray(std, dtype=float)
 
 
 def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
