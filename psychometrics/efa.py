@@ -26,6 +26,7 @@ two answers. Steps and their definitions:
 from __future__ import annotations
 
 from collections.abc import Callable
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from psychometrics._fa_backend import unrotated_loadings
+from psychometrics.exceptions import SmallSampleWarning, warn_status
 from psychometrics.results import json_object
 from psychometrics.rotation import Rotation, geomin, oblimin, promax
 
@@ -181,6 +183,16 @@ def _sort_and_sign(L: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def efa(items: pd.DataFrame, n_factors: int | None = None, *, extraction: Extraction = "minres",
         rotation: RotationName = "oblimin", n_iter: int = 100, seed: int = 0) -> EFAResult:
     """EFA of keyed items (columns = items). ``n_factors`` defaults to parallel analysis."""
+    result = _efa(items, n_factors, extraction, rotation, n_iter, seed)
+    warn_status(result.status, result.reason, f"EFA of {len(items.columns)} items")
+    for note in result.notes:
+        warnings.warn(f"EFA of {len(items.columns)} items: {note}", SmallSampleWarning,
+                      stacklevel=2)
+    return result
+
+
+def _efa(items: pd.DataFrame, n_factors: int | None, extraction: Extraction,
+         rotation: RotationName, n_iter: int, seed: int) -> EFAResult:
     names = list(map(str, items.columns))
     p = len(names)
     empty = pd.DataFrame()

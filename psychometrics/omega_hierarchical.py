@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from psychometrics._fa_backend import unrotated_loadings
+from psychometrics.exceptions import warn_status
 from psychometrics.results import json_object
 from psychometrics.rotation import oblimin
 
@@ -73,6 +74,12 @@ def _general_loadings(phi: np.ndarray) -> np.ndarray:
 
 def omega_hierarchical(items: pd.DataFrame, n_groups: int) -> OmegaHierarchical:
     """Omega hierarchical of keyed items with ``n_groups`` group factors."""
+    result = _omega_hierarchical(items, n_groups)
+    warn_status(result.status, result.reason, f"omega hierarchical of {len(items.columns)} items")
+    return result
+
+
+def _omega_hierarchical(items: pd.DataFrame, n_groups: int) -> OmegaHierarchical:
     cols = list(items.columns)
     nan = pd.Series(np.nan, index=cols)
     n = int((~items.isna()).any(axis=1).sum())

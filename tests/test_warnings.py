@@ -1,0 +1,55 @@
+"""The package's warnings are raised where the condition arises, with the class of the
+hierarchy that names it (psychometrics.exceptions)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from instruments import BinnenuitWarning
+from psychometrics import efa, omega_hierarchical
+from psychometrics.exceptions import (
+    IdentificationWarning,
+    InsufficientDataWarning,
+    SmallSampleWarning,
+    category_of,
+)
+
+
+def _items(n: int, p: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.standard_normal(n)
+    x = 0.7 * f[:, None] + 0.7 * rng.standard_normal((n, p))
+    return pd.DataFrame(x, columns=[f"i{j}" for j in range(p)])
+
+
+def test_every_warning_belongs_to_the_one_hierarchy():
+    for status in ("not_converged", "heywood", "not_identified", "too_few_cases",
+                   "no_variance", "not_positive_definite", "too_many_factors"):
+        assert issubclass(category_of(status), BinnenuitWarning), status
+    assert category_of("ok") is None
+
+
+def test_efa_warns_when_the_correlations_cannot_carry_it():
+    with pytest.warns(InsufficientDataWarning, match="EFA of 6 items: the correlation matrix"):
+        res = efa(_items(5, 6), 1)
+    assert res.status == "not_positive_definite"
+
+
+def test_efa_warns_about_a_small_sample_and_still_reports():
+    with pytest.warns(SmallSampleWarning, match="fewer than 5 per item"):
+        res = efa(_items(25, 6), 1)
+    assert res.status == "ok"
+
+
+def test_a_clean_efa_raises_nothing():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert efa(_items(300, 6), 1).status == "ok"
+
+
+def test_omega_hierarchical_warns_when_not_identified():
+    with pytest.warns(IdentificationWarning, match="omega hierarchical of 4 items"):
+        res = omega_hierarchical(_items(100, 4), 2)
+    assert res.status == "not_identified"
