@@ -12,8 +12,8 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from psychometrics.decision_rules import DEFAULT_RULE
 
@@ -77,7 +77,7 @@ def _cmd_banks(args: argparse.Namespace) -> int:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from instruments import score
-    from psychometrics.outputs import check_out_file, write_files_atomic
+    from psychometrics.report.outputs import check_out_file, write_files_atomic
 
     out = check_out_file(args.out, _inputs(args))
     scores = score(_raw(args), args.instrument, **_read_options(args))
@@ -99,7 +99,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from psychometrics.outputs import check_out_dir
+    from psychometrics.report.outputs import check_out_dir
 
     check_out_dir(args.out, _inputs(args))  # before the analysis, not after it
     return _run_validate(_raw(args), args.instrument, args,
@@ -108,7 +108,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from psychometrics.example_study import EXAMPLE, example_data_path
-    from psychometrics.outputs import check_out_dir
+    from psychometrics.report.outputs import check_out_dir
 
     check_out_dir(args.out, [example_data_path()])
     opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
@@ -118,8 +118,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_validate(data, instrument: str, args: argparse.Namespace, opts: dict) -> int:
-    from psychometrics.outputs import write_outputs
     from psychometrics.pipeline import validate
+    from psychometrics.report.outputs import write_outputs
 
     start = time.perf_counter()
     progress = (lambda _msg: None) if args.quiet else (

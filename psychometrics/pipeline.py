@@ -3,15 +3,16 @@
 Each step is a plain function that returns a result object; this module only wires
 them together and applies the gate: a change score is computed only for scales
 whose longitudinal invariance reached (partial) scalar or strict. It does no file
-I/O: :mod:`psychometrics.outputs` writes the results.
+I/O: :mod:`psychometrics.report.outputs` writes the results.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -74,13 +75,13 @@ class ValidationResult:
 
     def write(self, out_dir: str | Path, *, lang: str = "en", report: bool = True) -> dict[str, Path]:
         """Write results.json, scores.csv, the report and the rest into ``out_dir``."""
-        from psychometrics.outputs import write_outputs
+        from psychometrics.report.outputs import write_outputs
 
         return write_outputs(self, out_dir, lang=lang, report=report)
 
     def report_html(self, lang: str = "en") -> str:
         """The self-contained HTML report."""
-        from psychometrics.report import render_report
+        from psychometrics.report.html import render_report
 
         return render_report(self, lang)
 
@@ -163,7 +164,7 @@ def validate(
     """Check, score and validate an instrument on raw responses; then, where the
     scales are (partially) scalar invariant, compute change.
 
-    Returns a :class:`ValidationResult`; :func:`psychometrics.outputs.write_outputs`
+    Returns a :class:`ValidationResult`; :func:`psychometrics.report.outputs.write_outputs`
     writes ``results.json``, ``scores.csv`` and the rest. Every option is checked
     against :data:`psychometrics.options.OPTIONS` first (an ``OptionError`` lists
     the allowed values).
@@ -403,7 +404,7 @@ def _multi_scale(table: pd.DataFrame, inst: Instrument) -> dict[str, Any]:
         k = len(scales_of.get(bank, []))
         counts = rows["n_improved"].value_counts()
         out.setdefault(pair, {})[bank] = {
-            "scales": scales_of.get(bank, []), "n_persons": int(len(rows)),
+            "scales": scales_of.get(bank, []), "n_persons": len(rows),
             "distribution": {str(c): int(counts.get(c, 0)) for c in range(k + 1)},
             "mean_improved": float(rows["n_improved"].mean()),
         }
@@ -448,7 +449,7 @@ def _attrition(scores: Scores) -> dict[str, Any]:
     out["first_wave"] = first
     out["note"] = ("standardized mean difference at the first wave, persons seen again minus "
                    "persons seen at the first wave only (pooled SD)")
-    out["only_later_waves"] = int(len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"])))
+    out["only_later_waves"] = len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"]))
     return out
 
 

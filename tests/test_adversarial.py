@@ -28,7 +28,7 @@ from instruments import (
 )
 from instruments.errors import OptionError
 from psychometrics.cli import main
-from psychometrics.outputs import MARKER
+from psychometrics.report.outputs import MARKER
 
 ITEMS = ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3"]
 INSTRUMENT = """id: my-scale
@@ -257,7 +257,7 @@ def test_spreadsheet_formulas_in_cells_are_neutralized(run):
 # -- outputs: atomic, no stale files, --out checked first ---------------------------------
 
 def _fail_writing(monkeypatch, exc: BaseException):
-    import psychometrics.outputs as outputs
+    import psychometrics.report.outputs as outputs
 
     def broken(data, path):
         path.write_text('{"half": ')  # a truncated file, as on a full disk
@@ -513,7 +513,7 @@ def test_multiindex_dataframes(user_instrument):
 # -- degenerate data that used to crash ----------------------------------------------------
 
 def _blank(df: pd.DataFrame, rows, cols) -> pd.DataFrame:
-    df = df.astype({c: object for c in cols})
+    df = df.astype(dict.fromkeys(cols, object))
     df.loc[rows, cols] = ""
     return df
 
@@ -572,7 +572,7 @@ def test_runs_into_one_folder_at_the_same_time_do_not_mix(tmp_path, user_instrum
 
     import psychometrics
     from instruments.errors import OutputError
-    from psychometrics.outputs import write_outputs
+    from psychometrics.report.outputs import write_outputs
 
     results = [psychometrics.validate(frame(seed=s), user_instrument, wave_column="wave")
                for s in (1, 2)]
@@ -625,7 +625,7 @@ def test_an_item_that_is_also_the_id_column(run):
 
 
 def test_figure_labels_are_not_mathtext_and_sizes_are_bounded():
-    from psychometrics import figures
+    from psychometrics.report import figures
 
     items = pd.DataFrame({"$\\frac{": [1.0, 2.0, 3.0, 2.0], "A$": [1.0, 1.0, 2.0, 3.0]})
     svg = figures.response_distribution(items, np.array(["$x^", "$x^", "T1", "T1"]), 1, 3)

@@ -39,14 +39,17 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from instruments.errors import OutputError
-from psychometrics.pipeline import ValidationResult
 from psychometrics.results import to_jsonable
+
+if TYPE_CHECKING:
+    from psychometrics.pipeline import ValidationResult
 
 #: The file that marks a folder as binnenuit's output (so it may be replaced).
 MARKER = ".binnenuit-output"
@@ -291,7 +294,7 @@ def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
 def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) -> dict[str, Path]:
     written = {"results": out / "results.json", "scores": out / "scores.csv"}
     if report:
-        from psychometrics.report import render_report, report_tables
+        from psychometrics.report.html import render_report, report_tables
 
         written["report"] = out / "report.html"
         written["report"].write_text(render_report(result, lang), encoding="utf-8")

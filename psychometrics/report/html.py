@@ -1,7 +1,7 @@
 """The report a researcher reads: one self-contained HTML file, and its tables as CSV.
 
 Built from a :class:`~psychometrics.pipeline.ValidationResult` only (no
-recomputation); figures come from :mod:`psychometrics.figures` as inline SVG, the
+recomputation); figures come from :mod:`psychometrics.report.figures` as inline SVG, the
 CSS is inline, and nothing refers to the network. Sections follow the pipeline:
 the data, each scale (items, reliability, CFA, invariance, change), the instrument
 (EFA, CFA, omega hierarchical), multi-scale outcomes, and a closing summary in
@@ -13,13 +13,16 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import math
-from typing import Any, Iterable, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from psychometrics import figures
-from psychometrics.pipeline import ValidationResult
+from psychometrics.report import figures
+
+if TYPE_CHECKING:
+    from psychometrics.pipeline import ValidationResult
 
 Lang = Literal["en", "nl"]
 

@@ -7,7 +7,7 @@ plain data and returns an ``<svg>`` string; nothing is written to disk here.
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
