@@ -22,3 +22,10 @@ def test_the_sem_engine_loads_without_the_pipeline():
                "print(','.join(m for m in ('psychometrics.pipeline', 'psychometrics.report', "
                "'scipy.stats', 'scipy.optimize', 'matplotlib') if m in sys.modules))")
     assert out == ""
+
+
+def test_the_report_reads_results_without_importing_the_pipeline():
+    out = _run("import sys, psychometrics.report.html, psychometrics.report.outputs, "
+               "psychometrics.report.figures\n"
+               "print('psychometrics.pipeline' in sys.modules)")
+    assert out == "False"
