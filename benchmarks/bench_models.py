@@ -36,15 +36,18 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _lavaan  # noqa: E402
-from _lavaan import median_time  # noqa: E402
-from simulate import longitudinal_scale  # noqa: E402
+import _lavaan
+from _lavaan import median_time
+from simulate import longitudinal_scale
 
-from psychometrics.cfa import cfa_rows, fit_cfa  # noqa: E402
-from psychometrics.efa import efa  # noqa: E402
-from psychometrics.invariance import _wide, longitudinal_invariance, model_rows  # noqa: E402
-from psychometrics.sem import Moments  # noqa: E402
-from psychometrics.sem import build_table, to_lavaan  # noqa: E402
+from psychometrics.cfa import cfa_rows, fit_cfa
+from psychometrics.efa import efa
+from psychometrics.invariance import _wide, longitudinal_invariance, model_rows
+from psychometrics.sem import (
+    Moments,
+    build_table,
+    to_lavaan,
+)
 
 ITEMS = [f"x{j}" for j in range(1, 7)]
 
@@ -60,7 +63,7 @@ def factor_data(n: int, factors: dict[str, list[str]], seed: int) -> pd.DataFram
     phi = np.full((k, k), 0.4) + 0.6 * np.eye(k)
     eta = rng.multivariate_normal(np.zeros(k), phi, size=n)
     cols = {}
-    for j, (f, items) in enumerate(factors.items()):
+    for j, (_f, items) in enumerate(factors.items()):
         for m, item in enumerate(items):
             lam = (0.8, 0.7, 0.6, 0.75)[m % 4]
             cols[item] = lam * eta[:, j] + rng.standard_normal(n) * np.sqrt(1 - lam ** 2)
@@ -105,8 +108,8 @@ def main() -> None:
     for n in (93, 1000, 100_000):
         data = scale_data(n)
         wide = _wide(data, ITEMS, ["T0", "T1"]).dropna()
-        t_mom = median_time(lambda: Moments.from_data(_wide(data, ITEMS, ["T0", "T1"]).dropna()))
-        t = median_time(lambda: longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"]))
+        t_mom = median_time(lambda data=data: Moments.from_data(_wide(data, ITEMS, ["T0", "T1"]).dropna()))
+        t = median_time(lambda data=data: longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"]))
         models = [to_lavaan(build_table(model_rows("F", ITEMS, ["T0", "T1"], s)))
                   for s in ("configural", "metric", "scalar", "strict")]
         line(f"invariance sequence, 6 items x 2 waves, N = {n:,}", t,
@@ -119,7 +122,8 @@ def main() -> None:
         data[ITEMS] = data[ITEMS].mask(rng.random(data[ITEMS].shape) < 0.05)
         wide = _wide(data, ITEMS, ["T0", "T1"])
         wide = wide[wide.notna().any(axis=1)]
-        t = median_time(lambda: longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"]), runs=3)
+        t = median_time(lambda data=data: longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"]),
+                        runs=3)
         models = [to_lavaan(build_table(model_rows("F", ITEMS, ["T0", "T1"], s)))
                   for s in ("configural", "metric", "scalar", "strict")]
         line(f"invariance, 5% missing (FIML), N = {n:,}", t,

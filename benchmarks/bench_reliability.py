@@ -18,7 +18,7 @@ import pandas as pd
 from psychometrics.reliability import cronbach_alpha, item_analysis, omega_total
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _lavaan import median_time  # noqa: E402
+from _lavaan import median_time
 
 
 def data(n: int, k: int, seed: int) -> pd.DataFrame:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from simulate import questionnaire_study  # noqa: E402
+from simulate import questionnaire_study
 
-from psychometrics.decision_rules import RULES  # noqa: E402
-from psychometrics.invariance import invariance_verdicts  # noqa: E402
+from psychometrics.decision_rules import RULES
+from psychometrics.invariance import invariance_verdicts
 
 DRIFT = 0.8
 

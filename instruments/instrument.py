@@ -9,9 +9,10 @@ response ranges, the rule for scoring a partly answered scale) is in it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from instruments._schema import (
     BankSpec,
@@ -139,7 +140,7 @@ class Instrument:
 
     # -- construction --------------------------------------------------------------
     @classmethod
-    def load(cls, name_or_path: str | Path) -> "Instrument":
+    def load(cls, name_or_path: str | Path) -> Instrument:
         """A bundled instrument by name (``"kvb"``) or an instrument YAML file."""
         text = str(name_or_path)
         path = Path(text)
@@ -157,18 +158,18 @@ class Instrument:
         return cls.from_file(bundled)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Instrument":
+    def from_file(cls, path: str | Path) -> Instrument:
         path = Path(path)
         spec = parse_file(path, InstrumentSpec)
         return cls._resolve(spec, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> "Instrument":
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> Instrument:
         spec = parse_data(dict(data), InstrumentSpec, source=source)
         return cls._resolve(spec, source=source)
 
     @classmethod
-    def _resolve(cls, spec: InstrumentSpec, source: str) -> "Instrument":
+    def _resolve(cls, spec: InstrumentSpec, source: str) -> Instrument:
         default_share = spec.min_answered or DEFAULT_MIN_ANSWERED
         scales: list[Scale] = []
         composites: list[Composite] = []

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import numbers
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -154,10 +155,10 @@ def check_options(function: str, values: Mapping[str, Any],
 
     Examples
     --------
-    >>> check_options("f", {"on_invalid": "skip"}, READ_OPTIONS)
+    >>> check_options("f", {"on_invalid": "skip"}, READ_OPTIONS)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    instruments.errors.OptionError: The 'on_invalid' parameter of f must be one of 'raise', 'missing'. Got 'skip' instead.
+    instruments.errors.OptionError: The 'on_invalid' parameter of f must be one of ... 'skip' instead.
     """
     for name, value in values.items():
         constraint = vocabulary.get(name)
@@ -183,6 +184,17 @@ READ_OPTIONS: dict[str, Constraint] = {
     "encoding": Text(none=True),
 }
 
-__all__ = ["Choice", "Constraint", "Flag", "Function", "Integer", "Labels", "Numbers",
-           "READ_OPTIONS", "Text", "as_numbers", "check_options"]
+__all__ = [
+    "READ_OPTIONS",
+    "Choice",
+    "Constraint",
+    "Flag",
+    "Function",
+    "Integer",
+    "Labels",
+    "Numbers",
+    "Text",
+    "as_numbers",
+    "check_options",
+]
 
