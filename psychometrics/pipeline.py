@@ -37,7 +37,9 @@ from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchic
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 from psychometrics.results import to_jsonable
 
+#: The version of results.json's schema (``psychometrics/schema/results.schema.json``).
 SCHEMA_VERSION = "1"
+
 
 #: A progress hook receives one short line per step; the CLI owns it.
 Progress = Callable[[str], None]
