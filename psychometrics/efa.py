@@ -127,7 +127,16 @@ class EFAResult:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The EFA as plain JSON types (an ``efa`` entry of results.json).
+
+        Returns
+        -------
+        dict
+            Status, n, KMO, Bartlett's test, parallel analysis, loadings, factor
+            correlations, communalities, flags and the flag thresholds.
+        """
         s, pa = self.sphericity, self.parallel
+
         return to_jsonable({
             "status": self.status, "reason": self.reason, "n": self.n, "n_items": self.n_items,
             "correlations": "Pearson, pairwise complete",

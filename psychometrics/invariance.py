@@ -233,7 +233,17 @@ class InvarianceResult:
         return self.level in ("partial_scalar", "scalar", "partial_strict", "strict")
 
     def failed_step(self) -> Step | None:
-        """The first step that was rejected (or could not be fitted), if any."""
+        """The first step that was rejected (or could not be fitted), if any.
+
+        Partial steps do not count: with partial scalar invariance this is the
+        (full) scalar step.
+
+        Returns
+        -------
+        Step or None
+            The step, with its fit, comparison and ``decision`` (why it failed).
+        """
+
         for s in self.steps:
             if s.accepted is False and not s.model.startswith("partial_"):
                 return s

@@ -80,9 +80,18 @@ class OmegaHierarchical:
                    "correlations (psych::omega)")
 
     def to_dict(self) -> dict[str, Any]:
+        """Omega hierarchical as plain JSON types (NaN as ``None``).
+
+        Returns
+        -------
+        dict
+            ``status, reason, n, n_groups, omega_h, omega_total, method,
+            general_loadings``.
+        """
         return to_jsonable({
             "status": self.status, "reason": self.reason, "n": self.n,
             "n_groups": self.n_groups, "omega_h": self.omega_h,
+
             "omega_total": self.omega_total, "method": self.method,
             "general_loadings": self.general_loadings.to_dict(),
         })
