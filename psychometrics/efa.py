@@ -45,6 +45,19 @@ RotationName = Literal["oblimin", "promax", "geomin"]
 
 @dataclass(frozen=True, slots=True)
 class Sphericity:
+    """KMO and Bartlett's test of sphericity (``psych::KMO``,
+    ``psych::cortest.bartlett``).
+
+    Attributes
+    ----------
+    kmo : float
+        Kaiser-Meyer-Olkin measure of sampling adequacy, overall.
+    kmo_items : Series
+        The same per item.
+    bartlett_chi2, bartlett_df, bartlett_p : float, int, float
+        ``chi2 = -(n - 1 - (2p + 5)/6) log|R|`` on ``p(p - 1)/2`` df, and its p.
+    """
+
     kmo: float
     kmo_items: pd.Series
     bartlett_chi2: float
@@ -54,7 +67,24 @@ class Sphericity:
 
 @dataclass(frozen=True, slots=True)
 class ParallelAnalysis:
+    """Horn's parallel analysis and the scree's acceleration factor.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray
+        Principal-component eigenvalues of R, decreasing.
+    random_95 : ndarray
+        The 95th percentile of those of random normal data of the same n and p.
+    n_factors : int
+        Leading eigenvalues above ``random_95``.
+    n_factors_scree : int
+        The elbow by the acceleration factor (Raiche et al. 2013).
+    n_iter, seed : int
+        Random data sets and their seed.
+    """
+
     eigenvalues: np.ndarray
+
     random_95: np.ndarray
     n_factors: int
     n_factors_scree: int

@@ -78,7 +78,38 @@ MIN_CASES_PER_PARAMETER = 5
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One fitted model of the sequence and its comparison with the last accepted one."""
+    """One fitted model of the sequence and its comparison with the last accepted one.
+
+    Attributes
+    ----------
+    model : str
+        ``configural``, ``metric``, ``scalar``, ``strict`` or a ``partial_`` step.
+    status, reason : str
+        The fit's status (``"ok"``, ``"not_converged"``, ``"heywood"``, ...).
+    fit : MLFit
+        The fitted model (parameter table, fit indices, npar, df, n).
+    compared_with : str or None
+        The last accepted model it is compared with.
+    delta_chi2, delta_df, delta_p : float, int, float
+        The likelihood-ratio test against ``compared_with``.
+    delta_cfi, delta_rmsea, delta_srmr : float
+        Changes of the fit indices.
+    accepted : bool or None
+        The rule's decision (``None`` when not judged).
+    decision : str
+        The decision in words, with the numbers it rests on.
+    freed : tuple of str
+        Constraints released so far (partial steps).
+    syntax : str
+        The model in lavaan syntax.
+    cfi, tli : float
+        Against the chosen baseline model.
+    p_bootstrap, bootstrap_draws : float, int
+        The calibrated rule's bootstrap p and draws (NaN and 0 where the
+        asymptotic p decided).
+    close_fit_p : float
+        p of the test of close fit (H0: RMSEA <= .05), for the configural model.
+    """
 
     model: str
     status: str
@@ -127,7 +158,19 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class LatentMeanChange:
+    """A later wave's latent mean in first-wave latent SD units.
+
+    Attributes
+    ----------
+    wave : str
+    estimate, se : float
+        The latent mean (the first wave's is 0 with variance 1) and its SE.
+    ci : Interval
+        Its 95% Wald interval.
+    """
+
     wave: str
+
     estimate: float
     se: float
     ci: Interval
