@@ -268,6 +268,7 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
     ----------
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
     Journal of Statistical Software, 48(2), 1-36.
+
     Checked against ``lavaan::cfa`` 0.6.14 in ``tests/reference/cfa/``.
 
     Examples

@@ -228,6 +228,7 @@ def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, sc
     Lakens, D. (2013). Calculating and reporting effect sizes to facilitate
     cumulative science: a practical primer for t-tests and ANOVAs. Frontiers in
     Psychology, 4, 863.
+
     Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical
     approach to defining meaningful change in psychotherapy research. Journal of
     Consulting and Clinical Psychology, 59, 12-19.

@@ -306,11 +306,15 @@ def efa(items: pd.DataFrame, n_factors: int | None = None, *, extraction: Extrac
     ----------
     Horn, J. L. (1965). A rationale and test for the number of factors in factor
     analysis. Psychometrika, 30, 179-185.
+
     Kaiser, H. F. (1974). An index of factorial simplicity. Psychometrika, 39, 31-36.
+
     Bartlett, M. S. (1951). The effect of standardization on a chi square
     approximation in factor analysis. Biometrika, 38, 337-344.
+
     Raiche, G., Walls, T. A., Magis, D., Riopel, M., & Blais, J.-G. (2013).
     Non-graphical solutions for Cattell's scree test. Methodology, 9, 23-29.
+
     Bernaards, C. A., & Jennrich, R. I. (2005). Gradient projection algorithms and
     software for arbitrary rotation criteria in factor analysis. Educational and
     Psychological Measurement, 65, 676-696.

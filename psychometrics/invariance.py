@@ -583,16 +583,21 @@ def longitudinal_invariance(
     Widaman, K. F., & Thompson, J. S. (2003). On specifying the null model for
     incremental fit indices in structural equation modeling. Psychological
     Methods, 8, 16-37.
+
     Byrne, B. M., Shavelson, R. J., & Muthen, B. (1989). Testing for the equivalence
     of factor covariance and mean structures: The issue of partial measurement
     invariance. Psychological Bulletin, 105, 456-466.
+
     MacCallum, R. C., Browne, M. W., & Sugawara, H. M. (1996). Power analysis and
     determination of sample size for covariance structure modeling. Psychological
     Methods, 1, 130-149.
+
     Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for
     testing measurement invariance. Structural Equation Modeling, 9, 233-255.
+
     Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
     measurement invariance. Structural Equation Modeling, 14, 464-504.
+
     Nye, C. D., & Drasgow, F. (2011). Effect size indices for analyses of
     measurement equivalence. Journal of Applied Psychology, 96, 966-980.
 
@@ -675,8 +680,10 @@ def invariance_verdicts(
     ----------
     Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for
     testing measurement invariance. Structural Equation Modeling, 9, 233-255.
+
     Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
     measurement invariance. Structural Equation Modeling, 14, 464-504.
+
     The calibration of ``"lrt-calibrated"``: ``docs/invariance_verdict.md``.
 
     Examples

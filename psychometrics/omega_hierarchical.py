@@ -145,6 +145,7 @@ def omega_hierarchical(items: pd.DataFrame, n_groups: int) -> OmegaHierarchical:
     ----------
     Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor
     solutions. Psychometrika, 22, 53-61.
+
     Zinbarg, R. E., Revelle, W., Yovel, I., & Li, W. (2005). Cronbach's alpha,
     Revelle's beta, and McDonald's omega_H. Psychometrika, 70, 123-133.
 

@@ -273,6 +273,7 @@ def ordinal_reliability(items: pd.DataFrame | np.ndarray, *, low: int, high: int
     Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of
     coefficients alpha and theta for Likert rating scales. Journal of Modern
     Applied Statistical Methods, 6, 21-29.
+
     Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
     coefficient. Psychometrika, 44, 443-460.
 
@@ -495,8 +496,10 @@ def cronbach_alpha(
     ----------
     Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
     Psychometrika, 16, 297-334.
+
     Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for
     coefficient alpha. Applied Psychological Measurement, 11, 93-103.
+
     Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap.
     Chapman & Hall.
 
@@ -611,6 +614,7 @@ def omega_total(items: pd.DataFrame | np.ndarray, *, missing: Missing = "listwis
     References
     ----------
     McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.
+
     Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance
     structure analysis. Structural Equation Modeling, 6, 1-55.
 
@@ -750,7 +754,9 @@ def scale_reliability(
     ----------
     Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
     Psychometrika, 16, 297-334.
+
     McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.
+
     Revelle, W. psych: Procedures for Psychological, Psychometric, and Personality
     Research. R package; ``alpha``.
 
