@@ -29,7 +29,19 @@ def _bundled_dir() -> Path:
 
 
 def bank_ids() -> list[str]:
-    """Ids of the bundled item banks, sorted."""
+    """Ids of the bundled item banks, sorted.
+
+    Returns
+    -------
+    list of str
+        One id per ``<bank>.yaml`` file in the ``item_banks`` package.
+
+    Examples
+    --------
+    >>> from instruments import bank_ids
+    >>> bank_ids()
+    ['bpn', 'onion', 'tse']
+    """
     return sorted(
         p.name.removesuffix(".yaml")
         for p in _bundled_dir().glob("*.yaml")
@@ -38,7 +50,20 @@ def bank_ids() -> list[str]:
 
 
 def instrument_ids() -> list[str]:
-    """Names of the bundled instruments, sorted."""
+    """Names of the bundled instruments, sorted.
+
+    Returns
+    -------
+    list of str
+        One name per ``<name>.instrument.yaml`` file in the ``item_banks`` package;
+        each can be passed to :meth:`Instrument.load`.
+
+    Examples
+    --------
+    >>> from instruments import instrument_ids
+    >>> instrument_ids()
+    ['bpn', 'kvb', 'onion', 'tse']
+    """
     return sorted(
         p.name.removesuffix(_INSTRUMENT_SUFFIX)
         for p in _bundled_dir().glob("*" + _INSTRUMENT_SUFFIX)
@@ -48,12 +73,39 @@ def instrument_ids() -> list[str]:
 def load_bank(bank: str | Path) -> BankSpec:
     """Load and validate an item bank, by bundled id or by path.
 
+    The file is read with a strict YAML loader (duplicate keys, alias bombs and
+    files above ``MAX_YAML_BYTES`` are refused) and validated against the bank
+    schema (unknown keys are errors, so a misspelled key is not dropped).
+
+    Parameters
+    ----------
+    bank : str or Path
+        A bundled bank id (see :func:`bank_ids`), or the path of a bank YAML file
+        (anything with a suffix is taken as a path).
+
+    Returns
+    -------
+    BankSpec
+        The validated bank: ``id``, ``response_scale``, ``subscales``, ``items``
+        (each with ``id``, ``subscale``, ``keying`` and texts), ``composites``,
+        ``general_factors`` and ``provenance``.
+
     Raises
     ------
     ItemBankError
         The bank is unknown, cannot be parsed, or breaks the schema; the message
         names the file, the item and the field.
+
+    Examples
+    --------
+    >>> from instruments import load_bank
+    >>> tse = load_bank("tse")
+    >>> tse.id, len(tse.items), [s.id for s in tse.subscales]
+    ('tse', 12, ['tse_engagement', 'tse_instruction', 'tse_management'])
+    >>> tse.response_scale.min, tse.response_scale.max
+    (1, 7)
     """
+
     path = Path(bank)
     if not path.suffix:
         path = _bundled_dir() / f"{bank}.yaml"

@@ -37,7 +37,31 @@ DEFAULT_MIN_ANSWERED = 2 / 3
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One item: its column name, scale, keying, response range and texts."""
+    """One item: its column name, scale, keying, response range and texts.
+
+    Built by :class:`Instrument`; found in ``Instrument.items_by_id``.
+
+    Attributes
+    ----------
+    id : str
+        The item id, which is also the name of its data column.
+    scale : str
+        The id of the scale it belongs to.
+    reversed : bool
+        Whether it is reverse keyed (scored ``min + max - x``).
+    min, max : int
+        Its response scale.
+    text : mapping of str to str, optional
+        Its wording by language (``"nl"``, ``"en"``); ``None`` for items of an
+        instrument's own ``scales``.
+
+    Examples
+    --------
+    >>> from instruments import Instrument
+    >>> item = Instrument.load("tse").items_by_id["TSE01"]
+    >>> item.scale, item.reversed, item.min, item.max
+    ('tse_engagement', False, 1, 7)
+    """
 
     id: str
     scale: str
@@ -54,6 +78,35 @@ class Scale:
     The scale score is the mean of the answered items after reverse keying
     (``min + max - x``); it is computed only when at least ``n_required`` items
     are answered, ``n_required = ceil(min_answered * n_items)``.
+
+    Attributes
+    ----------
+    id : str
+        The scale id (a column of :attr:`Scores.table`).
+    items : tuple of str
+        Its item ids, in order.
+    reversed : tuple of str
+        The reverse-keyed items among them.
+    min, max : int
+        The response scale.
+    min_answered : float
+        The share of items that must be answered (default ``2/3``).
+    title : mapping of str to str, optional
+        The scale's name by language.
+    bank : str, optional
+        The bank it comes from (``None`` for an instrument's own scales).
+    higher_is_better : bool
+        The scale's good direction (``False`` for e.g. need frustration); reliable
+        change is classed "improved" in this direction.
+    n_items, n_required : int
+        The number of items, and how many must be answered for a score.
+
+    Examples
+    --------
+    >>> from instruments import Instrument
+    >>> s = Instrument.load("kvb").scale("onion_environment")
+    >>> s.items, s.n_items, s.n_required
+    (('ONI01', 'ONI02', 'ONI03'), 3, 2)
     """
 
     id: str
@@ -76,6 +129,20 @@ class Scale:
         return max(1, math.ceil(self.min_answered * self.n_items - 1e-9))
 
     def to_dict(self) -> dict[str, Any]:
+        """The scale as plain JSON types (as ``results.json`` records it).
+
+        Returns
+        -------
+        dict
+            ``items, reversed, min, max, min_answered, n_required, bank,
+            higher_is_better``.
+
+        Examples
+        --------
+        >>> from instruments import Instrument
+        >>> Instrument.load("tse").scale("tse_engagement").to_dict()["n_required"]
+        3
+        """
         return {
             "items": list(self.items),
             "reversed": list(self.reversed),
@@ -92,7 +159,30 @@ class Scale:
 class Composite:
     """A score computed from scale scores: their ``mean`` or their ``sd`` (ddof 0).
 
-    Computed only when every component scale score is available.
+    Computed only when every component scale score is available (see
+    ``docs/alignment.md`` for the onion alignment score and its spread).
+
+    Attributes
+    ----------
+    id : str
+        The composite's id (a column of :attr:`Scores.table`).
+    method : {"mean", "sd"}
+        The mean of the scale scores, or their standard deviation within the
+        person (denominator = number of scales).
+    scales : tuple of str
+        The component scales.
+    title : mapping of str to str, optional
+        Its name by language.
+    formula : str
+        The formula in words, as the bank states it.
+    bank : str, optional
+        The bank that defines it.
+
+    Examples
+    --------
+    >>> from instruments import Instrument
+    >>> [(c.id, c.method, len(c.scales)) for c in Instrument.load("onion").composites]
+    [('onion_alignment', 'mean', 6), ('onion_alignment_spread', 'sd', 6)]
     """
 
     id: str
@@ -103,6 +193,18 @@ class Composite:
     bank: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The composite as plain JSON types: ``method, scales, formula, bank``.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from instruments import Instrument
+        >>> Instrument.load("onion").composites[0].to_dict()["method"]
+        'mean'
+        """
         return {
             "method": self.method,
             "scales": list(self.scales),
@@ -113,7 +215,26 @@ class Composite:
 
 @dataclass(frozen=True, slots=True)
 class GeneralFactor:
-    """Scales meant to share a general factor (omega hierarchical is computed for it)."""
+    """Scales meant to share a general factor (omega hierarchical is computed for it).
+
+    Attributes
+    ----------
+    id : str
+        The general factor's id.
+    scales : tuple of str
+        Its group factors, one per scale.
+    title : mapping of str to str, optional
+        Its name by language.
+    bank : str, optional
+        The bank that declares it.
+
+    Examples
+    --------
+    >>> from instruments import Instrument
+    >>> g = Instrument.load("tse").general_factors[0]
+    >>> g.id, g.scales
+    ('teacher_self_efficacy', ('tse_engagement', 'tse_instruction', 'tse_management'))
+    """
 
     id: str
     scales: tuple[str, ...]
@@ -126,7 +247,37 @@ class Instrument:
     """A named selection of scales scored together.
 
     Build it with :meth:`load` (a bundled name or a path), :meth:`from_file` or
-    :meth:`from_dict`; not with the constructor.
+    :meth:`from_dict`; not with the constructor. Whole bundled banks contribute all
+    their subscales, composites and general factors; an instrument's own ``scales``
+    contribute item lists. An item can belong to one scale only.
+
+    Attributes
+    ----------
+    id, version : str
+        The instrument's id and version, as its file states them.
+    scales : tuple of Scale
+        The scales, in order (the banks' subscales first, then the own scales).
+    composites : tuple of Composite
+        Scores computed from scale scores.
+    general_factors : tuple of GeneralFactor
+        Scale groups for omega hierarchical.
+    title : mapping of str to str, optional
+        The instrument's name by language.
+    source : str
+        The file it was read from (``"<dict>"`` for :meth:`from_dict`).
+    items_by_id : mapping of str to Item
+        Every item, in instrument order.
+    items, scale_ids : tuple of str
+        All item ids (the data columns) and all scale ids, in order.
+
+    Examples
+    --------
+    >>> from instruments import Instrument
+    >>> kvb = Instrument.load("kvb")
+    >>> kvb
+    Instrument(id='kvb', version='1.0', scales=16, items=58)
+    >>> kvb.scale_ids[:2], kvb.items[:2]
+    (('autonomy_satisfaction', 'autonomy_frustration'), ('BPN01', 'BPN02'))
     """
 
     id: str
@@ -141,7 +292,31 @@ class Instrument:
     # -- construction --------------------------------------------------------------
     @classmethod
     def load(cls, name_or_path: str | Path) -> Instrument:
-        """A bundled instrument by name (``"kvb"``) or an instrument YAML file."""
+        """A bundled instrument by name (``"kvb"``) or an instrument YAML file.
+
+        Parameters
+        ----------
+        name_or_path : str or Path
+            A bundled name (see :func:`instruments.instrument_ids`), or the path of
+            an instrument file (anything ending in ``.yaml``/``.yml``, or an
+            existing file).
+
+        Returns
+        -------
+        Instrument
+
+        Raises
+        ------
+        ItemBankError
+            The name is neither bundled nor a file (the message lists the bundled
+            names), or the file or one of its banks is invalid.
+
+        Examples
+        --------
+        >>> from instruments import Instrument
+        >>> Instrument.load("tse")
+        Instrument(id='tse', version='1.0', scales=3, items=12)
+        """
         text = str(name_or_path)
         path = Path(text)
         if path.suffix in (".yaml", ".yml") or path.is_file():
@@ -159,12 +334,68 @@ class Instrument:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Instrument:
+        """Read and resolve an instrument file.
+
+        Parameters
+        ----------
+        path : str or Path
+            An instrument YAML file: ``id``, ``version``, and ``banks`` (bundled
+            bank ids) and/or ``scales``; optionally ``response_scale``,
+            ``min_answered``, ``composites``, ``title``.
+
+        Returns
+        -------
+        Instrument
+
+        Raises
+        ------
+        ItemBankError
+            The file cannot be read, is not valid YAML, breaks the schema, names an
+            unknown bank, or puts an item in two scales; the message names the file,
+            the scale or item and the field.
+
+        Examples
+        --------
+        >>> from importlib import resources
+        >>> from instruments import Instrument
+        >>> path = resources.files("item_banks") / "onion.instrument.yaml"
+        >>> Instrument.from_file(path).scale_ids[:3]
+        ('onion_environment', 'onion_behaviour', 'onion_competencies')
+        """
         path = Path(path)
         spec = parse_file(path, InstrumentSpec)
         return cls._resolve(spec, source=str(path))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> Instrument:
+        """Resolve an instrument given as a mapping (the parsed content of a file).
+
+        Parameters
+        ----------
+        data : mapping
+            The same keys as an instrument file (see :meth:`from_file`).
+        source : str
+            The name used for it in error messages.
+
+        Returns
+        -------
+        Instrument
+
+        Raises
+        ------
+        ItemBankError
+            ``data`` breaks the schema, names an unknown bank, or puts an item in
+            two scales.
+
+        Examples
+        --------
+        >>> from instruments import Instrument
+        >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+        ...     "response_scale": {"min": 1, "max": 5},
+        ...     "scales": {"agree": {"items": ["A1", "A2", "A3"], "reversed": ["A1"]}}})
+        >>> inst.scale("agree").reversed, inst.scale("agree").n_required
+        (('A1',), 2)
+        """
         spec = parse_data(dict(data), InstrumentSpec, source=source)
         return cls._resolve(spec, source=source)
 
@@ -239,12 +470,46 @@ class Instrument:
         return tuple(s.id for s in self.scales)
 
     def scale(self, scale_id: str) -> Scale:
+        """The scale with id ``scale_id``.
+
+        Parameters
+        ----------
+        scale_id : str
+            A scale id (see :attr:`scale_ids`).
+
+        Returns
+        -------
+        Scale
+
+        Raises
+        ------
+        KeyError
+            The instrument has no such scale.
+
+        Examples
+        --------
+        >>> from instruments import Instrument
+        >>> Instrument.load("tse").scale("tse_management").items
+        ('TSE09', 'TSE10', 'TSE11', 'TSE12')
+        """
         for s in self.scales:
             if s.id == scale_id:
                 return s
         raise KeyError(f"instrument {self.id} has no scale '{scale_id}'")
 
     def to_dict(self) -> dict[str, Any]:
+        """The instrument's identity: ``id``, ``version`` and ``source``.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from instruments import Instrument
+        >>> Instrument.load("tse").to_dict()["version"]
+        '1.0'
+        """
         return {"id": self.id, "version": self.version, "source": self.source}
 
     def __repr__(self) -> str:
@@ -255,8 +520,30 @@ class Instrument:
 
 
 def load_instrument(name_or_path: str | Path) -> Instrument:
-    """Shorthand for :meth:`Instrument.load`."""
+    """Shorthand for :meth:`Instrument.load`.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A bundled instrument name or the path of an instrument file.
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    ItemBankError
+        As :meth:`Instrument.load`.
+
+    Examples
+    --------
+    >>> from instruments import load_instrument
+    >>> load_instrument("bpn")
+    Instrument(id='bpn', version='1.0', scales=6, items=24)
+    """
     return Instrument.load(name_or_path)
+
 
 
 def _text(t: Text | None) -> dict[str, str] | None:

@@ -62,6 +62,14 @@ class RawTable:
         rows, so they are not scored, but they are counted and listed.
     details : str
         How the file was read (format, delimiter, encoding), for the report.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import read_table
+    >>> raw = read_table(pd.DataFrame({"id": ["a", "b"], "A1": [1, " 2 "]}))
+    >>> raw.cells["A1"].tolist(), raw.source, raw.details
+    ([1, ' 2 '], '<DataFrame>', 'pandas DataFrame (row = index label)')
     """
 
     cells: pd.DataFrame
@@ -79,18 +87,37 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | None = None,
 
     Parameters
     ----------
-    source : path or DataFrame
+    source : str, Path or DataFrame
+        A ``.csv``/``.tsv``/``.txt``, ``.xlsx``/``.xlsm`` or ``.sav`` file, or a
+        DataFrame (taken as it is; row numbers are its index labels).
     sheet : str, optional
         The sheet of an Excel workbook (needed when it has more than one).
     encoding : str, optional
         The encoding of a text file (default: detected, see the module notes).
+
+    Returns
+    -------
+    RawTable
+        Every cell as written, with the row numbers a user sees and how the file
+        was read.
 
     Raises
     ------
     ResponseError
         The file does not exist, has an unsupported extension, or cannot be
         parsed; the message names the file (and the line, sheet or cell where known).
+
+    Examples
+    --------
+    >>> from instruments import read_table
+    >>> from psychometrics.example_study import example_data_path
+    >>> raw = read_table(example_data_path())
+    >>> raw.cells.shape, raw.row_numbers[:3].tolist()
+    ((180, 61), [2, 3, 4])
+    >>> raw.cells.loc[0, ["teacher", "wave", "BPN01"]].tolist()
+    ['L001', 'T0', '4']
     """
+
     if isinstance(source, pd.DataFrame):
         return _from_frame(source)
     if not isinstance(source, (str, Path)):

@@ -82,6 +82,23 @@ class Responses:
         The input's name and how it was read.
     id_column, wave_column : str, str or None
         The names of the id and wave columns in the input.
+    items : tuple of str
+        The instrument's item ids (the columns of ``values``).
+    n_persons : int
+        The number of distinct ids among the scored rows.
+    rows_not_scored : int
+        Input rows left out (no id or wave label, with ``on_invalid="missing"``).
+
+    Examples
+    --------
+    >>> from instruments import read_responses
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "kvb", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> r
+    Responses(source='kvb_example.csv', rows=180/180 scored, persons=93, waves=['T0', 'T1'], problems=0)
+    >>> r.values.shape, list(r.extra.columns)
+    ((180, 58), ['school'])
     """
 
     instrument: Instrument
@@ -110,7 +127,40 @@ class Responses:
         return self.n_rows - len(self.keys)
 
     def item_frame(self, scale: str | None = None) -> pd.DataFrame:
-        """Answers as a DataFrame (id, wave, items), optionally of one scale only."""
+        """Answers as a DataFrame (id, wave, items), optionally of one scale only.
+
+        The answers are as given (not reverse keyed; see
+        :func:`instruments.keyed_items` for keyed ones).
+
+        Parameters
+        ----------
+        scale : str, optional
+            A scale id; by default every item of the instrument.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``id``, ``wave`` and one per item; one row per scored input row.
+
+        Raises
+        ------
+        KeyError
+            The instrument has no such scale.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from instruments import Instrument, read_responses
+        >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+        ...     "response_scale": {"min": 1, "max": 5},
+        ...     "scales": {"agree": {"items": ["A1", "A2", "A3"], "reversed": ["A1"]}}})
+        >>> data = pd.DataFrame({"id": ["p1", "p2"], "A1": [5, "NA"], "A2": [1, 4],
+        ...                      "A3": [2, 4]})
+        >>> read_responses(data, inst).item_frame("agree")
+           id wave   A1   A2   A3
+        0  p1  all  5.0  1.0  2.0
+        1  p2  all  NaN  4.0  4.0
+        """
         items = list(self.items) if scale is None else list(self.instrument.scale(scale).items)
         cols = [self.items.index(i) for i in items]
         frame = pd.DataFrame(self.values[:, cols], columns=items)
@@ -160,12 +210,44 @@ def read_responses(
         The sheet of an Excel workbook and the encoding of a text file (see
         :func:`instruments.read_table`).
 
+    Returns
+    -------
+    Responses
+        The answers as numbers (NaN where missing or set to missing), the rows'
+        ids and wave labels, the other columns, and every problem found.
+
     Raises
     ------
     ResponseError
-        For structural problems always, and for any problem when
-        ``on_invalid="raise"``; ``error.problems`` holds all of them.
+        For structural problems always (a missing item column, a duplicated
+        (id, wave) pair, a wave column with one value, a wave without answers), and
+        for any problem when ``on_invalid="raise"``; ``error.problems`` holds all
+        of them, by row, column and value.
+    OptionError
+        An option is not one of its allowed values, or the id (or wave) column is
+        also an item; the message lists what is allowed.
+    ItemBankError
+        ``instrument`` is a name or file that cannot be loaded.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import Instrument, read_responses
+    >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+    ...     "response_scale": {"min": 1, "max": 5},
+    ...     "scales": {"agree": {"items": ["A1", "A2", "A3"], "reversed": ["A1"]}}})
+    >>> data = pd.DataFrame({"id": ["p1", "p1", "p2", "p2"],
+    ...                      "wave": ["T0", "T1", "T0", "T1"],
+    ...                      "A1": [5, 4, 2, -99], "A2": [1, 2, 7, 4], "A3": [2, 3, 3, 4]})
+    >>> r = read_responses(data, inst, wave_column="wave", on_invalid="missing",
+    ...                    missing_codes=[-99])
+    >>> r
+    Responses(source='<DataFrame>', rows=4/4 scored, persons=2, waves=['T0', 'T1'], problems=1)
+    >>> print(r.problems.to_string(index=False))
+     row column value                         problem         action
+       2     A2     7 outside the response scale 1..5 set to missing
     """
+
     check_options("read_responses", {
         "id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
         "missing_codes": missing_codes,

@@ -46,6 +46,26 @@ class Scores:
         ``input_row, id, wave, scale, n_answered, n_required, reason``.
     responses : Responses
         The checked responses the scores come from (with their problems table).
+    instrument : Instrument
+        The instrument scored (``responses.instrument``).
+    problems : DataFrame
+        The problems found in the data (``responses.problems``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import Instrument, score
+    >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+    ...     "response_scale": {"min": 1, "max": 5},
+    ...     "scales": {"agree": {"items": ["A1", "A2", "A3"], "reversed": ["A1"]}}})
+    >>> data = pd.DataFrame({"id": [1, 2, 3], "A1": [5, 1, None],
+    ...                      "A2": [1, 5, 3], "A3": [2, None, None]})
+    >>> result = score(data, inst)
+    >>> result
+    Scores(instrument='demo', rows=3, scales=1, unscored=1)
+    >>> print(result.unscored[["id", "scale", "reason"]].to_string(index=False))
+    id scale                                   reason
+     3 agree 1 of 3 items answered; at least 2 needed
     """
 
     table: pd.DataFrame
@@ -61,9 +81,44 @@ class Scores:
         return self.responses.problems
 
     def to_frame(self) -> pd.DataFrame:
+        """The scores table (:attr:`table`).
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from instruments import Instrument, score
+        >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+        ...     "response_scale": {"min": 1, "max": 5},
+        ...     "scales": {"agree": {"items": ["A1", "A2"]}}})
+        >>> score(pd.DataFrame({"id": [1], "A1": [2], "A2": [5]}), inst).to_frame()
+           input_row id  agree  agree_n
+        0          0  1    3.5        2
+        """
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
+        """Counts and the unscored rows as plain JSON types.
+
+        Returns
+        -------
+        dict
+            ``n_rows`` (input rows), ``rows_scored`` and ``unscored`` (one record
+            per scale score left missing, with the reason).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from instruments import Instrument, score
+        >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+        ...     "response_scale": {"min": 1, "max": 5},
+        ...     "scales": {"agree": {"items": ["A1", "A2"]}}})
+        >>> score(pd.DataFrame({"id": [1], "A1": [2], "A2": [5]}), inst).to_dict()
+        {'n_rows': 1, 'rows_scored': 1, 'unscored': []}
+        """
         return {
             "n_rows": self.responses.n_rows,
             "rows_scored": len(self.table),
@@ -71,6 +126,23 @@ class Scores:
         }
 
     def summary(self) -> str:
+        """Rows scored, problems, and n, mean and SD of every scale and composite.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from instruments import score
+        >>> from psychometrics.example_study import example_data_path
+        >>> s = score(example_data_path(), "tse", id_column="teacher", wave_column="wave")
+        >>> print(s.summary())
+        tse: 180 of 180 rows scored (93 persons, waves T0, T1); 0 problem(s); 4 scale score(s) missing.
+          tse_engagement               n=   180  mean=4.763  sd=1.012
+          tse_instruction              n=   179  mean=5.075  sd=1.004
+          tse_management               n=   177  mean=5.011  sd=0.979
+        """
         r = self.responses
         lines = [
             f"{r.instrument.id}: {len(self.table)} of {r.n_rows} rows scored "
@@ -95,17 +167,44 @@ def score(
 ) -> Scores:
     """Score raw or checked responses.
 
+    Reverse keying is ``min + max - x``; a scale score is the mean of the answered
+    items, computed when at least ``ceil(min_answered * k)`` of the scale's ``k``
+    items are answered (default ``min_answered = 2/3``), otherwise missing and listed
+    in ``Scores.unscored`` with the reason. Composites are the ``mean`` or ``sd``
+    (denominator = number of scales) of their scale scores when all are scored.
+
+    In R: ``psych::scoreItems(keys, items, totals = FALSE, impute = "none",
+    min = min, max = max)$scores`` (on the rows that meet the ``n_required`` rule).
+
     Parameters
     ----------
     data : Responses, DataFrame or path
         Checked responses, or raw ones to check first with
-        :func:`instruments.read_responses` (``read_options`` go there).
+        :func:`instruments.read_responses`.
     instrument : Instrument, bundled name or instrument file
         Needed unless ``data`` is already :class:`Responses`.
+    **read_options
+        Passed to :func:`instruments.read_responses` (``id_column``,
+        ``wave_column``, ``on_invalid``, ``missing_codes``, ...).
 
     Returns
     -------
     Scores
+        One row per scored input row (scale and composite scores, items answered),
+        the scale scores left missing, and the checked responses.
+
+    Raises
+    ------
+    ResponseError
+        The raw responses do not pass :func:`instruments.read_responses`.
+    ValueError
+        ``instrument`` is missing for raw data, or differs from the one
+        ``data`` (Responses) was checked against.
+
+    References
+    ----------
+    Revelle, W. psych: Procedures for Psychological, Psychometric, and Personality
+    Research. R package; ``scoreItems``. Checked in ``tests/reference/scoring/``.
 
     Examples
     --------
@@ -201,8 +300,42 @@ def mean_of_answered(block: np.ndarray, n_required: int) -> tuple[np.ndarray, np
 
 
 def keyed_items(responses: Responses, scale_id: str) -> pd.DataFrame:
-    """A scale's answers after reverse keying (``min + max - x``), one column per item,
-    rows in the order of ``responses.keys``; NaN where missing."""
+    """A scale's answers after reverse keying (``min + max - x``), one column per item.
+
+    These are the items every statistic of :mod:`psychometrics` works on.
+
+    Parameters
+    ----------
+    responses : Responses
+        Checked responses (:func:`instruments.read_responses`).
+    scale_id : str
+        The scale.
+
+    Returns
+    -------
+    DataFrame
+        One column per item of the scale, rows in the order of ``responses.keys``;
+        NaN where missing.
+
+    Raises
+    ------
+    KeyError
+        The instrument has no such scale.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import Instrument, keyed_items, read_responses
+    >>> inst = Instrument.from_dict({"id": "demo", "version": "1",
+    ...     "response_scale": {"min": 1, "max": 5},
+    ...     "scales": {"agree": {"items": ["A1", "A2", "A3"], "reversed": ["A1"]}}})
+    >>> data = pd.DataFrame({"id": ["p1", "p2"], "A1": [5, 2], "A2": [1, 4], "A3": [2, None]})
+    >>> keyed_items(read_responses(data, inst), "agree")
+        A1   A2   A3
+    0  1.0  1.0  2.0
+    1  4.0  4.0  NaN
+    """
+
     scale = responses.instrument.scale(scale_id)
     col = {item: j for j, item in enumerate(responses.instrument.items)}
     return pd.DataFrame(_keyed_block(responses.values, col, scale), columns=list(scale.items))

@@ -44,7 +44,57 @@ Z975 = 1.959963984540054
 
 @dataclass(frozen=True, slots=True)
 class ChangeResult:
-    """Observed change of one scale between two waves (or why there is none)."""
+    """Observed change of one scale between two waves (or why there is none).
+
+    Returned by :func:`observed_change`; ``to_dict()`` is an entry of a scale's
+    ``change`` in results.json. A change blocked by the invariance gate has status
+    ``"blocked"``, the failed step as its reason, and no statistic.
+
+    Attributes
+    ----------
+    scale, wave_from, wave_to : str
+    status, reason : str
+        ``"ok"``, ``"blocked"``, ``"too_few_cases"`` or ``"no_variance"``.
+    n : int
+        Persons with a score at both waves.
+    mean_diff, mean_diff_ci : float, Interval
+        Mean of ``x_to - x_from`` and its 95% t interval.
+    sd_diff : float
+    t, df, p : float, int, float
+        The paired t test.
+    wilcoxon_v, wilcoxon_p : float
+        The Wilcoxon signed-rank test (V as R reports it).
+    d_z, d_z_ci : float, Interval
+        ``mean(D) / sd(D)`` with its noncentral-t interval.
+    d_av, d_av_ci : float, Interval
+        ``mean(D) / ((sd_from + sd_to) / 2)`` with its (approximate) interval.
+    reliability, reliability_kind : float, str
+        The first wave's reliability used for the reliable-change index.
+    rci_improved, rci_unchanged, rci_deteriorated : float
+        Shares of the n persons in each reliable-change class.
+    higher_is_better : bool
+    classes : DataFrame
+        Per person: ``id``, ``diff``, ``rci``, ``rci_class``.
+    latent : dict or None
+        The latent mean change from the invariance result.
+    unverified : bool
+        Computed with ``ignore_invariance=True`` past a failed gate.
+    bias_from_noninvariance : float
+        The part of ``mean_diff`` the released parameters are expected to cause.
+    invariant_items : dict or None
+        The same change on the items whose parameters stayed equal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from psychometrics import observed_change
+    >>> x0 = np.array([3.0, 3.5, 2.5, 4.0, 3.0, 3.5, 2.0, 4.5])
+    >>> x1 = np.array([3.5, 4.0, 2.5, 4.5, 4.0, 3.5, 3.0, 4.5])
+    >>> c = observed_change(x0, x1, np.arange(8), scale="agree", wave_from="T0",
+    ...                     wave_to="T1", reliability=0.8)
+    >>> c.key, c.to_dict()["status"], c.to_dict()["n"]
+    ('T0->T1', 'ok', 8)
+    """
 
     scale: str
     wave_from: str
@@ -83,6 +133,13 @@ class ChangeResult:
         return f"{self.wave_from}->{self.wave_to}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The change as plain JSON types (NaN as ``None``); the per-person classes
+        are left out (they go to ``change.csv``).
+
+        Returns
+        -------
+        dict
+        """
         return to_jsonable({
             "status": self.status, "reason": self.reason, "unverified": self.unverified,
             "n": self.n, "mean_diff": self.mean_diff, "mean_diff_ci": self.mean_diff_ci.to_list(),
@@ -130,7 +187,68 @@ def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interva
 def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, scale: str,
                     wave_from: str, wave_to: str, reliability: float,
                     reliability_kind: str = "alpha", higher_is_better: bool = True) -> ChangeResult:
-    """Observed change between two waves for persons with both scores (vectorized)."""
+    """Observed change between two waves for persons with both scores (vectorized).
+
+    For the n persons with a score at both waves, ``D = x_to - x_from``: the mean
+    difference with its 95% t interval, the paired t test, the Wilcoxon signed-rank
+    test (zeros dropped, continuity correction), ``d_z = mean(D) / sd(D)`` with the
+    noncentral-t interval, ``d_av = mean(D) / ((sd_from + sd_to) / 2)`` with that
+    interval rescaled by ``sd(D) / mean SD`` (approximate), and the reliable-change
+    index ``RCI = D / (sqrt(2) SD_from sqrt(1 - r))`` with each person classed
+    improved (RCI > 1.96 in the scale's good direction), deteriorated or unchanged.
+    Every SD has denominator n - 1. This function does not apply the invariance
+    gate; :func:`validate` does.
+
+    In R: ``t.test(x_to, x_from, paired = TRUE)``; ``wilcox.test(x_to, x_from,
+    paired = TRUE)``; ``MBESS::ci.sm`` for the interval of d_z.
+
+    Parameters
+    ----------
+    x_from, x_to : ndarray
+        Scale scores at the two waves, aligned by person, NaN where missing.
+    ids : ndarray
+        The persons' ids (for ``classes``).
+    scale, wave_from, wave_to : str
+        Labels of the result.
+    reliability : float
+        The first wave's reliability for the RCI (NaN: no RCI, said in ``reason``).
+    reliability_kind : str
+        What ``reliability`` is (``"alpha"`` or ``"omega"``).
+    higher_is_better : bool
+        The scale's good direction.
+
+    Returns
+    -------
+    ChangeResult
+        The statistics, the per-person classes, ``status`` and ``reason``; with
+        fewer than 3 persons status ``"too_few_cases"``.
+
+    References
+    ----------
+    Lakens, D. (2013). Calculating and reporting effect sizes to facilitate
+    cumulative science: a practical primer for t-tests and ANOVAs. Frontiers in
+    Psychology, 4, 863.
+
+    Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical
+    approach to defining meaningful change in psychotherapy research. Journal of
+    Consulting and Clinical Psychology, 59, 12-19.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from psychometrics import observed_change
+    >>> x0 = np.array([3.0, 3.5, 2.5, 4.0, 3.0, 3.5, 2.0, 4.5])
+    >>> x1 = np.array([3.5, 4.0, 2.5, 4.5, 4.0, 3.5, 3.0, 4.5])
+    >>> c = observed_change(x0, x1, np.arange(8), scale="agree", wave_from="T0",
+    ...                     wave_to="T1", reliability=0.8)
+    >>> round(c.mean_diff, 4), [round(v, 4) for v in c.mean_diff_ci.to_list()]
+    (0.4375, [0.0887, 0.7863])
+    >>> round(c.t, 4), c.df, round(c.p, 4)  # In R: t.test(x1, x0, paired = TRUE)
+    (2.9656, 7, 0.0209)
+    >>> round(c.d_z, 3), round(c.d_av, 3), c.rci_improved
+    (1.049, 0.581, 0.25)
+    """
+
     both = ~np.isnan(x_from) & ~np.isnan(x_to)
     a, b, who = x_from[both], x_to[both], ids[both]
     n = len(a)

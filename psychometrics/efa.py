@@ -47,6 +47,19 @@ RotationName = Literal["oblimin", "promax", "geomin"]
 
 @dataclass(frozen=True, slots=True)
 class Sphericity:
+    """KMO and Bartlett's test of sphericity (``psych::KMO``,
+    ``psych::cortest.bartlett``).
+
+    Attributes
+    ----------
+    kmo : float
+        Kaiser-Meyer-Olkin measure of sampling adequacy, overall.
+    kmo_items : Series
+        The same per item.
+    bartlett_chi2, bartlett_df, bartlett_p : float, int, float
+        ``chi2 = -(n - 1 - (2p + 5)/6) log|R|`` on ``p(p - 1)/2`` df, and its p.
+    """
+
     kmo: float
     kmo_items: pd.Series
     bartlett_chi2: float
@@ -56,7 +69,24 @@ class Sphericity:
 
 @dataclass(frozen=True, slots=True)
 class ParallelAnalysis:
+    """Horn's parallel analysis and the scree's acceleration factor.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray
+        Principal-component eigenvalues of R, decreasing.
+    random_95 : ndarray
+        The 95th percentile of those of random normal data of the same n and p.
+    n_factors : int
+        Leading eigenvalues above ``random_95``.
+    n_factors_scree : int
+        The elbow by the acceleration factor (Raiche et al. 2013).
+    n_iter, seed : int
+        Random data sets and their seed.
+    """
+
     eigenvalues: np.ndarray
+
     random_95: np.ndarray
     n_factors: int
     n_factors_scree: int
@@ -66,7 +96,52 @@ class ParallelAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class EFAResult:
-    """KMO, Bartlett, parallel analysis and (when possible) rotated loadings."""
+    """KMO, Bartlett, parallel analysis and (when possible) rotated loadings.
+
+    Returned by :func:`efa`; ``to_dict()`` is an ``efa`` entry of results.json.
+
+    Attributes
+    ----------
+    status, reason : str
+        ``"ok"``, ``"heywood"`` (a communality of 1 or more), or why there are no
+        loadings: ``"too_few_items"``, ``"no_variance"``,
+        ``"not_positive_definite"``, ``"too_many_factors"``, ``"not_converged"``.
+    n, n_items : int
+        Persons with at least two answers, and items.
+    sphericity : Sphericity or None
+        ``kmo``, ``kmo_items``, ``bartlett_chi2``, ``bartlett_df``, ``bartlett_p``.
+    parallel : ParallelAnalysis or None
+        ``eigenvalues``, ``random_95``, ``n_factors`` (parallel analysis),
+        ``n_factors_scree`` (acceleration factor), ``n_iter``, ``seed``.
+    n_factors : int
+        The number of factors extracted.
+    extraction, rotation : str
+    loadings : DataFrame
+        Rotated pattern loadings, items x factors ``F1..Fk``.
+    phi : DataFrame
+        Factor correlations.
+    communalities : Series
+        ``diag(L Phi L')``.
+    flags : dict of str to str
+        Items with a low largest loading (< .40) or cross-loadings (>= .30 on
+        more than one factor).
+    notes : tuple of str
+        E.g. fewer than 5 persons per item.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import efa
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> x = pd.concat([keyed_items(r, s) for s in r.instrument.scale_ids], axis=1)
+    >>> result = efa(x[(r.keys["wave"] == "T0").to_numpy()], 3)
+    >>> d = result.to_dict()
+    >>> d["status"], d["n_factors_parallel"], round(d["bartlett"]["chi2"], 2)
+    ('ok', 3, 580.77)
+    """
 
     status: str
     reason: str
@@ -84,6 +159,14 @@ class EFAResult:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The EFA as plain JSON types (an ``efa`` entry of results.json).
+
+        Returns
+        -------
+        dict
+            Status, n, KMO, Bartlett's test, parallel analysis, loadings, factor
+            correlations, communalities, flags and the flag thresholds.
+        """
         s, pa = self.sphericity, self.parallel
         return json_object({
             "status": self.status, "reason": self.reason, "n": self.n, "n_items": self.n_items,
@@ -182,7 +265,90 @@ def _sort_and_sign(L: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def efa(items: pd.DataFrame, n_factors: int | None = None, *, extraction: Extraction = "minres",
         rotation: RotationName = "oblimin", n_iter: int = 100, seed: int = 0) -> EFAResult:
-    """EFA of keyed items (columns = items). ``n_factors`` defaults to parallel analysis."""
+    """EFA of keyed items (columns = items). ``n_factors`` defaults to parallel analysis.
+
+    On Pearson correlations of pairwise complete answers: KMO (overall and per item)
+    and Bartlett's test of sphericity; Horn's parallel analysis (principal-component
+    eigenvalues against the 95th percentile of ``n_iter`` random normal data sets of
+    the same n and p, seeded) and the scree's acceleration factor; extraction by
+    minres or ML, rotation by oblimin, promax or geomin; factors sorted by the
+    variance they explain and signed so that their loadings sum positive (as
+    ``psych::fa``). A correlation matrix that is not positive definite (e.g. more
+    items than persons) gives a status and a reason, no numbers.
+
+    In R: ``psych::fa(x, nfactors, fm = "minres", rotate = "oblimin",
+    use = "pairwise")``; ``psych::KMO(x)``; ``psych::cortest.bartlett(R, n)``;
+    ``psych::fa.parallel(x, fa = "pc")`` (its simulated data, 95th percentile).
+
+    Parameters
+    ----------
+    items : DataFrame, shape (n_persons, p)
+        Keyed answers, one column per item, NaN where missing.
+    n_factors : int, optional
+        Factors to extract; by default the number parallel analysis suggests
+        (at least 1).
+    extraction : {"minres", "ml"}
+    rotation : {"oblimin", "promax", "geomin"}
+    n_iter : int
+        Random data sets of parallel analysis.
+    seed : int
+        Seed of parallel analysis.
+
+    Returns
+    -------
+    EFAResult
+        Sphericity, parallel analysis, loadings, factor correlations,
+        communalities, flags, ``status`` and ``reason``.
+
+    Raises
+    ------
+    ValueError
+        A column of ``items`` is not numeric.
+
+    Warns
+    -----
+    InsufficientDataWarning, IdentificationWarning, NonConvergenceWarning, InadmissibleSolutionWarning
+        When the status is not ``"ok"`` (see :mod:`psychometrics.exceptions`).
+    SmallSampleWarning
+        For each note on too few persons per item.
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor
+    analysis. Psychometrika, 30, 179-185.
+
+    Kaiser, H. F. (1974). An index of factorial simplicity. Psychometrika, 39, 31-36.
+
+    Bartlett, M. S. (1951). The effect of standardization on a chi square
+    approximation in factor analysis. Biometrika, 38, 337-344.
+
+    Raiche, G., Walls, T. A., Magis, D., Riopel, M., & Blais, J.-G. (2013).
+    Non-graphical solutions for Cattell's scree test. Methodology, 9, 23-29.
+
+    Bernaards, C. A., & Jennrich, R. I. (2005). Gradient projection algorithms and
+    software for arbitrary rotation criteria in factor analysis. Educational and
+    Psychological Measurement, 65, 676-696.
+
+    Examples
+    --------
+    The twelve self-efficacy items at the first wave of the example study:
+
+    >>> import pandas as pd
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import efa
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> x = pd.concat([keyed_items(r, s) for s in r.instrument.scale_ids], axis=1)
+    >>> result = efa(x[(r.keys["wave"] == "T0").to_numpy()])
+    >>> result.n_factors, round(result.sphericity.kmo, 3)  # In R: psych::KMO(x)$MSA
+    (3, 0.84)
+    >>> result.loadings.loc[["TSE01", "TSE05", "TSE09"]].round(2)  # In R: psych::fa(x, 3)
+             F1    F2    F3
+    TSE01  0.68  0.03  0.14
+    TSE05 -0.03  0.83 -0.03
+    TSE09  0.03  0.00  0.80
+    """
     result = _efa(items, n_factors, extraction, rotation, n_iter, seed)
     warn_status(result.status, result.reason, f"EFA of {len(items.columns)} items")
     for note in result.notes:

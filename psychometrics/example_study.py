@@ -74,7 +74,24 @@ EXAMPLE = ExampleStudy()
 
 
 def example_data_path() -> Path:
-    """Where the shipped example data file is installed."""
+    """Where the shipped example data file is installed.
+
+    The file is ``psychometrics/data/kvb_example.csv``: 93 teachers in 6 schools,
+    waves T0 and T1, the ``kvb`` instrument's 58 items (columns ``teacher``,
+    ``school``, ``wave`` and one per item), simulated by
+    :func:`simulate_example_study`.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> from psychometrics.example_study import EXAMPLE, example_data_path
+    >>> example_data_path().name, EXAMPLE.id_column, EXAMPLE.wave_column
+    ('kvb_example.csv', 'teacher', 'wave')
+    """
+
     return Path(str(resources.files("psychometrics.data"))) / EXAMPLE.file
 
 

@@ -78,7 +78,38 @@ MIN_CASES_PER_PARAMETER = 5
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One fitted model of the sequence and its comparison with the last accepted one."""
+    """One fitted model of the sequence and its comparison with the last accepted one.
+
+    Attributes
+    ----------
+    model : str
+        ``configural``, ``metric``, ``scalar``, ``strict`` or a ``partial_`` step.
+    status, reason : str
+        The fit's status (``"ok"``, ``"not_converged"``, ``"heywood"``, ...).
+    fit : MLFit
+        The fitted model (parameter table, fit indices, npar, df, n).
+    compared_with : str or None
+        The last accepted model it is compared with.
+    delta_chi2, delta_df, delta_p : float, int, float
+        The likelihood-ratio test against ``compared_with``.
+    delta_cfi, delta_rmsea, delta_srmr : float
+        Changes of the fit indices.
+    accepted : bool or None
+        The rule's decision (``None`` when not judged).
+    decision : str
+        The decision in words, with the numbers it rests on.
+    freed : tuple of str
+        Constraints released so far (partial steps).
+    syntax : str
+        The model in lavaan syntax.
+    cfi, tli : float
+        Against the chosen baseline model.
+    p_bootstrap, bootstrap_draws : float, int
+        The calibrated rule's bootstrap p and draws (NaN and 0 where the
+        asymptotic p decided).
+    close_fit_p : float
+        p of the test of close fit (H0: RMSEA <= .05), for the configural model.
+    """
 
     model: str
     status: str
@@ -127,7 +158,19 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class LatentMeanChange:
+    """A later wave's latent mean in first-wave latent SD units.
+
+    Attributes
+    ----------
+    wave : str
+    estimate, se : float
+        The latent mean (the first wave's is 0 with variance 1) and its SE.
+    ci : Interval
+        Its 95% Wald interval.
+    """
+
     wave: str
+
     estimate: float
     se: float
     ci: Interval
@@ -138,7 +181,70 @@ class LatentMeanChange:
 
 @dataclass(frozen=True, slots=True)
 class InvarianceResult:
-    """The invariance sequence of one scale and the level reached."""
+    """The invariance sequence of one scale and the level reached.
+
+    Returned by :func:`longitudinal_invariance`; ``to_dict()`` is a scale's
+    ``invariance`` entry of results.json, ``to_frame()`` the table of steps.
+
+    Attributes
+    ----------
+    scale : str
+    status, reason : str
+        ``"ok"``, or why no sequence was fitted (``"single_wave"``,
+        ``"not_identified"``, ``"too_few_cases"``, ``"no_variance"``,
+        ``"not_positive_definite"``, ...).
+    level : str
+        The highest level accepted, one of ``LEVELS``: ``none``, ``configural``,
+        ``partial_metric``, ``metric``, ``partial_scalar``, ``scalar``,
+        ``partial_strict``, ``strict``.
+    rule, null_model : str
+        The decision rule and the baseline model of CFI and TLI.
+    waves, items : tuple of str
+    n_total, n : int
+        Persons in the data, and persons used.
+    dropped : dict of str to int
+        Persons not used, by reason.
+    steps : tuple of Step
+        Every fitted model (configural, metric, ..., partial steps) with its fit,
+        its comparison with the last accepted model and the decision.
+    missing_rule : str
+    incomplete : dict of str to int
+        Persons included through full-information ML, by reason.
+    freed : tuple of str
+        The released equality constraints, e.g. ``"intercept of TSE06 at T1"``.
+    latent_mean_diff_std : dict of str to LatentMeanChange
+        Each later wave's latent mean in first-wave latent SD units, with its SE
+        and CI, from the highest accepted (partial) scalar model.
+    notes : tuple of str
+    score_tests : dict of str to DataFrame
+        The score tests of the constraints at each rejected step.
+    rule_details : dict
+        The rule's thresholds and settings.
+    noninvariance : tuple of NonInvariance
+        dMACS and mean bias of every released loading and intercept.
+    invariant_items : tuple of str
+        Items whose loadings and intercepts stayed equal across waves.
+    allows_change : bool
+        Whether means may be compared: (partial) scalar or strict invariance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import longitudinal_invariance
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> frame = pd.concat([r.keys[["id", "wave"]], keyed_items(r, "tse_management")], axis=1)
+    >>> result = longitudinal_invariance(frame, "tse_management",
+    ...                                  r.instrument.scale("tse_management").items, r.waves)
+    >>> result.level, result.allows_change, result.failed_step()
+    ('strict', True, None)
+    >>> result.to_frame()["model"].tolist()
+    ['configural', 'metric', 'scalar', 'strict']
+    >>> result.to_dict()["identification"]
+    "std.lv: first-wave factor variance 1 and mean 0 (semTools::measEq.syntax ID.fac = 'std.lv')"
+    """
 
     scale: str
     status: str
@@ -170,16 +276,43 @@ class InvarianceResult:
         return self.level in ("partial_scalar", "scalar", "partial_strict", "strict")
 
     def failed_step(self) -> Step | None:
-        """The first step that was rejected (or could not be fitted), if any."""
+        """The first step that was rejected (or could not be fitted), if any.
+
+        Partial steps do not count: with partial scalar invariance this is the
+        (full) scalar step.
+
+        Returns
+        -------
+        Step or None
+            The step, with its fit, comparison and ``decision`` (why it failed).
+        """
+
         for s in self.steps:
             if s.accepted is False and not s.model.startswith("partial_"):
                 return s
         return None
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per fitted model: fit, comparison with the last accepted model
+        (delta chi2, df and p, delta CFI, RMSEA and SRMR), decision.
+
+        Returns
+        -------
+        DataFrame
+            The columns of ``Step.to_dict()``; an inadmissible model has no fit
+            numbers.
+        """
         return pd.DataFrame([s.to_dict() for s in self.steps])
 
     def to_dict(self) -> dict[str, Any]:
+        """The sequence as plain JSON types (a scale's ``invariance`` entry of
+        results.json): level, rule, steps, freed parameters, their sizes, the
+        latent mean change and the notes.
+
+        Returns
+        -------
+        dict
+        """
         return to_jsonable({
             "status": self.status, "reason": self.reason, "level": self.level,
             "decision_rule": self.rule, "rule": self.rule, "rule_details": self.rule_details,
@@ -390,6 +523,110 @@ def longitudinal_invariance(
     :data:`~psychometrics.decision_rules.RULES` (default ``"lrt-calibrated"``);
     ``seed`` seeds its bootstrap draws. ``standard_errors=False`` skips the
     standard errors of the latent mean change (for simulation studies).
+
+    One factor per wave, the same item's residuals correlated across waves, ML with
+    a mean structure, identified as ``semTools::measEq.syntax(ID.fac = "std.lv")``:
+    metric constrains loadings, scalar intercepts too, strict residual variances
+    too. Each step is compared with the last accepted model and judged by the rule
+    (``docs/invariance_verdict.md``): the default tests the configural model's close
+    fit (H0: RMSEA <= .05) and metric, scalar and strict by likelihood-ratio tests
+    at .05/4, with a parametric bootstrap at the study's N where the asymptotic p is
+    unreliable. A rejected step is followed by partial invariance: the constraint
+    with the largest score test is released, one at a time, while at least two
+    items per factor stay constrained. Every released loading or intercept gets
+    its dMACS and mean bias.
+
+    In R: ``semTools::measEq.syntax(configural.model, data, ID.fac = "std.lv",
+    longFacNames = ..., longIndNames = ..., auto = "all", long.equal = c("loadings",
+    "intercepts", "residuals"), meanstructure = TRUE, return.fit = TRUE)`` for the
+    models, ``lavaan::lavTestLRT(fit0, fit1)`` for delta chi2,
+    ``lavaan::lavTestScore`` for the constraints to release.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long format: ``id``, ``wave`` and one column per item (keyed), NaN where
+        missing.
+    scale : str
+        The scale's name (used for the factor names).
+    items : sequence of str
+        The scale's items (at least 3).
+    waves : sequence of str
+        The waves, in order (at least 2).
+    rule : {"lrt-calibrated", "cfi-rmsea", "chen-small-n", "chi2"}
+        The decision rule.
+    null_model : {"independence", "longitudinal"}
+        The baseline of CFI and TLI: lavaan's independence model, or Widaman &
+        Thompson's longitudinal null model.
+    partial : bool
+        Search for partial invariance when a step is rejected.
+    missing : {"fiml", "listwise"}
+        Full-information ML, or persons with every item at every wave.
+    seed : int
+        Seed of the bootstrap draws of ``"lrt-calibrated"``.
+    standard_errors : bool
+        Compute the standard errors of the latent mean change.
+
+    Returns
+    -------
+    InvarianceResult
+        The level reached, every fitted step with its decision, the released
+        constraints and their sizes, and the latent mean change.
+
+    Raises
+    ------
+    ValueError
+        ``rule`` is not one of ``RULES``.
+
+    References
+    ----------
+    Widaman, K. F., & Thompson, J. S. (2003). On specifying the null model for
+    incremental fit indices in structural equation modeling. Psychological
+    Methods, 8, 16-37.
+
+    Byrne, B. M., Shavelson, R. J., & Muthen, B. (1989). Testing for the equivalence
+    of factor covariance and mean structures: The issue of partial measurement
+    invariance. Psychological Bulletin, 105, 456-466.
+
+    MacCallum, R. C., Browne, M. W., & Sugawara, H. M. (1996). Power analysis and
+    determination of sample size for covariance structure modeling. Psychological
+    Methods, 1, 130-149.
+
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for
+    testing measurement invariance. Structural Equation Modeling, 9, 233-255.
+
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
+    measurement invariance. Structural Equation Modeling, 14, 464-504.
+
+    Nye, C. D., & Drasgow, F. (2011). Effect size indices for analyses of
+    measurement equivalence. Journal of Applied Psychology, 96, 966-980.
+
+    Examples
+    --------
+    The example study's item TSE06 was simulated with an intercept that rises by
+    one response unit between the waves; partial invariance finds it:
+
+    >>> import pandas as pd
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import longitudinal_invariance
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> frame = pd.concat([r.keys[["id", "wave"]], keyed_items(r, "tse_instruction")], axis=1)
+    >>> result = longitudinal_invariance(frame, "tse_instruction",
+    ...                                  r.instrument.scale("tse_instruction").items, r.waves)
+    >>> result.level, result.freed
+    ('partial_strict', ('intercept of TSE06 at T1',))
+    >>> steps = result.to_frame()[["model", "df", "chi2", "delta_chi2", "delta_p", "accepted"]]
+    >>> print(steps.round(3).to_string(index=False))  # In R: lavaan::lavTestLRT(fit0, fit1)
+             model  df   chi2  delta_chi2  delta_p  accepted
+        configural  15 24.712         NaN      NaN      True
+            metric  18 26.079       1.366    0.713      True
+            scalar  21 69.693      43.614    0.000     False
+    partial_scalar  20 28.730       2.652    0.266      True
+            strict  24 36.108       7.378    0.117      True
+    >>> round(result.noninvariance[0].dmacs, 3), round(result.latent_mean_diff_std["T1"].estimate, 3)
+    (0.886, 0.368)
     """
     return invariance_verdicts(frame, scale, items, waves, rules=(rule,), null_model=null_model,
                                partial=partial, missing=missing, seed=seed,
@@ -405,7 +642,68 @@ def invariance_verdicts(
 ) -> dict[str, InvarianceResult]:
     """The invariance sequence of one scale under several decision rules at once
     (models that two rules both need are fitted once): a sensitivity analysis of the
-    verdict, and what the Monte Carlo study in ``benchmarks/bench_verdict.py`` runs."""
+    verdict, and what the Monte Carlo study in ``benchmarks/bench_verdict.py`` runs.
+
+    Each rule's result is what :func:`longitudinal_invariance` gives with that rule
+    (the data are prepared once).
+
+    In R: as :func:`longitudinal_invariance`, one ``lavaan::lavTestLRT`` chain per
+    rule.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long format: ``id``, ``wave`` and the scale's keyed items.
+    scale : str
+    items : sequence of str
+    waves : sequence of str
+    rules : sequence of str
+        Decision rules from ``RULES`` (default: all four).
+    null_model : {"independence", "longitudinal"}
+    partial : bool
+    missing : {"fiml", "listwise"}
+    seed : int
+    standard_errors : bool
+        As :func:`longitudinal_invariance`.
+
+    Returns
+    -------
+    dict of str to InvarianceResult
+        One result per rule, in the order of ``rules``.
+
+    Raises
+    ------
+    ValueError
+        A rule is not one of ``RULES``.
+
+    References
+    ----------
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for
+    testing measurement invariance. Structural Equation Modeling, 9, 233-255.
+
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
+    measurement invariance. Structural Equation Modeling, 14, 464-504.
+
+    The calibration of ``"lrt-calibrated"``: ``docs/invariance_verdict.md``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import invariance_verdicts
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> frame = pd.concat([r.keys[["id", "wave"]], keyed_items(r, "tse_instruction")], axis=1)
+    >>> verdicts = invariance_verdicts(frame, "tse_instruction",
+    ...                                r.instrument.scale("tse_instruction").items, r.waves,
+    ...                                rules=("lrt-calibrated", "cfi-rmsea"))
+    >>> for rule, result in verdicts.items():
+    ...     print(rule, result.level, result.freed)
+    lrt-calibrated partial_strict ('intercept of TSE06 at T1',)
+    cfi-rmsea partial_strict ('intercept of TSE06 at T1', 'residual of TSE08 at T1')
+    """
+
     unknown = [r for r in rules if r not in RULES]
     if unknown:
         raise ValueError(f"The 'rule' parameter must be one of {', '.join(RULES)}. "

@@ -38,7 +38,22 @@ from psychometrics.results import json_object
 
 @dataclass(frozen=True, slots=True)
 class NonInvariance:
-    """One released parameter and its size."""
+    """One released parameter and its size.
+
+    Attributes
+    ----------
+    item, wave : str
+        The item and the (later) wave where its parameter was released.
+    parameter : str
+        ``"loading"``, ``"intercept"`` or ``"loading+intercept"``.
+    dmacs : float
+        ``sqrt(E[D^2]) / SD_pooled`` (Nye & Drasgow 2011).
+    mean_bias : float
+        ``E[D]`` in response units, signed.
+    delta_loading, delta_intercept : float
+        ``lambda_F - lambda_R`` and ``nu_F - nu_R``.
+    """
+
 
     item: str
     wave: str

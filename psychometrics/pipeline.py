@@ -38,7 +38,9 @@ from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchic
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 from psychometrics.results import to_jsonable
 
+#: The version of results.json's schema (``psychometrics/schema/results.schema.json``).
 SCHEMA_VERSION = "1"
+
 
 #: A progress hook receives one short line per step; the CLI owns it.
 Progress = Callable[[str], None]
@@ -50,7 +52,65 @@ def _quiet(_: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
-    """Everything ``binnenuit validate`` computed; ``to_dict()`` is results.json."""
+    """Everything ``binnenuit validate`` computed; ``to_dict()`` is results.json.
+
+    Returned by :func:`validate`. Results are keyed by scale id (or general factor,
+    bank) and then by wave label, or by pair of waves (``"T0->T1"``) for change.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    scores : Scores
+        The scale scores and the checked responses (``responses``).
+    settings : dict
+        Every option of the run, as results.json records it.
+    reliability : dict of str to dict of str to ScaleReliability
+        Per scale and wave: alpha, omega total, item analysis.
+    omega_h : dict of str to dict of str to OmegaHierarchical
+        Per general factor and wave.
+    cfa : dict of str to dict of str to CFAResult
+        The one-factor CFA per scale and wave.
+    instrument_cfa : dict of str to CFAResult
+        The correlated-factors CFA of the instrument per wave.
+    efa : dict of str to EFAResult
+        The EFA of all items per wave.
+    efa_banks : dict of str to dict of str to EFAResult
+        The EFA of each bank per wave (instruments of several banks).
+    invariance : dict of str to InvarianceResult
+        Per scale.
+    change : dict of str to dict of str to ChangeResult
+        Per scale and pair of waves.
+    person_change : DataFrame
+        Per person, scale and pair of waves: difference, RCI, class.
+    multi_scale_persons : DataFrame
+        Per person, pair of waves and bank: how many scales improved reliably.
+    multi_scale : dict
+        Its summary.
+    clusters : dict
+        ICC(1), design effects and cluster-robust SEs (with ``cluster``).
+    attrition : dict
+        Baseline scores of those who stayed against those who left.
+    responses : Responses
+        The checked responses (``scores.responses``).
+
+    Examples
+    --------
+    >>> from instruments import Instrument
+    >>> from psychometrics import validate
+    >>> from psychometrics.example_study import example_data_path
+    >>> inst = Instrument.from_dict({"id": "instruction", "version": "1",
+    ...     "response_scale": {"min": 1, "max": 7},
+    ...     "scales": {"instruction": {"items": ["TSE05", "TSE06", "TSE07", "TSE08"]}}})
+    >>> result = validate(example_data_path(), inst, id_column="teacher",
+    ...                   wave_column="wave")
+    >>> d = result.to_dict()
+    >>> d["schema_version"], d["data"]["n_persons"], d["data"]["waves"]
+    ('1', 93, ['T0', 'T1'])
+    >>> d["scales"]["instruction"]["invariance"]["level"]
+    'partial_strict'
+    >>> html = result.report_html()  # doctest: +SKIP
+    >>> result.write("out/")  # doctest: +SKIP
+    """
 
     instrument: Instrument
     scores: Scores
@@ -74,18 +134,73 @@ class ValidationResult:
         return self.scores.responses
 
     def write(self, out_dir: str | Path, *, lang: str = "en", report: bool = True) -> dict[str, Path]:
-        """Write results.json, scores.csv, the report and the rest into ``out_dir``."""
+        """Write results.json, scores.csv, the report and the rest into ``out_dir``.
+
+        The folder is written all at once: the files go into a temporary folder
+        beside ``out_dir``, which takes its place only when complete. ``out_dir``
+        may be new, empty, or a folder binnenuit wrote before (it holds a
+        ``.binnenuit-output`` marker); anything else is refused.
+
+        Parameters
+        ----------
+        out_dir : str or Path
+            The output folder.
+        lang : {"en", "nl"}
+            The language of the report's scale and item texts.
+        report : bool
+            Write ``report.html`` and ``tables/*.csv`` too.
+
+        Returns
+        -------
+        dict of str to Path
+            Each file written, by name.
+
+        Raises
+        ------
+        OutputError
+            ``out_dir`` cannot be used or a write failed; an earlier result in it is
+            then left as it was.
+        OptionError
+            ``lang`` or ``report`` is not one of its allowed values.
+        """
         from psychometrics.report.outputs import write_outputs
 
         return write_outputs(self, out_dir, lang=lang, report=report)
 
     def report_html(self, lang: str = "en") -> str:
-        """The self-contained HTML report."""
+        """The self-contained HTML report.
+
+        Inline CSS and SVG figures, no scripts, nothing fetched from the network;
+        every label from the data is escaped.
+
+        Parameters
+        ----------
+        lang : {"en", "nl"}
+            The language of the scale and item texts.
+
+        Returns
+        -------
+        str
+            The whole HTML document.
+        """
         from psychometrics.report.html import render_report
 
         return render_report(self, lang)
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything computed as plain JSON types: the content of results.json.
+
+        It follows the JSON Schema ``psychometrics/schema/results.schema.json``
+        (``schema_version`` :data:`SCHEMA_VERSION`); a statistic that could not be
+        computed is ``null`` with a ``status`` and a ``reason``.
+
+        Returns
+        -------
+        dict
+            ``schema_version, instrument, settings, data, problems, scales,
+            composites, omega_hierarchical, instrument_cfa, efa, efa_banks,
+            multi_scale_change, clusters, attrition, unscored``.
+        """
         r = self.responses
         inst = self.instrument
         problems = r.problems
@@ -168,7 +283,105 @@ def validate(
     writes ``results.json``, ``scores.csv`` and the rest. Every option is checked
     against :data:`psychometrics.options.OPTIONS` first (an ``OptionError`` lists
     the allowed values).
+
+    The steps, for every scale at every wave and then across waves: reliability
+    (:func:`scale_reliability`), omega hierarchical of the banks' general factors
+    (:func:`omega_hierarchical`), a one-factor CFA per scale and a
+    correlated-factors CFA of the instrument (:func:`fit_cfa`), the EFA of the
+    instrument and of each bank (:func:`efa`), longitudinal invariance
+    (:func:`longitudinal_invariance`), and change (:func:`observed_change`) only
+    where invariance reached partial scalar or higher (else ``"blocked"``).
+
+    In R: the steps' own R twins (``psych::alpha``, ``semTools::compRelSEM``,
+    ``psych::omega``, ``lavaan::cfa``, ``psych::fa``, ``semTools::measEq.syntax``
+    with ``lavaan::lavTestLRT``, ``t.test``); ``models/*.lav`` holds the lavaan
+    syntax of every fitted model.
+
+    Parameters
+    ----------
+    data : str, Path or DataFrame
+        Responses in long format (one row per person per wave): a ``.csv``,
+        ``.tsv``, ``.xlsx`` or ``.sav`` file, or a DataFrame.
+    instrument : Instrument, or a bundled name or instrument file
+    id_column : str
+        The column that identifies a person.
+    wave_column : str, optional
+        The column that labels the wave (without it: one wave).
+    on_invalid : {"raise", "missing"}
+        Stop at invalid cells, or set them to missing and list them.
+    missing_codes : numbers
+        Values that mean "missing" (e.g. ``-99``).
+    wave_order : sequence of str, optional
+        The order of the waves (default: by the number in the labels, else as
+        they appear).
+    missing : {"listwise", "pairwise"}
+        Missing-data rule of alpha and the item analysis.
+    alpha_ci : {"feldt", "bootstrap"}
+        The interval of alpha.
+    n_boot : int
+        Bootstrap resamples for ``alpha_ci="bootstrap"`` (at least 1,000).
+    seed : int
+        Seed of the bootstrap, parallel analysis and the invariance bootstrap.
+    model_missing : {"fiml", "listwise"}
+        Missing-data rule of CFA and invariance.
+    rule : {"lrt-calibrated", "cfi-rmsea", "chen-small-n", "chi2"}
+        The decision rule of the invariance tests.
+    null_model : {"independence", "longitudinal"}
+        The baseline model of CFI and TLI in the invariance tests.
+    rci_reliability : {"alpha", "omega"}
+        The reliability in the reliable-change index.
+    ignore_invariance : bool
+        Compute change past a failed invariance gate, marked ``"unverified"``.
+    cluster : str, optional
+        A column of clusters (e.g. schools): ICC(1), design effects and
+        cluster-robust SEs.
+    progress : callable
+        Receives one short line per step (the command line prints them).
+
+    Returns
+    -------
+    ValidationResult
+        Every result, with ``to_dict()`` (results.json), ``write()`` and
+        ``report_html()``.
+
+    Raises
+    ------
+    OptionError
+        An option is not one of its allowed values; the message lists them.
+    ResponseError
+        The data cannot be read or do not fit the instrument (every problem by row,
+        column and value), or ``cluster`` is not a column of the data.
+    ItemBankError
+        ``instrument`` cannot be loaded.
+
+    References
+    ----------
+    The references of each step (see the functions above) and
+    ``docs/invariance_verdict.md`` for the invariance gate.
+
+    Examples
+    --------
+    One scale of the bundled example study (its item TSE06 drifts between the
+    waves, so the gate opens at partial scalar invariance):
+
+    >>> from instruments import Instrument
+    >>> from psychometrics import validate
+    >>> from psychometrics.example_study import example_data_path
+    >>> inst = Instrument.from_dict({"id": "instruction", "version": "1",
+    ...     "response_scale": {"min": 1, "max": 7},
+    ...     "scales": {"instruction": {"items": ["TSE05", "TSE06", "TSE07", "TSE08"]}}})
+    >>> result = validate(example_data_path(), inst, id_column="teacher",
+    ...                   wave_column="wave")
+    >>> result.reliability["instruction"]["T0"].summary()
+    'alpha 0.864 [0.807, 0.907] (Feldt), omega 0.869, n 80/93 (listwise)'
+    >>> result.invariance["instruction"].freed
+    ('intercept of TSE06 at T1',)
+    >>> change = result.change["instruction"]["T0->T1"]
+    >>> change.status, round(change.mean_diff, 3), round(change.bias_from_noninvariance, 3)
+    ('ok', 0.599, 0.233)
+    >>> result.write("out/")  # doctest: +SKIP
     """
+
     options = {k: v for k, v in locals().items() if k not in ("data", "instrument")}
     from psychometrics.options import as_numbers, check_settings
 

@@ -113,7 +113,32 @@ def fit_congeneric(sample_cov: np.ndarray, n: int) -> CongenericFit:
 
 @dataclass(frozen=True, slots=True)
 class AlphaResult:
-    """Cronbach's alpha (raw and standardized) with its confidence interval."""
+    """Cronbach's alpha (raw and standardized) with its confidence interval.
+
+    Returned by :func:`cronbach_alpha`; ``to_dict()`` gives plain JSON types
+    (NaN as ``None``).
+
+    Attributes
+    ----------
+    status, reason : str
+        ``"ok"`` (``reason`` may still note e.g. an item without variance), or why
+        alpha is missing: ``"too_few_items"``, ``"no_data"``, ``"too_few_cases"``,
+        ``"no_variance"``.
+    n_total, n : int
+        Rows given, and the persons alpha rests on (complete cases for
+        ``"listwise"``; persons with at least two answers for ``"pairwise"``).
+    n_items : int
+    missing_rule : str
+        ``"listwise"`` or ``"pairwise"``.
+    alpha, alpha_std : float
+        Raw alpha (on covariances) and standardized alpha (on correlations).
+    ci : Interval
+        ``(low, high)``; NaN ends when it cannot be computed.
+    ci_method : str
+        ``"Feldt"`` or a description of the bootstrap (resamples, seed).
+    level : float
+        The interval's confidence level.
+    """
 
     status: str
     reason: str
@@ -137,7 +162,24 @@ class AlphaResult:
 
 @dataclass(frozen=True, slots=True)
 class OmegaResult:
-    """Omega total from the congeneric model, with that model's fit."""
+    """Omega total from the congeneric model, with that model's fit.
+
+    Returned by :func:`omega_total`.
+
+    Attributes
+    ----------
+    status, reason : str
+        ``"ok"``, or why omega is missing (``"not_identified"``,
+        ``"too_few_cases"``, ``"not_positive_definite"``, ``"not_converged"``,
+        ``"heywood"``).
+    n : int
+        Complete cases used.
+    omega_total : float
+    note : str
+        Set when the one-factor model fits poorly (CFI < .95 or RMSEA > .08).
+    model : CongenericFit or None
+        The fitted one-factor model (loadings, residual variances, fit indices).
+    """
 
     status: str
     reason: str
@@ -157,7 +199,25 @@ class OmegaResult:
 class OrdinalReliability:
     """Ordinal alpha and omega from polychoric correlations (Zumbo, Gadermann &
     Zeisser 2007): the reliability of the continuous responses assumed to underlie
-    the Likert answers, not of the observed sum score."""
+    the Likert answers, not of the observed sum score.
+
+    Returned by :func:`ordinal_reliability`.
+
+    Attributes
+    ----------
+    status, reason : str
+        ``"ok"`` (``reason`` says why ordinal omega may still be missing), or
+        ``"not_ordinal"``, ``"too_few_cases"``, ``"too_few_items"``,
+        ``"no_variance"``.
+    n : int
+        Persons who answered every item.
+    alpha, omega : float
+        Ordinal alpha and ordinal omega.
+    polychoric : ndarray
+        The polychoric correlation matrix.
+    label : str
+        What these coefficients are the reliability of.
+    """
 
     status: str
     reason: str
@@ -177,11 +237,57 @@ class OrdinalReliability:
 def ordinal_reliability(items: pd.DataFrame | np.ndarray, *, low: int, high: int) -> OrdinalReliability:
     """Ordinal alpha and omega of keyed integer items on ``low..high``.
 
-    Ordinal alpha is standardized alpha on the polychoric matrix R
-    (``psych::alpha(psych::polychoric(x)$rho)``); ordinal omega is
-    ``(sum lambda)^2 / (1' R 1)`` from the one-factor ML model fitted to R
-    (``semTools::compRelSEM(lavaan::cfa(model, sample.cov = R, sample.nobs = n))``),
-    with ``n`` the persons who answered every item.
+    Ordinal alpha is standardized alpha on the polychoric matrix R (two-step ML
+    with each item's thresholds from its own answers, pairs on the persons who
+    answered both, :mod:`psychometrics.polychoric`); ordinal omega is
+    ``(sum lambda)^2 / (1' R 1)`` from the one-factor ML model fitted to R, with
+    ``n`` the persons who answered every item. R is not smoothed when it is not
+    positive definite (psych smooths): ordinal omega is then missing, with the
+    reason. These are the reliabilities of the latent continuous responses, not of
+    the observed scale score.
+
+    In R: ``psych::alpha(psych::polychoric(x)$rho)$total$raw_alpha`` and
+    ``semTools::compRelSEM(lavaan::cfa(model, sample.cov = R, sample.nobs = n,
+    std.lv = TRUE))``.
+
+    Parameters
+    ----------
+    items : DataFrame or ndarray, shape (n_persons, k)
+        Keyed integer answers, NaN where missing.
+    low, high : int
+        The response scale; at most ``MAX_ORDINAL_CATEGORIES`` (7) categories.
+
+    Returns
+    -------
+    OrdinalReliability
+        Ordinal alpha and omega with status and reason; with more than 7
+        categories, status ``"not_ordinal"`` and no numbers.
+
+    Raises
+    ------
+    ValueError
+        ``items`` cannot be converted to a 2-D float array.
+
+    References
+    ----------
+    Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of
+    coefficients alpha and theta for Likert rating scales. Journal of Modern
+    Applied Statistical Methods, 6, 21-29.
+
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
+    coefficient. Psychometrika, 44, 443-460.
+
+    Examples
+    --------
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import ordinal_reliability
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> x = keyed_items(r, "tse_engagement")[(r.keys["wave"] == "T0").to_numpy()]
+    >>> o = ordinal_reliability(x, low=1, high=7)
+    >>> o.status, o.n, round(o.alpha, 3), round(o.omega, 3)
+    ('ok', 77, 0.901, 0.9)
     """
     x = np.asarray(items, dtype=float)
     k = x.shape[1]
@@ -213,7 +319,22 @@ def ordinal_reliability(items: pd.DataFrame | np.ndarray, *, low: int, high: int
 
 @dataclass(frozen=True, slots=True)
 class ScaleReliability:
-    """Alpha, omega total and the item analysis of one scale at one wave."""
+    """Alpha, omega total and the item analysis of one scale at one wave.
+
+    Returned by :func:`scale_reliability`; ``to_dict()`` is the scale's
+    ``reliability`` entry of results.json, ``to_frame()`` the item analysis.
+
+    Attributes
+    ----------
+    alpha : AlphaResult
+    omega : OmegaResult
+    items : DataFrame
+        The item analysis, one row per item (see :func:`item_analysis`).
+    ordinal : OrdinalReliability or None
+        Ordinal alpha and omega, when asked for.
+    status : str
+        The status of alpha.
+    """
 
     alpha: AlphaResult
     omega: OmegaResult
@@ -270,7 +391,18 @@ def _covariance(x: np.ndarray, missing: Missing) -> tuple[np.ndarray, int]:
 
 
 def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> Interval:
-    """Feldt's analytic interval for alpha (as ``psych::alpha.ci``)."""
+    """Feldt's analytic interval for alpha (as ``psych::alpha.ci``).
+
+    With ``df1 = n - 1`` and ``df2 = (n - 1)(k - 1)``:
+    ``[1 - (1 - alpha) F(1 - a/2; df1, df2), 1 - (1 - alpha) F(a/2; df1, df2)]``,
+    ``a = 1 - level``; NaN ends when alpha is not finite or ``n < 2`` or ``k < 2``.
+
+    Examples
+    --------
+    >>> from psychometrics.reliability import feldt_interval
+    >>> [round(v, 4) for v in feldt_interval(0.8861, 77, 4).to_list()]
+    [0.838, 0.9226]
+    """
     if not math.isfinite(alpha) or n < 2 or k < 2:
         return NAN_INTERVAL
     a = 1 - level
@@ -320,12 +452,80 @@ def cronbach_alpha(
 ) -> AlphaResult:
     """Cronbach's alpha of keyed items (rows = persons), with a confidence interval.
 
+    Raw alpha is ``k/(k-1) * (1 - tr(C) / sum(C))`` with C the items' covariance
+    matrix (denominator n - 1); standardized alpha is the same on their correlation
+    matrix. Feldt's interval (default) uses ``df1 = n - 1``, ``df2 = (n - 1)(k - 1)``;
+    the bootstrap interval is the percentile interval of raw alpha over ``n_boot``
+    resamples of the complete cases (seeded). A statistic that cannot be computed
+    is NaN with a ``status`` and ``reason``.
+
+    In R: ``psych::alpha(x)$total$raw_alpha`` and ``std.alpha`` (complete data, or
+    ``"pairwise"``); the interval ``psych::alpha.ci(alpha, n, n.var = k)``.
+
+    Parameters
+    ----------
+    items : DataFrame or ndarray, shape (n_persons, k)
+        Keyed answers (reverse-keyed items already reversed), NaN where missing.
+    missing : {"listwise", "pairwise"}
+        Persons who answered every item, or every pair of items (as
+        ``psych::alpha``; ``n`` is then the persons with at least two answers).
+    ci : {"feldt", "bootstrap"}
+        The interval.
+    level : float
+        Its confidence level.
+    n_boot : int
+        Bootstrap resamples, at least ``MIN_N_BOOT`` (1,000).
+    seed : int or None
+        Seed of the bootstrap.
+    progress : callable, optional
+        ``progress(done, total)``, called as the bootstrap proceeds.
+
+    Returns
+    -------
+    AlphaResult
+        ``alpha``, ``alpha_std``, ``ci``, ``n``, ``n_total``, ``status``,
+        ``reason``.
+
+    Raises
+    ------
+    OptionError
+        ``ci="bootstrap"`` with ``n_boot`` outside [1000, 1000000].
+    ValueError
+        ``ci`` is neither ``"feldt"`` nor ``"bootstrap"``.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16, 297-334.
+
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for
+    coefficient alpha. Applied Psychological Measurement, 11, 93-103.
+
+    Efron, B., & Tibshirani, R. J. (1993). An introduction to the bootstrap.
+    Chapman & Hall.
+
     Examples
     --------
     >>> import numpy as np
+    >>> from psychometrics import cronbach_alpha
     >>> x = np.array([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4], [5, 4, 5]], float)
     >>> round(cronbach_alpha(x).alpha, 6)  # In R: psych::alpha(x)$total$raw_alpha
     0.933333
+
+    One scale of the bundled example study, at its first wave:
+
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> x = keyed_items(r, "tse_engagement")[(r.keys["wave"] == "T0").to_numpy()]
+    >>> a = cronbach_alpha(x)
+    >>> a.n, a.n_total, round(a.alpha, 4), round(a.alpha_std, 4)
+    (77, 93, 0.8861, 0.8894)
+    >>> [round(v, 3) for v in a.ci.to_list()]  # In R: psych::alpha.ci(0.8861, 77, n.var = 4)
+    [0.838, 0.923]
+    >>> round(cronbach_alpha(x, missing="pairwise").alpha, 4)
+    0.8792
     """
     if ci == "bootstrap":
         _check_n_boot(n_boot)
@@ -384,9 +584,55 @@ def _alpha_missing(status: str, reason: str, n_total: int, n: int, k: int, rule:
 def omega_total(items: pd.DataFrame | np.ndarray, *, missing: Missing = "listwise") -> OmegaResult:
     """McDonald's omega total from the one-factor ML model (listwise complete cases).
 
-    ``(sum lambda)^2 / (1' S 1)``, as ``semTools::compRelSEM`` with ``obs.var = TRUE``.
-    Pairwise deletion is not used for a likelihood fit: omega always uses the
-    complete cases, and says so.
+    ``(sum lambda)^2 / (1' S 1)`` with lambda the ML loadings of the congeneric
+    model (factor variance 1; residual variances not bounded, so a Heywood case is
+    reported, not hidden) and S the sample covariance matrix. Pairwise deletion is
+    not used for a likelihood fit: omega always uses the complete cases (the
+    ``missing`` argument is accepted for symmetry with :func:`cronbach_alpha` and
+    not used). A note is set when the one-factor model fits poorly
+    (CFI < .95 or RMSEA > .08; Hu & Bentler 1999).
+
+    In R: ``semTools::compRelSEM(lavaan::cfa("f =~ x1 + x2 + ...", data = x,
+    std.lv = TRUE))`` (its default ``obs.var = TRUE``).
+
+    Parameters
+    ----------
+    items : DataFrame or ndarray, shape (n_persons, k)
+        Keyed answers, NaN where missing.
+    missing : {"listwise", "pairwise"}
+        Not used: omega always rests on the complete cases.
+
+    Returns
+    -------
+    OmegaResult
+        ``omega_total``, ``n``, ``status``, ``reason``, ``note`` and the fitted
+        one-factor model (``model``, with its fit indices).
+
+    Raises
+    ------
+    ValueError
+        ``items`` cannot be converted to a 2-D float array.
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.
+
+    Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance
+    structure analysis. Structural Equation Modeling, 6, 1-55.
+
+    Examples
+    --------
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import omega_total
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> x = keyed_items(r, "tse_engagement")[(r.keys["wave"] == "T0").to_numpy()]
+    >>> o = omega_total(x)
+    >>> o.status, o.n, round(o.omega_total, 3)  # In R: semTools::compRelSEM(fit)
+    ('ok', 77, 0.891)
+    >>> round(o.model.fit.cfi, 3), round(o.model.fit.rmsea, 3)
+    (1.0, 0.0)
     """
     x = np.asarray(items, dtype=float)
     complete = x[~np.isnan(x).any(axis=1)]
@@ -464,7 +710,73 @@ def scale_reliability(
     progress: Callable[[int, int], None] | None = None, ordinal: bool = False,
 ) -> ScaleReliability:
     """Alpha (with CI), omega total and item analysis of one scale's keyed items;
-    with ``ordinal=True`` also ordinal alpha and omega (polychoric)."""
+    with ``ordinal=True`` also ordinal alpha and omega (polychoric).
+
+    The item analysis gives per item n, mean, SD, % floor and ceiling, % missing,
+    the item-rest correlation (``psych::alpha``'s ``r.drop``), alpha if the item is
+    deleted, and flags a negative item-rest correlation (a likely keying error).
+
+    In R: ``psych::alpha(x)`` (``total``, ``alpha.drop``, ``item.stats$r.drop``)
+    and ``semTools::compRelSEM`` on the one-factor ``lavaan::cfa``.
+
+    Parameters
+    ----------
+    items : DataFrame, shape (n_persons, k)
+        Keyed answers, one column per item, NaN where missing.
+    low, high : int
+        The response scale (for % floor and ceiling and ordinal reliability).
+    missing : {"listwise", "pairwise"}
+        Missing-data rule of alpha and the item analysis (omega always uses
+        complete cases).
+    ci : {"feldt", "bootstrap"}
+        The interval of alpha.
+    n_boot : int
+        Bootstrap resamples (``ci="bootstrap"``), at least 1,000.
+    seed : int or None
+        Seed of the bootstrap.
+    progress : callable, optional
+        ``progress(done, total)`` during the bootstrap.
+    ordinal : bool
+        Also compute ordinal alpha and omega (:func:`ordinal_reliability`).
+
+    Returns
+    -------
+    ScaleReliability
+        ``alpha`` (AlphaResult), ``omega`` (OmegaResult), ``items`` (the item
+        analysis) and ``ordinal``.
+
+    Raises
+    ------
+    OptionError
+        ``n_boot`` out of range with ``ci="bootstrap"``.
+    ValueError
+        ``ci`` is not one of its values.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16, 297-334.
+
+    McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.
+
+    Revelle, W. psych: Procedures for Psychological, Psychometric, and Personality
+    Research. R package; ``alpha``.
+
+    Examples
+    --------
+    >>> from instruments import keyed_items, read_responses
+    >>> from psychometrics import scale_reliability
+    >>> from psychometrics.example_study import example_data_path
+    >>> r = read_responses(example_data_path(), "tse", id_column="teacher",
+    ...                    wave_column="wave")
+    >>> x = keyed_items(r, "tse_engagement")[(r.keys["wave"] == "T0").to_numpy()]
+    >>> rel = scale_reliability(x, low=1, high=7)
+    >>> rel.summary()
+    'alpha 0.886 [0.838, 0.923] (Feldt), omega 0.891, n 77/93 (listwise)'
+    >>> rel.items["item_rest_r"].round(3).to_dict()
+    {'TSE01': 0.702, 'TSE02': 0.75, 'TSE03': 0.784, 'TSE04': 0.793}
+    """
+
     alpha = cronbach_alpha(items, missing=missing, ci=ci, n_boot=n_boot, seed=seed,
                            progress=progress)
     omega = omega_total(items)
