@@ -110,10 +110,14 @@ class ValidationResult:
             "settings": self.settings,
             "data": {
                 "source": r.source, "read_as": r.details, "id_column": r.id_column,
+                "id_columns": list(r.id_columns),
                 "wave_column": r.wave_column, "n_rows": r.n_rows, "n_persons": r.n_persons,
                 "waves": list(r.waves), "rows_scored": len(r.keys),
                 "rows_not_scored": r.rows_not_scored, "rows_with_problems": rows_with_problems,
-                "blank_rows": list(r.blank_rows), "unused_columns": list(r.extra.columns),
+                "blank_rows": list(r.blank_rows),
+                "unused_columns": [c for c in r.extra.columns if c not in r.id_columns],
+                "layout": r.layout.to_dict(),
+                "waves_left_out": dict(r.layout.waves_left_out),
                 "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
             },
             "problems": [
@@ -143,11 +147,13 @@ def validate(
     data: str | Path | pd.DataFrame,
     instrument: Instrument | str | Path,
     *,
-    id_column: str = "id",
+    id_column: str | Sequence[str] = "id",
     wave_column: str | None = None,
     on_invalid: OnInvalid = "raise",
     missing_codes: Iterable[float] = (),
     wave_order: Sequence[str] | None = None,
+    wide: str | None = None,
+    waves: Sequence[str] | None = None,
     missing: Missing = "listwise",
     alpha_ci: str = "feldt",
     n_boot: int = 2000,
@@ -179,6 +185,7 @@ def validate(
     responses = read_responses(
         data, instrument, id_column=id_column, wave_column=wave_column,
         on_invalid=on_invalid, missing_codes=missing_codes, wave_order=wave_order,
+        wide=wide, waves=waves,
     )
     if cluster is not None and cluster not in responses.extra.columns:
         raise ResponseError(f"{responses.source}: there is no cluster column '{cluster}'. "
