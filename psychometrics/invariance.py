@@ -201,11 +201,18 @@ class InvarianceResult:
 # -- model building -------------------------------------------------------------------
 
 def column(item: str, wave: str) -> str:
+    """The name of an item's column at a wave in the generated model (and wide data)."""
     return f"{item}_{wave}"
 
 
 def factor_name(scale: str, wave: str) -> str:
-    return f"{scale}_{wave}"
+    """The name of a scale's factor at a wave in the generated model.
+
+    It starts with a dot, which no item or scale id can (they start with a letter), so
+    a factor never shares its name with an item's column, also when a scale is named
+    like an item; lavaan reads such names (``.agree_T1 =~ agree_T1 + ...``).
+    """
+    return f".{scale}_{wave}"
 
 
 def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str,
