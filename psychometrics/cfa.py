@@ -205,10 +205,10 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
                               "model cannot be estimated from so few cases")
     moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
     if fiml and moments.em_status != "ok":
-        return missing_result("not_positive_definite" if moments.em_status == "singular"
-                              else "not_converged",
-                              f"the unrestricted model of the {p} items could not be estimated "
-                              f"from {n} persons with missing answers (EM: {moments.em_status})")
+        from psychometrics.invariance import em_reason, em_status_word
+
+        return missing_result(em_status_word(moments.em_status),
+                              em_reason(moments, f"{n} persons with an answer"))
     problem = covariance_problem(moments.cov, items)
     if problem:
         return missing_result(*problem)

@@ -361,9 +361,10 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
                                 "every wave", level="none", steps=(), **base)
     moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
     if fiml and moments.em_status != "ok":
-        return InvarianceResult(status="not_positive_definite", reason="the unrestricted model "
-                                f"could not be estimated with missing answers (EM: "
-                                f"{moments.em_status})", level="none", steps=(), **base)
+        return InvarianceResult(status=em_status_word(moments.em_status),
+                                reason=em_reason(moments, "persons with answers per wave: "
+                                                 + _persons_per_wave(present)),
+                                level="none", steps=(), **base)
     problem = covariance_problem(moments.cov, moments.names)
     if problem is not None:
         return InvarianceResult(status=problem[0], reason=problem[1], level="none", steps=(),
@@ -531,6 +532,28 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
                             latent_mean_diff_std=changes, notes=tuple(notes),
                             score_tests=tests, noninvariance=sizes, invariant_items=invariant,
                             **base)
+
+
+def em_status_word(em_status: str) -> str:
+    """The status of a model whose saturated model EM could not estimate."""
+    return "not_positive_definite" if em_status == "singular" else "not_converged"
+
+
+def em_reason(moments: PatternMoments, detail: str = "") -> str:
+    """Why the EM of the saturated model stopped, in words, with its iterations."""
+    who = f" ({detail})" if detail else ""
+    if moments.em_status == "singular":
+        return (f"the unrestricted means and covariances of the {len(moments.names)} "
+                f"variables could not be estimated with missing answers: their EM estimate "
+                f"became singular after {moments.em_iterations} iterations, which happens when "
+                f"too few persons answered where the others did not{who}")
+    return (f"the EM of the unrestricted means and covariances did not converge in "
+            f"{moments.em_iterations} iterations (the most allowed); with much missing "
+            f"information, e.g. a wave that few persons answered{who}, EM is slow")
+
+
+def _persons_per_wave(present: pd.DataFrame) -> str:
+    return ", ".join(f"{w} {int(present[w].sum())}" for w in present.columns)
 
 
 def _column_label(col: str, items: Sequence[str], waves: Sequence[str]) -> str:

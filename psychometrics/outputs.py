@@ -344,6 +344,10 @@ def _models(result: ValidationResult) -> dict[str, str]:
     for scale, inv in result.invariance.items():
         for k, step in enumerate(inv.steps):
             models[_safe(f"invariance_{scale}_{k + 1}_{step.model}")] = step.syntax
+    for scale, by_pair in result.invariance_pairs.items():
+        for pair, inv in by_pair.items():
+            for k, step in enumerate(inv.steps):
+                models[_safe(f"invariance_{scale}_{pair}_{k + 1}_{step.model}")] = step.syntax
     return models
 
 

@@ -61,6 +61,9 @@ class ValidationResult:
     efa: dict[str, EFAResult] = field(default_factory=dict)
     efa_banks: dict[str, dict[str, EFAResult]] = field(default_factory=dict)
     invariance: dict[str, InvarianceResult] = field(default_factory=dict)
+    #: Where the model over all waves could not be tested (e.g. one thin wave): each
+    #: pair of waves that change is computed for, tested on its own.
+    invariance_pairs: dict[str, dict[str, InvarianceResult]] = field(default_factory=dict)
     change: dict[str, dict[str, ChangeResult]] = field(default_factory=dict)
     person_change: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     multi_scale_persons: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -99,6 +102,9 @@ class ValidationResult:
             }
             if s.id in self.invariance:
                 scales[s.id]["invariance"] = self.invariance[s.id].to_dict()
+            if self.invariance_pairs.get(s.id):
+                scales[s.id]["invariance_by_pair"] = {
+                    k: v.to_dict() for k, v in self.invariance_pairs[s.id].items()}
             if s.id in self.change:
                 scales[s.id]["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
         return to_jsonable({
@@ -230,14 +236,15 @@ def validate(
             items = pd.concat([keyed[s.id] for s in scales], axis=1)
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
-    invariance = _invariance(responses, keyed, rule, null_model, model_missing, seed, progress)
+    invariance, pairs = _invariance(responses, keyed, rule, null_model, model_missing, seed,
+                                    progress)
     change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
-                                    ignore_invariance, cluster, progress)
+                                    ignore_invariance, cluster, progress, pairs)
     multi = multi_scale_table(person_change, instrument)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
         omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
-        invariance=invariance,
+        invariance=invariance, invariance_pairs=pairs,
         change=change, person_change=person_change, multi_scale_persons=multi,
         multi_scale=_multi_scale(multi, instrument),
         clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
@@ -296,9 +303,14 @@ def _cfa(responses, keyed, missing, progress):
 
 
 def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
+    """The invariance of each scale over all waves; where that model cannot be tested
+    (a status other than ok, e.g. one wave with few persons) and there are more than
+    two waves, also each pair of waves that change is computed for, on its own, so a
+    thin wave blocks only the pairs that involve it."""
     out: dict[str, InvarianceResult] = {}
+    pairs: dict[str, dict[str, InvarianceResult]] = {}
     if len(responses.waves) < 2:
-        return out
+        return out, pairs
     ids = responses.keys[["id", "wave"]].reset_index(drop=True)
     for scale in responses.instrument.scales:
         progress(f"invariance: {scale.id}")
@@ -306,7 +318,15 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
                                                 missing=missing, seed=seed)
-    return out
+        if out[scale.id].status != "ok" and len(responses.waves) > 2:
+            pairs[scale.id] = {}
+            for a, b in _pairs(responses.waves):
+                progress(f"invariance: {scale.id}, {a} and {b} on their own")
+                part = frame[frame["wave"].isin([a, b])].reset_index(drop=True)
+                pairs[scale.id][f"{a}->{b}"] = longitudinal_invariance(
+                    part, scale.id, scale.items, (a, b), rule=rule, null_model=null_model,
+                    missing=missing, seed=seed)
+    return out, pairs
 
 
 def _pairs(waves: Sequence[str]) -> list[tuple[str, str]]:
@@ -330,7 +350,7 @@ def _gate_reason(inv: InvarianceResult | None) -> str:
 
 
 def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_invariance, cluster,
-            progress):
+            progress, pairs=None):
     r = scores.responses
     inst = r.instrument
     change: dict[str, dict[str, ChangeResult]] = {}
@@ -341,14 +361,19 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
     extra = r.extra.assign(_id=r.keys["id"].to_numpy())
     for scale in inst.scales:
         progress(f"change: {scale.id}")
-        inv = invariance.get(scale.id)
+        overall = invariance.get(scale.id)
         higher_is_better = scale.higher_is_better
         change[scale.id] = {}
         for a, b in _pairs(r.waves):
             key = f"{a}->{b}"
+            inv = (pairs or {}).get(scale.id, {}).get(key, overall)
             allowed = inv is not None and inv.allows_change
             if not allowed and not ignore_invariance:
-                change[scale.id][key] = blocked(scale.id, a, b, _gate_reason(inv))
+                why = _gate_reason(inv)
+                if inv is not overall:
+                    why = (f"over all waves {_gate_reason(overall)}; {a} and {b} on their own: "
+                           + why)
+                change[scale.id][key] = blocked(scale.id, a, b, why)
                 continue
             wide = table.pivot(index="_id", columns="_wave", values=scale.id)
             rel = reliability[scale.id][a]
@@ -358,7 +383,7 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
                                   reliability_kind=rci_reliability,
                                   higher_is_better=higher_is_better)
             latent = None
-            if allowed and b in inv.latent_mean_diff_std and a == r.waves[0]:
+            if allowed and b in inv.latent_mean_diff_std and a == inv.waves[0]:
                 latent = inv.latent_mean_diff_std[b].to_dict()
             unverified = not allowed
             bias, inv_items = math.nan, None
@@ -369,6 +394,9 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
                     list(inv.invariant_items), min_answered=scale.min_answered,
                     wave_from=a, wave_to=b)
             reason = res.reason
+            if inv is not overall and not unverified:
+                reason = (f"invariance of {a} and {b} tested on their own, as over all waves "
+                          f"{_gate_reason(overall)}") + (f"; {reason}" if reason else "")
             if unverified:
                 reason = ("unverified: computed with --ignore-invariance although "
                           + _gate_reason(inv)) + (f"; {reason}" if reason else "")
