@@ -335,7 +335,10 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
         used = complete
         dropped = {"not_at_every_wave": attrition,
                    "missing_answers": int(n_total - len(complete) - attrition)}
-        missing_rule = "listwise: persons with every item at every wave"
+        missing_rule = ("complete data: every person answered every item at every wave "
+                        "(full-information ML and listwise coincide)"
+                        if len(complete) == n_total else
+                        "listwise: persons with every item at every wave")
     base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
                 n_total=n_total, n=len(used), dropped=dropped, missing_rule=missing_rule,
                 incomplete=incomplete if fiml else {}, rule_details=rule_details(rule, seed))

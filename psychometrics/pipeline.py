@@ -240,6 +240,12 @@ def validate(
                                     progress)
     change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress, pairs)
+    # What was applied, beside what was asked (complete data need no missing-data rule).
+    settings["cfa"]["missing_applied"] = _applied(
+        [c.missing_rule for by_wave in cfa.values() for c in by_wave.values()]
+        + [c.missing_rule for c in instrument_cfa.values()])
+    settings["invariance"]["missing_applied"] = _applied(
+        [v.missing_rule for v in invariance.values()])
     multi = multi_scale_table(person_change, instrument)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
@@ -485,6 +491,15 @@ def _attrition(scores: Scores) -> dict[str, Any]:
                    "persons seen at the first wave only (pooled SD)")
     out["only_later_waves"] = int(len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"])))
     return out
+
+
+def _applied(rules: list[str]) -> list[str]:
+    """The missing-data rules the models used, in a word each, e.g. ['fiml', 'complete data']."""
+    def word(rule: str) -> str:
+        if rule.startswith(("fiml", "full-information")):
+            return "fiml"
+        return "complete data" if rule.startswith("complete") else "listwise"
+    return sorted({word(r) for r in rules if r})
 
 
 def _scoring_rule(scale) -> str:

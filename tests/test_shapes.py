@@ -21,7 +21,7 @@ WAVES = ("T1", "T2", "T3", "T4")
 ITEMS = ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3"]
 
 
-def _study(n: int = 160, seed: int = 7) -> pd.DataFrame:
+def _study(n: int = 160, seed: int = 7, missing: float = 0.04, absent: float = 0.12) -> pd.DataFrame:
     """Long data of the user instrument (agree A1..A5, calm B1..B3, answers 1..6) at four
     waves, as a real file has it: text cells, 4% of the cells empty, some persons absent
     at some waves, ids unique only within a study, person columns (school, gender)."""
@@ -36,7 +36,7 @@ def _study(n: int = 160, seed: int = 7) -> pd.DataFrame:
     x = np.clip(np.round(x), 1, 6)
     x[:, [0, 6, 7]] = 7 - x[:, [0, 6, 7]]  # the reversed items
     cells = pd.DataFrame(x.astype(int).astype(str), columns=ITEMS)
-    cells[rng.random(cells.shape) < 0.04] = ""
+    cells[rng.random(cells.shape) < missing] = ""
     person = np.arange(len(a)) % n
     study = np.where(person % 2 == 0, "S1", "S2")
     long = pd.concat([pd.DataFrame({
@@ -45,8 +45,8 @@ def _study(n: int = 160, seed: int = 7) -> pd.DataFrame:
         "school": [f"school{(i % 6) + 1}" for i in person],
         "gender": np.where(person % 3 == 0, "f", "m"),
         "wave": a["wave"].to_numpy()}), cells], axis=1)
-    absent = (rng.random(len(long)) < 0.12) & (long["wave"] != "T1")
-    long = long[~absent]
+    gone = (rng.random(len(long)) < absent) & (long["wave"] != "T1")
+    long = long[~gone]
     return long.sort_values(["study", "id", "wave"], key=_natural, kind="stable").reset_index(drop=True)
 
 
