@@ -86,7 +86,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     write_files_atomic({
         out: scores.table,
         problems: scores.problems if len(scores.problems) else None,
-        unscored: scores.unscored if len(scores.unscored) else None,
+        unscored: (scores.responses.layout.with_id_columns(scores.unscored)
+                   if len(scores.unscored) else None),
     })
     msg = [f"wrote {out} ({len(scores.table)} of {scores.responses.n_rows} rows scored)"]
     if len(scores.problems):

@@ -171,6 +171,24 @@ def test_composite_id_gives_the_numbers_of_a_single_id(two_wave_long, user_instr
         assert {"study", "id"} <= set(frame.columns), name
     change = pd.read_csv(written["change"], dtype=str)
     assert set(change["study"]) == {"S1", "S2"}
+    from tests.test_thin_wave import _valid
+
+    _valid(result.to_dict())
+
+
+def test_score_command_writes_every_id_column(two_wave_long, tmp_path):
+    long, _ = two_wave_long
+    data = long.drop(columns="pid").copy()
+    data.loc[data.index[:3], ["B1", "B2", "B3"]] = ""  # three rows without a calm score
+    data.to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "scores.csv"
+    assert main(["score", str(tmp_path / "d.csv"), "--instrument", str(_instrument_path()),
+                 "--id", "study,id", "--wave", "wave", "--out", str(out), "--quiet"]) == 0
+    scores = pd.read_csv(out, dtype=str)
+    assert list(scores.columns[:4]) == ["input_row", "study", "id", "wave"]
+    unscored = pd.read_csv(tmp_path / "scores.unscored.csv", dtype=str)
+    assert list(unscored.columns[:4]) == ["input_row", "study", "id", "wave"]
+    assert len(unscored[unscored["scale"] == "calm"]) == 3
 
 
 def test_composite_id_from_the_command_line_and_a_wide_file(two_wave_long, tmp_path):

@@ -41,6 +41,7 @@ def test_a_thin_wave_blocks_only_the_pairs_that_involve_it(thin):
     assert change["T1->T2"]["status"] == "ok"
     assert change["T1->T2"]["reason"].startswith("invariance of T1 and T2 tested on their own")
     assert res["invariance_by_pair"]["T1->T2"]["level"] == "strict"
+    _valid(result.to_dict())
     # the pair's numbers are those of the two-wave study without T3
     two = psychometrics.validate(data[data["wave"] != "T3"], INSTRUMENT, wave_column="wave")
     expected = two.to_dict()["scales"]["s"]["change"]["T1->T2"]
@@ -63,3 +64,14 @@ def test_em_that_does_not_converge_is_not_converged_with_its_iterations(monkeypa
     assert res.status == "not_converged"
     assert "did not converge in 5 iterations" in res.reason
     assert "persons with answers per wave: T1 300, T2 300, T3 300" in res.reason
+
+
+def _valid(results: dict) -> None:
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("psychometrics.schema").joinpath(
+        "results.schema.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(results)), schema)
