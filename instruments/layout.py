@@ -110,10 +110,18 @@ class Layout:
             out.update({
                 "pattern": self.pattern, "input_rows": self.input_rows,
                 "person_columns": list(self.person_columns),
-                "item_columns": {f"{i}@{w}": c for (i, w), c in self.item_columns.items()},
+                "item_columns": _nested(self.item_columns),
                 "person_waves_without_answers": dict(self.person_waves_without_answers),
             })
         return out
+
+
+def _nested(columns: dict[tuple[str, str], str]) -> dict[str, dict[str, str]]:
+    """``{(item, wave): column}`` as ``{item: {wave: column}}`` (for results.json)."""
+    out: dict[str, dict[str, str]] = {}
+    for (item, wave), col in columns.items():
+        out.setdefault(item, {})[wave] = col
+    return out
 
 
 def id_columns_of(id_column: str | Sequence[str]) -> tuple[str, ...]:

@@ -301,3 +301,23 @@ def _instrument_path():
     from tests.conftest import REFERENCE
 
     return REFERENCE / "scoring" / "instrument.yaml"
+
+
+def test_wide_spss_file_with_numeric_ids_equals_the_long_file(two_wave_long, user_instrument,
+                                                              tmp_path):
+    """The most common wide file: SPSS, numbers everywhere, system-missing cells."""
+    import pyreadstat
+
+    long, expected = two_wave_long
+    long = long.assign(nr=long["pid"].str.replace("S1-", "1").str.replace("S2-", "2"))
+    wide = _wide(long.drop(columns="pid"), ["nr"])
+    numeric = wide.drop(columns=["school", "gender"]).replace("", np.nan).astype(float)
+    numeric["school"] = wide["school"]
+    path = tmp_path / "wide.sav"
+    pyreadstat.write_sav(numeric, str(path))
+    result = psychometrics.validate(str(path), user_instrument, id_column="nr",
+                                    wide="{item}_{wave}", cluster="school")
+    assert _same_results(result.to_dict(), expected.to_dict()) > 500
+    assert result.to_dict()["data"]["read_as"].startswith("SPSS .sav file")
+    # ids read from SPSS numbers are kept as text without '.0'
+    assert result.scores.table["nr"].iloc[0] == "11"
