@@ -242,7 +242,7 @@ def _from_wide(raw: RawTable, items: Sequence[str], pattern: str,
                    decimal_comma=raw.decimal_comma,
                    duplicate_columns=tuple(c for c in raw.duplicate_columns if c in person),
                    blank_rows=raw.blank_rows,
-                   details=f"{raw.details}; wide (one row per person, columns '{pattern}')")
+                   details=raw.details)
     layout = _replace(layout, format="wide", pattern=pattern, wave_column=wave_col,
                       item_columns=found, person_columns=tuple(person),
                       person_waves_without_answers=without)

@@ -218,8 +218,10 @@ def _data_section(result: ValidationResult, res: dict) -> str:
     miss = np.isnan(r.values).mean(axis=1)
     waves = r.keys["wave"].to_numpy()
     missing = [[esc(w), _f(100 * miss[waves == w].mean(), 1) + "%"] for w in r.waves]
+    rows_word = ("rows after reshaping, one per person and wave,"
+                 if (d.get("layout") or {}).get("format") == "wide" else "rows")
     out = ["<h2>The data</h2>",
-           f"<p>{d['n_rows']} rows ({d['rows_scored']} scored) from {d['n_persons']} persons; "
+           f"<p>{d['n_rows']} {rows_word} ({d['rows_scored']} scored) from {d['n_persons']} persons; "
            f"read as {esc(d['read_as'])}. {_shape_sentences(d)}Columns not used: "
            f"{esc(', '.join(d['unused_columns']) or 'none')}.</p>",
            _table(["wave", "persons"], rows), _table(["wave", "missing answers"], missing)]
@@ -248,7 +250,8 @@ def _shape_sentences(d: dict) -> str:
     out = []
     layout = d.get("layout") or {}
     if layout.get("format") == "wide":
-        without = {w: k for w, k in layout["person_waves_without_answers"].items() if k}
+        without = {w: k for w, k in layout["person_waves_without_answers"].items()
+                   if k and w in d["waves"]}
         out.append(f"A wide file of {layout['input_rows']} rows, one per person, item columns "
                    f"named '{layout['pattern']}'; each person's answers at a wave make one row"
                    + (" (no row where a person answered nothing at a wave: "

@@ -92,3 +92,29 @@ def test_no_python_reprs_and_no_doubled_words(case, request):
     assert "persons by number of scales improved" in text
     # the settings are nested lists in words
     assert "decision rule" in text and "ignore invariance : no" in re.sub(r"\s+", " ", text)
+
+
+def test_the_data_section_says_how_the_file_was_shaped(user_instrument):
+    from tests.test_shapes import _wide
+
+    data = _study()
+    wide = _wide(data.drop(columns="pid"), ["study", "id"])
+    result = psychometrics.validate(wide, user_instrument, id_column="study,id",
+                                    wide="{item}_{wave}", waves=["T1", "T3"])
+    text = re.sub(r"\s+", " ", _text(result.report_html()))
+    counts = data["wave"].value_counts()
+    n = data["pid"].nunique()
+    rows = int(counts["T1"] + counts["T3"])
+    assert (f"{rows} rows after reshaping, one per person and wave, ({rows} scored) from {n} "
+            "persons") in text
+    assert (f"A wide file of {n} rows, one per person, item columns named '{{item}}_{{wave}}'; "
+            "each person's answers at a wave make one row (no row where a person answered "
+            f"nothing at a wave: T3 {n - counts['T3']}).") in text
+    assert "A person is identified by study and id together." in text
+    assert (f"Rows of the waves not chosen were not analysed: T2 {counts['T2']} rows, "
+            f"T4 {counts['T4']} rows.") in text
+    # a long file with one id and all its waves gets none of these sentences
+    plain = _text(psychometrics.validate(data[data["wave"].isin(WAVES)], user_instrument,
+                                         id_column="pid", wave_column="wave").report_html())
+    for sentence in ("A wide file", "identified by", "not chosen", "after reshaping"):
+        assert sentence not in plain
