@@ -1,5 +1,9 @@
 """Checking raw responses against an instrument: every problem is found and listed.
 
+The input is first brought into long shape by :func:`instruments.layout.arrange`
+(wide files, composite ids, chosen waves); the rules below then apply to it, and a
+cell of a wide file is named by its own column (``BPN07_T2``).
+
 The rules (all vectorized over columns):
 
 - Structure. The id column (and the wave column, when named) must exist. Every item
@@ -149,7 +153,7 @@ def read_responses(
     wide: str | None = None,
     waves: Sequence[str] | None = None,
 ) -> Responses:
-    """Read and check raw responses in long format (one row per person per wave).
+    """Read and check raw responses: long (one row per person per wave) or wide.
 
     Parameters
     ----------
