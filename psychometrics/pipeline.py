@@ -175,6 +175,12 @@ def validate(
     """Check, score and validate an instrument on raw responses; then, where the
     scales are (partially) scalar invariant, compute change.
 
+    The data may be long (``wave_column``), wide (``wide="{item}_{wave}"``: one row
+    per person, the waves from the column names), keyed by several id columns
+    (``id_column=["study", "id"]``), and limited to some waves in a chosen order
+    (``waves=["T0", "T2"]``; other waves are counted in ``data.waves_left_out``); see
+    :mod:`instruments.layout`.
+
     Returns a :class:`ValidationResult`; :func:`psychometrics.outputs.write_outputs`
     writes ``results.json``, ``scores.csv`` and the rest. Every option is checked
     against :data:`psychometrics.options.OPTIONS` first (an ``OptionError`` lists
