@@ -331,8 +331,10 @@ def _choose_waves(raw: RawTable, layout: Layout, waves: list[str]) -> tuple[RawT
     present = list(dict.fromkeys(w for w in labels.tolist() if w != ""))
     absent = [w for w in waves if w not in present]
     if absent:
+        where = (f"column {layout.wave_column}" if layout.format == "long"
+                 else f"the item columns ('{layout.pattern}')")
         raise ResponseError(
-            f"{raw.source}: column {layout.wave_column}: the chosen wave(s) "
+            f"{raw.source}: {where}: the chosen wave(s) "
             f"{', '.join(absent)} are not in the data. Its waves are: {', '.join(present)}.")
     keep = (labels == "") | np.isin(labels, waves)
     left = pd.Series(labels[~keep]).value_counts(sort=False)

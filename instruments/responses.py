@@ -256,7 +256,9 @@ def read_responses(
     if len(dup):
         fatal.append(dup)
     wave_labels = _order_waves(waves_raw[usable], wave_order, raw.source, wave_column)
-    if wave_column is not None and len(wave_labels) == 1:
+    # One wave chosen (--waves T1) or one wave in a wide header is what the user asked for.
+    if wave_column is not None and len(wave_labels) == 1 and waves is None \
+            and layout.format == "long":
         fatal.append(_frame(
             None, [wave_column], [wave_labels[0]],
             [f"the wave column has one value in all {int(usable.sum())} rows; leave out "

@@ -321,3 +321,17 @@ def test_wide_spss_file_with_numeric_ids_equals_the_long_file(two_wave_long, use
     assert result.to_dict()["data"]["read_as"].startswith("SPSS .sav file")
     # ids read from SPSS numbers are kept as text without '.0'
     assert result.scores.table["nr"].iloc[0] == "11"
+
+
+def test_one_chosen_wave_is_scored_alone(study, user_instrument):
+    r = read_responses(study, user_instrument, id_column="pid", wave_column="wave", waves=["T2"])
+    assert r.waves == ("T2",) and len(r.keys) == int((study["wave"] == "T2").sum())
+    assert set(r.layout.waves_left_out) == {"T1", "T3", "T4"}
+    wide = _wide(study, ["pid"])
+    with pytest.raises(ResponseError, match=r"the item columns \('\{item\}_\{wave\}'\): the "
+                       r"chosen wave\(s\) T9 are not in the data"):
+        read_responses(wide, user_instrument, id_column="pid", wide="{item}_{wave}", waves=["T9"])
+    # a wave column with one value the user did not choose is still refused
+    with pytest.raises(ResponseError, match="the wave column has one value"):
+        read_responses(study[study["wave"] == "T1"], user_instrument, id_column="pid",
+                       wave_column="wave")
