@@ -168,6 +168,10 @@ class ScaleSpec(_Strict):
     @model_validator(mode="after")
     def _check(self) -> ScaleSpec:
         _unique("item", self.items)
+        dotted = [i for i in self.items if i.startswith(".") or not i.strip()]
+        if dotted:
+            # Generated models name factors '.scale'; an item may not look like one.
+            raise ValueError(f"items {dotted} must not be empty or start with a dot")
         stray = [r for r in self.reversed if r not in self.items]
         if stray:
             raise ValueError(f"reversed items {stray} are not among the scale's items")

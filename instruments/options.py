@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,6 +91,41 @@ class Text(Constraint):
 
     def describe(self) -> str:
         return "a non-empty str (a column name)" + (" or None" if self.none else "")
+
+
+@dataclass(frozen=True)
+class Columns(Constraint):
+    """One column name, or several: a list of distinct names or ``"a,b"``."""
+
+    def ok(self, value: Any) -> bool:
+        if isinstance(value, str):
+            names = [v.strip() for v in value.split(",")] if "," in value else [value]
+        elif isinstance(value, (list, tuple)):
+            names = list(value)
+        else:
+            return False
+        return (len(names) > 0 and all(Text().ok(v) for v in names)
+                and len(set(names)) == len(names))
+
+    def describe(self) -> str:
+        return "a column name or a list of distinct column names (e.g. ['study', 'id'])"
+
+
+@dataclass(frozen=True)
+class Pattern(Constraint):
+    """A wide-format pattern with ``{item}`` and ``{wave}`` once each, or None."""
+
+    def ok(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, str):
+            return False
+        return (sorted(re.findall(r"\{([^{}]*)\}", value)) == ["item", "wave"]
+                and value.count("{") == 2 and value.count("}") == 2)
+
+    def describe(self) -> str:
+        return ("None or a pattern with {item} and {wave} once each, e.g. '{item}_{wave}' "
+                "or 'T{wave}_{item}'")
 
 
 @dataclass(frozen=True)
@@ -175,24 +211,28 @@ def check_options(function: str, values: Mapping[str, Any],
 
 #: The options of reading responses (read_responses, score, validate, the CLI).
 READ_OPTIONS: dict[str, Constraint] = {
-    "id_column": Text(),
+    "id_column": Columns(),
     "wave_column": Text(none=True),
     "on_invalid": Choice(("raise", "missing")),
     "missing_codes": Numbers(),
     "wave_order": Labels(),
     "sheet": Text(none=True),
     "encoding": Text(none=True),
+    "wide": Pattern(),
+    "waves": Labels(),
 }
 
 __all__ = [
     "READ_OPTIONS",
     "Choice",
+    "Columns",
     "Constraint",
     "Flag",
     "Function",
     "Integer",
     "Labels",
     "Numbers",
+    "Pattern",
     "Text",
     "as_numbers",
     "check_options",

@@ -1,5 +1,9 @@
 """Checking raw responses against an instrument: every problem is found and listed.
 
+The input is first brought into long shape by :func:`instruments.layout.arrange`
+(wide files, composite ids, chosen waves); the rules below then apply to it, and a
+cell of a wide file is named by its own column (``BPN07_T2``).
+
 The rules (all vectorized over columns):
 
 - Structure. The id column (and the wave column, when named) must exist. Every item
@@ -31,15 +35,17 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from instruments.errors import OptionError, ResponseError
 from instruments.instrument import Instrument
+from instruments.layout import Layout, arrange, check_pattern, id_columns_of
 from instruments.options import READ_OPTIONS, as_numbers, check_options
 from instruments.reading import RawTable, read_table
 
@@ -81,7 +87,11 @@ class Responses:
     source, details : str
         The input's name and how it was read.
     id_column, wave_column : str, str or None
-        The names of the id and wave columns in the input.
+        The names of the id and wave columns of the checked (long) table; with
+        several id columns the id column is their names joined by ``+``.
+    layout : Layout
+        The input's shape (wide or long, the id columns, waves left out): see
+        :mod:`instruments.layout`.
     items : tuple of str
         The instrument's item ids (the columns of ``values``).
     n_persons : int
@@ -113,6 +123,12 @@ class Responses:
     details: str
     id_column: str
     wave_column: str | None
+    layout: Layout = field(default_factory=Layout, repr=False)
+
+    @property
+    def id_columns(self) -> tuple[str, ...]:
+        """The user's id column(s)."""
+        return self.layout.id_columns if self.layout.composite else (self.id_column,)
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -178,32 +194,43 @@ def read_responses(
     source: str | Path | pd.DataFrame | RawTable,
     instrument: Instrument | str | Path,
     *,
-    id_column: str = "id",
+    id_column: str | Sequence[str] = "id",
     wave_column: str | None = None,
     on_invalid: OnInvalid = "raise",
     missing_codes: Iterable[float] = (),
     wave_order: Sequence[str] | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    wide: str | None = None,
+    waves: Sequence[str] | None = None,
 ) -> Responses:
-    """Read and check raw responses in long format (one row per person per wave).
+    """Read and check raw responses: long (one row per person per wave) or wide.
 
     Parameters
     ----------
     source : path, DataFrame or RawTable
         A .csv/.tsv/.xlsx/.sav file, or a DataFrame with the same columns.
     instrument : Instrument, or a bundled name or instrument file
-    id_column : str
-        The column that identifies a person.
+    id_column : str or list of str
+        The column that identifies a person, or several (``["study", "id"]`` or
+        ``"study,id"``) that do so together.
     wave_column : str, optional
         The column that labels the wave; without it all rows are one wave ``"all"``.
+    wide : str, optional
+        The data are wide (one row per person) with item columns named by this
+        pattern, e.g. ``"{item}_{wave}"``; the waves come from the column names
+        and every other column is kept as a person column.
+    waves : labels, optional
+        The waves to analyse, in this order; rows of other waves are counted in
+        ``layout.waves_left_out`` and not checked or scored.
     on_invalid : {"raise", "missing"}
         What invalid cells and unscorable rows do: stop the run, or become missing
         (cells) / be left out (rows), each listed in ``problems``.
     missing_codes : numbers
         Values that mean "missing" in this file (e.g. ``-99``).
     wave_order : labels, optional
-        The order of the waves. By default labels that all contain a number are
+        The order of all the waves (a synonym of ``waves`` that must list every wave
+        in the data). By default labels that all contain a number are
         ordered by it (``T0, T1, T2``; ``wave 10`` after ``wave 9``), others by
         first appearance in the file.
     sheet, encoding : str, optional
@@ -252,21 +279,36 @@ def read_responses(
         "id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
         "missing_codes": missing_codes,
         "wave_order": list(wave_order) if isinstance(wave_order, tuple) else wave_order,
-        "sheet": sheet, "encoding": encoding,
+        "sheet": sheet, "encoding": encoding, "wide": wide,
+        "waves": list(waves) if isinstance(waves, tuple) else waves,
     }, READ_OPTIONS)
     missing_codes = as_numbers(missing_codes)
-    if wave_column is not None and wave_column.strip() == id_column.strip():
-        raise OptionError(f"The id column and the wave column are both '{id_column}'; a "
+    id_columns = id_columns_of(id_column)
+    if wide is not None:
+        check_pattern(wide)
+        if wave_column is not None:
+            raise OptionError("With --wide (wide= in the API) the waves come from the column "
+                              f"names; leave out --wave {wave_column}.")
+    if waves is not None and wave_order is not None:
+        raise OptionError("Give the waves either with --waves (choose and order) or with "
+                          "--wave-order (order all of them), not both.")
+    if wave_column is not None and wave_column.strip() in [c.strip() for c in id_columns]:
+        raise OptionError(f"The id column and the wave column are both '{wave_column}'; a "
                           "person's id and the wave must be two different columns.")
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
-    both = [c for c in (id_column, wave_column) if c in instrument.items_by_id]
+    both = [c for c in (*id_columns, wave_column) if c in instrument.items_by_id]
     if both:
         raise OptionError(f"'{both[0]}' is an item of the instrument and also the "
-                          f"{'id' if both[0] == id_column else 'wave'} column; name another "
+                          f"{'wave' if both[0] == wave_column else 'id'} column; name another "
                           "column with --id/--wave (id_column=/wave_column= in the API).")
     raw = source if isinstance(source, RawTable) else read_table(source, sheet=sheet,
                                                                    encoding=encoding)
+    raw, layout = arrange(raw, instrument.items, id_columns=id_columns,
+                          wave_column=wave_column, wide=wide, waves=waves)
+    id_column, wave_column = layout.id_column, layout.wave_column
+    if waves is not None:
+        wave_order = list(waves)
     cells = raw.cells
     rows = np.asarray(raw.row_numbers)
     n = len(cells)
@@ -297,7 +339,9 @@ def read_responses(
     if len(dup):
         fatal.append(dup)
     wave_labels = _order_waves(waves_raw[usable], wave_order, raw.source, wave_column)
-    if wave_column is not None and len(wave_labels) == 1:
+    # One wave chosen (--waves T1) or one wave in a wide header is what the user asked for.
+    if wave_column is not None and len(wave_labels) == 1 and waves is None \
+            and layout.format == "long":
         fatal.append(_frame(
             None, [wave_column], [wave_labels[0]],
             [f"the wave column has one value in all {int(usable.sum())} rows; leave out "
@@ -312,6 +356,16 @@ def read_responses(
         if item_id not in present:
             continue
         item = instrument.items_by_id[item_id]
+        if layout.format == "wide":  # each wave's cells under the name of their own column
+            for w in dict.fromkeys(waves_raw.tolist()):
+                at = np.flatnonzero(waves_raw == w)
+                x, probs = _check_item(cells[item_id].iloc[at].reset_index(drop=True), rows[at],
+                                       layout.item_columns[(item_id, w)], item.min, item.max,
+                                       raw.decimal_comma, codes)
+                values[at, j] = x
+                if probs is not None:
+                    cell_problems.append(probs)
+            continue
         x, probs = _check_item(cells[item_id], rows, item_id, item.min, item.max,
                                raw.decimal_comma, codes)
         values[:, j] = x
@@ -355,6 +409,7 @@ def read_responses(
         details=raw.details,
         id_column=id_column,
         wave_column=wave_column,
+        layout=layout,
     )
 
 

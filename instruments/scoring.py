@@ -273,8 +273,11 @@ def _score(responses: Responses) -> Scores:
             unscored.append(_unscored(keys, idx, comp.id, have, len(comp.scales),
                                       [f"scale score(s) missing: {m}" for m in missing_names]))
 
-    table = pd.DataFrame({"input_row": keys["row"].to_numpy(),
-                          responses.id_column: keys["id"].to_numpy()})
+    table = pd.DataFrame({"input_row": keys["row"].to_numpy()})
+    if responses.layout.composite:  # every id column, as the user has them
+        table = pd.concat([table, responses.layout.id_frame(keys["id"])], axis=1)
+    else:
+        table[responses.id_column] = keys["id"].to_numpy()
     if responses.wave_column is not None:
         table[responses.wave_column] = keys["wave"].to_numpy()
     table = pd.concat(

@@ -118,7 +118,8 @@ class CFAResult:
     def factor_correlations(self) -> pd.DataFrame:
         t = self.table[(self.table["op"] == "~~") & self.table["lhs"].isin(self._factors)
                        & (self.table["lhs"] != self.table["rhs"])]
-        return t[["lhs", "rhs", "std_all", "std_se"]].reset_index(drop=True)
+        out = t[["lhs", "rhs", "std_all", "std_se"]].reset_index(drop=True)
+        return out.assign(lhs=out["lhs"].map(shown), rhs=out["rhs"].map(shown))
 
     @property
     def _factors(self) -> list[str]:
@@ -207,8 +208,29 @@ class CFAResult:
                 f"{f.rmsea_ci.high:.3f}], SRMR {f.srmr:.3f}, n {self.n}")
 
 
+def latent(name: str) -> str:
+    """The name of a factor in a generated model: the user's name after a dot, which no
+    item id can start with, so factors and items never share a name (lavaan reads it).
+
+    >>> latent("agree")
+    '.agree'
+    """
+    return f".{name}"
+
+
+def shown(name: str) -> str:
+    """The user's name of a generated factor (the inverse of :func:`latent`).
+
+    >>> shown(".agree"), shown("A1")
+    ('agree', 'A1')
+    """
+    return name[1:] if name.startswith(".") else name
+
+
 def cfa_rows(factors: Mapping[str, Sequence[str]]) -> list[Row]:
-    """Rows of a correlated-factors CFA with std.lv identification."""
+    """Rows of a correlated-factors CFA with std.lv identification; the factors are
+    named by :func:`latent`."""
+    factors = {latent(f): items for f, items in factors.items()}
     rows = [Row(f, "=~", item) for f, items in factors.items() for item in items]
     rows += [Row(item, "~~", item) for items in factors.values() for item in items]
     names = list(factors)
@@ -340,10 +362,10 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
                               "model cannot be estimated from so few cases")
     moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
     if fiml and moments.em_status != "ok":
-        return missing_result("not_positive_definite" if moments.em_status == "singular"
-                              else "not_converged",
-                              f"the unrestricted model of the {p} items could not be estimated "
-                              f"from {n} persons with missing answers (EM: {moments.em_status})")
+        from psychometrics.invariance import em_reason, em_status_word
+
+        return missing_result(em_status_word(moments.em_status),
+                              em_reason(moments, f"{n} persons with an answer"))
     problem = covariance_problem(moments.cov, items)
     if problem:
         return missing_result(*problem)
@@ -360,6 +382,8 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
                          math.nan, ml.table, empty, empty, syntax, tuple(notes), rule)
     resid = _residual_correlations(moments.cov, ml.implied_cov, items)
     mi = _modification_indices(ml, table, moments, factors)
+    if len(mi) and {"lhs", "rhs"} <= set(mi.columns):  # the user's factor names
+        mi = mi.assign(lhs=mi["lhs"].map(shown), rhs=mi["rhs"].map(shown))
     return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, ml.fit, ml.aic, ml.bic,
                      ml.table, resid, mi, syntax, tuple(notes), rule)
 
@@ -378,7 +402,8 @@ def _modification_indices(ml, table: pd.DataFrame, moments: Moments,
                           factors: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """The largest modification indices of cross-loadings and residual covariances."""
     items = [i for its in factors.values() for i in its]
-    extra = [Row(f, "=~", i, value=0.0) for f in factors for i in items if i not in factors[f]]
+    extra = [Row(latent(f), "=~", i, value=0.0) for f in factors for i in items
+             if i not in factors[f]]
     extra += [Row(a, "~~", b, value=0.0) for k, a in enumerate(items) for b in items[k + 1:]]
     if not extra:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "pvalue"])

@@ -86,7 +86,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     write_files_atomic({
         out: scores.table,
         problems: scores.problems if len(scores.problems) else None,
-        unscored: scores.unscored if len(scores.unscored) else None,
+        unscored: (scores.responses.layout.with_id_columns(scores.unscored)
+                   if len(scores.unscored) else None),
     })
     msg = [f"wrote {out} ({len(scores.table)} of {scores.responses.n_rows} rows scored)"]
     if len(scores.problems):
@@ -165,6 +166,8 @@ def _read_options(args: argparse.Namespace) -> dict:
         "on_invalid": args.on_invalid,
         "missing_codes": tuple(args.missing_code or ()),
         "wave_order": [w.strip() for w in args.wave_order.split(",")] if args.wave_order else None,
+        "wide": args.wide,
+        "waves": [w.strip() for w in args.waves.split(",")] if args.waves else None,
     }
 
 
@@ -268,12 +271,22 @@ def _data_args(p: argparse.ArgumentParser) -> None:
                    "per person per wave")
     p.add_argument("--instrument", required=True, metavar="NAME_OR_FILE",
                    help="a bundled instrument (see 'binnenuit banks') or an instrument .yaml file")
-    p.add_argument("--id", default="id", metavar="COL", help="the id column (default: %(default)s)")
+    p.add_argument("--id", default="id", metavar="COL[,COL2]",
+                   help="the id column, or several that identify a person together, e.g. "
+                   "study,id (default: %(default)s)")
     p.add_argument("--wave", default=None, metavar="COL",
                    help="the wave column (default: none, all rows are one wave)")
+    p.add_argument("--wide", nargs="?", const="{item}_{wave}", default=None, metavar="PATTERN",
+                   help="the data are wide, one row per person, with item columns named by "
+                   "PATTERN (default when given without a value: {item}_{wave}, e.g. "
+                   "BPN01_T1); the waves come from the column names, other columns are "
+                   "kept as person columns")
+    p.add_argument("--waves", default=None, metavar="W1,W2,...",
+                   help="the waves to analyse, in this order; rows of other waves are counted "
+                   "in results.json (data.waves_left_out) and not scored")
     p.add_argument("--wave-order", default=None, metavar="W1,W2,...",
-                   help="the order of the wave labels (default: by the number in the labels, "
-                   "else by first appearance)")
+                   help="the order of all the wave labels (default: by the number in the "
+                   "labels, else by first appearance); --waves also chooses")
     p.add_argument("--on-invalid", choices=("raise", "missing"), default="raise",
                    help="invalid cells stop the run (raise, default) or become missing and are "
                    "listed beside the output (missing)")

@@ -334,11 +334,18 @@ class InvarianceResult:
 # -- model building -------------------------------------------------------------------
 
 def column(item: str, wave: str) -> str:
+    """The name of an item's column at a wave in the generated model (and wide data)."""
     return f"{item}_{wave}"
 
 
 def factor_name(scale: str, wave: str) -> str:
-    return f"{scale}_{wave}"
+    """The name of a scale's factor at a wave in the generated model.
+
+    It starts with a dot, which no item or scale id can (they start with a letter), so
+    a factor never shares its name with an item's column, also when a scale is named
+    like an item; lavaan reads such names (``.agree_T1 =~ agree_T1 + ...``).
+    """
+    return f".{scale}_{wave}"
 
 
 def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str,
@@ -461,7 +468,10 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
         used = complete
         dropped = {"not_at_every_wave": attrition,
                    "missing_answers": int(n_total - len(complete) - attrition)}
-        missing_rule = "listwise: persons with every item at every wave"
+        missing_rule = ("complete data: every person answered every item at every wave "
+                        "(full-information ML and listwise coincide)"
+                        if len(complete) == n_total else
+                        "listwise: persons with every item at every wave")
     base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
                 n_total=n_total, n=len(used), dropped=dropped, missing_rule=missing_rule,
                 incomplete=incomplete if fiml else {}, rule_details=rule_details(rule, seed))
@@ -487,9 +497,10 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
                                 "every wave", level="none", steps=(), **base)
     moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
     if fiml and moments.em_status != "ok":
-        return InvarianceResult(status="not_positive_definite", reason="the unrestricted model "
-                                f"could not be estimated with missing answers (EM: "
-                                f"{moments.em_status})", level="none", steps=(), **base)
+        return InvarianceResult(status=em_status_word(moments.em_status),
+                                reason=em_reason(moments, "persons with answers per wave: "
+                                                 + _persons_per_wave(present)),
+                                level="none", steps=(), **base)
     problem = covariance_problem(moments.cov, moments.names)
     if problem is not None:
         return InvarianceResult(status=problem[0], reason=problem[1], level="none", steps=(),
@@ -822,6 +833,28 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
                             latent_mean_diff_std=changes, notes=tuple(notes),
                             score_tests=tests, noninvariance=sizes, invariant_items=invariant,
                             **base)
+
+
+def em_status_word(em_status: str) -> str:
+    """The status of a model whose saturated model EM could not estimate."""
+    return "not_positive_definite" if em_status == "singular" else "not_converged"
+
+
+def em_reason(moments: PatternMoments, detail: str = "") -> str:
+    """Why the EM of the saturated model stopped, in words, with its iterations."""
+    who = f" ({detail})" if detail else ""
+    if moments.em_status == "singular":
+        return (f"the unrestricted means and covariances of the {len(moments.names)} "
+                f"variables could not be estimated with missing answers: their EM estimate "
+                f"became singular after {moments.em_iterations} iterations, which happens when "
+                f"too few persons answered where the others did not{who}")
+    return (f"the EM of the unrestricted means and covariances did not converge in "
+            f"{moments.em_iterations} iterations (the most allowed); with much missing "
+            f"information, e.g. a wave that few persons answered{who}, EM is slow")
+
+
+def _persons_per_wave(present: pd.DataFrame) -> str:
+    return ", ".join(f"{w} {int(present[w].sum())}" for w in present.columns)
 
 
 def _column_label(col: str, items: Sequence[str], waves: Sequence[str]) -> str:

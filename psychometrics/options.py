@@ -8,8 +8,10 @@ rule), add it to the tuple here: the CLI, the API check and the messages follow.
 ======================  ==============================================================
 option                  allowed
 ======================  ==============================================================
-id_column               a non-empty str (a column name)
+id_column               a column name, or several (a list or 'study,id')
 wave_column             a non-empty str or None
+wide                    None or a pattern with {item} and {wave}, e.g. '{item}_{wave}'
+waves                   None or a list of distinct non-empty str (choose and order)
 on_invalid              'raise', 'missing'
 missing_codes           a finite real number or a list of them
 wave_order              None or a list of distinct non-empty str

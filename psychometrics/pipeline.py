@@ -90,6 +90,9 @@ class ValidationResult:
         ICC(1), design effects and cluster-robust SEs (with ``cluster``).
     attrition : dict
         Baseline scores of those who stayed against those who left.
+    invariance_pairs : dict of str to dict of str to InvarianceResult
+        Per scale and pair of waves, where the model over all waves could not be
+        tested (e.g. one thin wave): each pair tested on its own.
     responses : Responses
         The checked responses (``scores.responses``).
 
@@ -128,6 +131,9 @@ class ValidationResult:
     multi_scale: dict[str, Any] = field(default_factory=dict)
     clusters: dict[str, Any] = field(default_factory=dict)
     attrition: dict[str, Any] = field(default_factory=dict)
+    #: Where the model over all waves could not be tested (e.g. one thin wave): each
+    #: pair of waves that change is computed for, tested on its own.
+    invariance_pairs: dict[str, dict[str, InvarianceResult]] = field(default_factory=dict)
 
     @property
     def responses(self) -> Responses:
@@ -215,6 +221,9 @@ class ValidationResult:
             }
             if s.id in self.invariance:
                 scales[s.id]["invariance"] = self.invariance[s.id].to_dict()
+            if self.invariance_pairs.get(s.id):
+                scales[s.id]["invariance_by_pair"] = {
+                    k: v.to_dict() for k, v in self.invariance_pairs[s.id].items()}
             if s.id in self.change:
                 scales[s.id]["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
         return to_jsonable({
@@ -226,10 +235,14 @@ class ValidationResult:
             "settings": self.settings,
             "data": {
                 "source": r.source, "read_as": r.details, "id_column": r.id_column,
+                "id_columns": list(r.id_columns),
                 "wave_column": r.wave_column, "n_rows": r.n_rows, "n_persons": r.n_persons,
                 "waves": list(r.waves), "rows_scored": len(r.keys),
                 "rows_not_scored": r.rows_not_scored, "rows_with_problems": rows_with_problems,
-                "blank_rows": list(r.blank_rows), "unused_columns": list(r.extra.columns),
+                "blank_rows": list(r.blank_rows),
+                "unused_columns": [c for c in r.extra.columns if c not in r.id_columns],
+                "layout": r.layout.to_dict(),
+                "waves_left_out": dict(r.layout.waves_left_out),
                 "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
             },
             "problems": [
@@ -259,11 +272,13 @@ def validate(
     data: str | Path | pd.DataFrame,
     instrument: Instrument | str | Path,
     *,
-    id_column: str = "id",
+    id_column: str | Sequence[str] = "id",
     wave_column: str | None = None,
     on_invalid: OnInvalid = "raise",
     missing_codes: Iterable[float] = (),
     wave_order: Sequence[str] | None = None,
+    wide: str | None = None,
+    waves: Sequence[str] | None = None,
     missing: Missing = "listwise",
     alpha_ci: str = "feldt",
     n_boot: int = 2000,
@@ -278,6 +293,12 @@ def validate(
 ) -> ValidationResult:
     """Check, score and validate an instrument on raw responses; then, where the
     scales are (partially) scalar invariant, compute change.
+
+    The data may be long (``wave_column``), wide (``wide="{item}_{wave}"``: one row
+    per person, the waves from the column names), keyed by several id columns
+    (``id_column=["study", "id"]``), and limited to some waves in a chosen order
+    (``waves=["T0", "T2"]``; other waves are counted in ``data.waves_left_out``); see
+    :mod:`instruments.layout`.
 
     Returns a :class:`ValidationResult`; :func:`psychometrics.report.outputs.write_outputs`
     writes ``results.json``, ``scores.csv`` and the rest. Every option is checked
@@ -303,8 +324,9 @@ def validate(
         Responses in long format (one row per person per wave): a ``.csv``,
         ``.tsv``, ``.xlsx`` or ``.sav`` file, or a DataFrame.
     instrument : Instrument, or a bundled name or instrument file
-    id_column : str
-        The column that identifies a person.
+    id_column : str or sequence of str
+        The column that identifies a person, or several that do together
+        (``["study", "id"]``); every per-person output carries all of them.
     wave_column : str, optional
         The column that labels the wave (without it: one wave).
     on_invalid : {"raise", "missing"}
@@ -314,6 +336,13 @@ def validate(
     wave_order : sequence of str, optional
         The order of the waves (default: by the number in the labels, else as
         they appear).
+    wide : str, optional
+        The data are wide (one row per person) with item columns named by this
+        pattern, e.g. ``"{item}_{wave}"``; the waves come from the column names
+        and every other column is kept as a person column.
+    waves : sequence of str, optional
+        The waves to analyse, in this order; rows of other waves are counted in
+        ``data.waves_left_out`` and not scored.
     missing : {"listwise", "pairwise"}
         Missing-data rule of alpha and the item analysis.
     alpha_ci : {"feldt", "bootstrap"}
@@ -393,6 +422,7 @@ def validate(
     responses = read_responses(
         data, instrument, id_column=id_column, wave_column=wave_column,
         on_invalid=on_invalid, missing_codes=missing_codes, wave_order=wave_order,
+        wide=wide, waves=waves,
     )
     if cluster is not None and cluster not in responses.extra.columns:
         raise ResponseError(f"{responses.source}: there is no cluster column '{cluster}'. "
@@ -437,14 +467,21 @@ def validate(
             items = pd.concat([keyed[s.id] for s in scales], axis=1)
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
-    invariance = _invariance(responses, keyed, rule, null_model, model_missing, seed, progress)
+    invariance, pairs = _invariance(responses, keyed, rule, null_model, model_missing, seed,
+                                    progress)
     change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
-                                    ignore_invariance, cluster, progress)
+                                    ignore_invariance, cluster, progress, pairs)
+    # What was applied, beside what was asked (complete data need no missing-data rule).
+    settings["cfa"]["missing_applied"] = _applied(
+        [c.missing_rule for by_wave in cfa.values() for c in by_wave.values()]
+        + [c.missing_rule for c in instrument_cfa.values()])
+    settings["invariance"]["missing_applied"] = _applied(
+        [v.missing_rule for v in invariance.values()])
     multi = multi_scale_table(person_change, instrument)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
         omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
-        invariance=invariance,
+        invariance=invariance, invariance_pairs=pairs,
         change=change, person_change=person_change, multi_scale_persons=multi,
         multi_scale=_multi_scale(multi, instrument),
         clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
@@ -503,9 +540,14 @@ def _cfa(responses, keyed, missing, progress):
 
 
 def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
+    """The invariance of each scale over all waves; where that model cannot be tested
+    (a status other than ok, e.g. one wave with few persons) and there are more than
+    two waves, also each pair of waves that change is computed for, on its own, so a
+    thin wave blocks only the pairs that involve it."""
     out: dict[str, InvarianceResult] = {}
+    pairs: dict[str, dict[str, InvarianceResult]] = {}
     if len(responses.waves) < 2:
-        return out
+        return out, pairs
     ids = responses.keys[["id", "wave"]].reset_index(drop=True)
     for scale in responses.instrument.scales:
         progress(f"invariance: {scale.id}")
@@ -513,7 +555,15 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
                                                 missing=missing, seed=seed)
-    return out
+        if out[scale.id].status != "ok" and len(responses.waves) > 2:
+            pairs[scale.id] = {}
+            for a, b in _pairs(responses.waves):
+                progress(f"invariance: {scale.id}, {a} and {b} on their own")
+                part = frame[frame["wave"].isin([a, b])].reset_index(drop=True)
+                pairs[scale.id][f"{a}->{b}"] = longitudinal_invariance(
+                    part, scale.id, scale.items, (a, b), rule=rule, null_model=null_model,
+                    missing=missing, seed=seed)
+    return out, pairs
 
 
 def _pairs(waves: Sequence[str]) -> list[tuple[str, str]]:
@@ -537,7 +587,7 @@ def _gate_reason(inv: InvarianceResult | None) -> str:
 
 
 def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_invariance, cluster,
-            progress):
+            progress, pairs=None):
     r = scores.responses
     inst = r.instrument
     change: dict[str, dict[str, ChangeResult]] = {}
@@ -548,14 +598,19 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
     extra = r.extra.assign(_id=r.keys["id"].to_numpy())
     for scale in inst.scales:
         progress(f"change: {scale.id}")
-        inv = invariance.get(scale.id)
+        overall = invariance.get(scale.id)
         higher_is_better = scale.higher_is_better
         change[scale.id] = {}
         for a, b in _pairs(r.waves):
             key = f"{a}->{b}"
+            inv = (pairs or {}).get(scale.id, {}).get(key, overall)
             allowed = inv is not None and inv.allows_change
             if not allowed and not ignore_invariance:
-                change[scale.id][key] = blocked(scale.id, a, b, _gate_reason(inv))
+                why = _gate_reason(inv)
+                if inv is not overall:
+                    why = (f"over all waves {_gate_reason(overall)}; {a} and {b} on their own: "
+                           + why)
+                change[scale.id][key] = blocked(scale.id, a, b, why)
                 continue
             wide = table.pivot(index="_id", columns="_wave", values=scale.id)
             rel = reliability[scale.id][a]
@@ -565,7 +620,7 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
                                   reliability_kind=rci_reliability,
                                   higher_is_better=higher_is_better)
             latent = None
-            if allowed and b in inv.latent_mean_diff_std and a == r.waves[0]:
+            if allowed and b in inv.latent_mean_diff_std and a == inv.waves[0]:
                 latent = inv.latent_mean_diff_std[b].to_dict()
             unverified = not allowed
             bias, inv_items = math.nan, None
@@ -576,6 +631,9 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
                     list(inv.invariant_items), min_answered=scale.min_answered,
                     wave_from=a, wave_to=b)
             reason = res.reason
+            if inv is not overall and not unverified:
+                reason = (f"invariance of {a} and {b} tested on their own, as over all waves "
+                          f"{_gate_reason(overall)}") + (f"; {reason}" if reason else "")
             if unverified:
                 reason = ("unverified: computed with --ignore-invariance although "
                           + _gate_reason(inv)) + (f"; {reason}" if reason else "")
@@ -664,6 +722,15 @@ def _attrition(scores: Scores) -> dict[str, Any]:
                    "persons seen at the first wave only (pooled SD)")
     out["only_later_waves"] = len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"]))
     return out
+
+
+def _applied(rules: list[str]) -> list[str]:
+    """The missing-data rules the models used, in a word each, e.g. ['fiml', 'complete data']."""
+    def word(rule: str) -> str:
+        if rule.startswith(("fiml", "full-information")):
+            return "fiml"
+        return "complete data" if rule.startswith("complete") else "listwise"
+    return sorted({word(r) for r in rules if r})
 
 
 def _scoring_rule(scale) -> str:

@@ -128,11 +128,11 @@ def test_configural_judgement():
 
 def test_models_write_lavaan_syntax_with_shared_labels():
     syntax = to_lavaan(build_table(model_rows("F", ITEMS, ["T0", "T1"], "scalar")))
-    assert "F_T0 =~ l_x1*x1_T0 + l_x2*x2_T0" in syntax
-    assert "F_T1 =~ l_x1*x1_T1" in syntax
+    assert ".F_T0 =~ l_x1*x1_T0 + l_x2*x2_T0" in syntax
+    assert ".F_T1 =~ l_x1*x1_T1" in syntax
     assert "x3_T1 ~ n_x3*1" in syntax
-    assert "F_T0 ~ 0*1" in syntax and "F_T1 ~ 1" in syntax
-    assert "F_T0 ~~ 1*F_T0 + F_T1" in syntax
+    assert ".F_T0 ~ 0*1" in syntax and ".F_T1 ~ 1" in syntax
+    assert ".F_T0 ~~ 1*.F_T0 + .F_T1" in syntax
 
 
 def test_a_model_that_runs_off_to_an_improper_solution_is_not_admitted():

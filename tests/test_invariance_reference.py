@@ -73,7 +73,7 @@ def test_each_step_equals_lavaan(name, step, reference):
     est = reference[(reference.model == f"{name}_{step}") & (reference.statistic == "est")]
     latent = est[(est.op == "~1") & est.lhs.str.startswith("F_")]
     ours_means = [row["est"] for _, row in fit.table[(fit.table["op"] == "~1") &
-                  fit.table["lhs"].str.startswith("F_")].iterrows()]
+                  fit.table["lhs"].str.startswith(".F_")].iterrows()]  # ours: '.F_T1
     assert_allclose(ours_means, latent["value"].to_numpy(), atol=1e-6)
 
 
@@ -116,11 +116,13 @@ def test_score_tests_of_the_scalar_model_equal_lavtestscore(name, reference):
 
 
 def _ours(name: str, dataset: str) -> str:
-    """lavaan's variable names in the reference -> ours (item_wave)."""
+    """lavaan's variable names in the reference -> ours (item_wave; factors '.F_wave')."""
     if dataset == "exlong" and len(name) == 4 and name[0] == "y":
         return f"{name[:2]}_{name[2:]}"
     if dataset == "exlong" and name.startswith("F_T"):
-        return f"F_t{name[3:]}"
+        return f".F_t{name[3:]}"
+    if name.startswith("F_"):
+        return f".{name}"
     return name
 
 

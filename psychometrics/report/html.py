@@ -197,7 +197,10 @@ def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
             f"<h4>Blocked by the invariance gate: {len(blocked)}</h4><ul>{''.join(blocked) or '<li>none</li>'}</ul>"
             "<p class=\"note\">Change is computed only where the scale's measurement is at least "
             "partially scalar invariant across the waves; p-values are not corrected for the "
-            "number of scales; see the clusters section for the design effect of the schools.</p></div>")
+            "number of scales"
+            + (f"; see the clusters section ({esc(res['clusters']['column'])}) for the design "
+               "effect of the clusters" if res.get("clusters") else "")
+            + ".</p></div>")
 
 
 def _bias_sentence(c: dict) -> str:
@@ -218,9 +221,11 @@ def _data_section(result: ValidationResult, res: dict) -> str:
     miss = np.isnan(r.values).mean(axis=1)
     waves = r.keys["wave"].to_numpy()
     missing = [[esc(w), _f(100 * miss[waves == w].mean(), 1) + "%"] for w in r.waves]
+    rows_word = ("rows after reshaping, one per person and wave,"
+                 if (d.get("layout") or {}).get("format") == "wide" else "rows")
     out = ["<h2>The data</h2>",
-           f"<p>{d['n_rows']} rows ({d['rows_scored']} scored) from {d['n_persons']} persons; "
-           f"read as {esc(d['read_as'])}. Columns not used: "
+           f"<p>{d['n_rows']} {rows_word} ({d['rows_scored']} scored) from {d['n_persons']} persons; "
+           f"read as {esc(d['read_as'])}. {_shape_sentences(d)}Columns not used: "
            f"{esc(', '.join(d['unused_columns']) or 'none')}.</p>",
            _table(["wave", "persons"], rows), _table(["wave", "missing answers"], missing)]
     probs = res["problems"]
@@ -241,6 +246,28 @@ def _data_section(result: ValidationResult, res: dict) -> str:
                    "Standardized mean differences at the first wave (completers minus dropouts):</p>")
         out.append(_table(["scale", "SMD"], smd))
     return "\n".join(out)
+
+
+def _shape_sentences(d: dict) -> str:
+    """What was done to the file's shape, said only when something was."""
+    out = []
+    layout = d.get("layout") or {}
+    if layout.get("format") == "wide":
+        without = {w: k for w, k in layout["person_waves_without_answers"].items()
+                   if k and w in d["waves"]}
+        out.append(f"A wide file of {layout['input_rows']} rows, one per person, item columns "
+                   f"named '{layout['pattern']}'; each person's answers at a wave make one row"
+                   + (" (no row where a person answered nothing at a wave: "
+                      + ", ".join(f"{w} {k}" for w, k in without.items()) + ")"
+                      if without else "") + ".")
+    ids = d.get("id_columns") or []
+    if len(ids) > 1:
+        out.append(f"A person is identified by {', '.join(ids[:-1])} and {ids[-1]} together.")
+    left = d.get("waves_left_out") or {}
+    if left:
+        out.append("Rows of the waves not chosen were not analysed: "
+                   + ", ".join(f"{w} {k} rows" for w, k in left.items()) + ".")
+    return esc(" ".join(out)) + (" " if out else "")
 
 
 def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> str:
@@ -301,8 +328,7 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
         out.append(_table(["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
                            "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
                            "decision", "why", "freed"], steps))
-        out.append(f"<p class=\"note\">n = {inv['n']} of {inv['n_total']} persons; missing "
-                   f"answers: {esc(inv['missing_rule'])}. "
+        out.append(f"<p class=\"note\">{esc(invariance_sample(inv))} "
                    f"{esc(' '.join(inv['notes']))}</p>")
         out.append(_rule_note(inv))
         out.append(_noninvariance_table(inv))
@@ -459,11 +485,14 @@ def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
            "--ignore-invariance).</p>"]
     pc = result.person_change
     titles = {s.id: _text(s.title, lang, s.id) for s in result.instrument.scales}
+    banked = any(s.bank for s in result.instrument.scales)
     for pair, banks in multi.items():
         for bank, v in banks.items():
-            out.append(f"<h4>{esc(bank)}, {esc(pair)}</h4>")
+            # scales without a bank are grouped as "scales": do not say "scales scales"
+            what = f"{bank} scales" if banked and bank != "scales" else "scales"
+            out.append(f"<h4>{esc(what[:1].upper() + what[1:])}, {esc(pair)}</h4>")
             out.append(_fig(figures.count_distribution(v["distribution"], "scales"),
-                            f"persons by number of {bank} scales improved"))
+                            f"persons by number of {what} improved"))
             part = pc[(pc["pair"] == pair) & pc["scale"].isin(v["scales"])]
             present = [s for s in v["scales"] if s in set(part["scale"])]
             if present:
@@ -483,9 +512,66 @@ def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
     return "\n".join(out)
 
 
+def _setting(value: Any) -> str:
+    """A setting in words: nested lists for groups, no Python reprs."""
+    if isinstance(value, dict):
+        if not value:
+            return "none"
+        return "<ul>" + "".join(f"<li><b>{esc(str(k).replace('_', ' '))}</b>: {_setting(v)}</li>"
+                                for k, v in value.items()) + "</ul>"
+    if isinstance(value, (list, tuple)):
+        return esc(", ".join(_plain(v) for v in value)) if value else "none"
+    return esc(_plain(value))
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    return str(value)
+
+
+def invariance_sample(inv: dict) -> str:
+    """Who the invariance models were fitted on, in words, from what was done.
+
+    >>> invariance_sample({"n": 90, "n_total": 93, "missing_rule": "listwise", "dropped":
+    ...     {"not_at_every_wave": 3, "missing_answers": 0}, "incomplete_included": {}})
+    'n = 90 of 93 persons: those who answered every item at every wave (listwise); left out: 3 not seen at every wave.'
+    """
+    n, total = inv["n"], inv["n_total"]
+    rule = inv.get("missing_rule", "")
+    dropped = {k: v for k, v in (inv.get("dropped") or {}).items() if v}
+    words = {"not_at_every_wave": "not seen at every wave",
+             "missing_answers": "with an item missing", "no_answers": "without any answer"}
+    if rule.startswith("full-information"):
+        inc = inv.get("incomplete_included") or {}
+        complete = n - sum(inc.values())
+        parts = [f"{complete} answered every item at every wave"]
+        if inc.get("not_at_every_wave"):
+            parts.append(f"{inc['not_at_every_wave']} were not seen at every wave")
+        if inc.get("missing_answers"):
+            parts.append(f"{inc['missing_answers']} skipped some items")
+        text = (f"n = {n} of {total} persons, by full-information ML: " + ", ".join(parts)
+                + "; every answer given counts")
+    elif rule.startswith("complete"):
+        text = f"n = {n} persons, each with every item at every wave (complete data)"
+    else:
+        text = f"n = {n} of {total} persons: those who answered every item at every wave (listwise)"
+    if dropped:
+        text += "; left out: " + ", ".join(f"{v} {words.get(k, k.replace('_', ' '))}"
+                                           for k, v in dropped.items())
+    return text + "."
+
+
 def _methods(res: dict) -> str:
     s = res["settings"]
-    items = "".join(f"<li><b>{esc(k)}</b>: {esc(str(v))}</li>" for k, v in s.items())
+    items = "".join(f"<li><b>{esc(k.replace('_', ' '))}</b>: {_setting(v)}</li>"
+                    for k, v in s.items())
     return (f"<h2>Methods and settings</h2><ul>{items}</ul><p class=\"note\">Reliability, CFA and "
             "invariance statistics follow lavaan, semTools and psych, against which the package is "
             "tested (tests/reference/).</p>")

@@ -305,18 +305,19 @@ def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) 
         written["tables"] = tables
     write_json(result.to_dict(), written["results"])
     write_csv(_scores_with_rci(result), written["scores"])
+    ids = result.responses.layout.with_id_columns  # every id column in per-person files
     if len(result.person_change):
         written["change"] = out / "change.csv"
-        write_csv(result.person_change, written["change"])
+        write_csv(ids(result.person_change), written["change"])
     if len(result.multi_scale_persons):
         written["multi_scale"] = out / "multi_scale.csv"
-        write_csv(result.multi_scale_persons, written["multi_scale"])
+        write_csv(ids(result.multi_scale_persons), written["multi_scale"])
     if len(result.responses.problems):
         written["problems"] = out / "problems.csv"
         write_csv(result.responses.problems, written["problems"])
     if len(result.scores.unscored):
         written["unscored"] = out / "unscored.csv"
-        write_csv(result.scores.unscored, written["unscored"])
+        write_csv(ids(result.scores.unscored), written["unscored"])
     models = _models(result)
     if models:
         folder = out / "models"
@@ -346,6 +347,10 @@ def _models(result: ValidationResult) -> dict[str, str]:
     for scale, inv in result.invariance.items():
         for k, step in enumerate(inv.steps):
             models[_safe(f"invariance_{scale}_{k + 1}_{step.model}")] = step.syntax
+    for scale, by_pair in result.invariance_pairs.items():
+        for pair, inv in by_pair.items():
+            for k, step in enumerate(inv.steps):
+                models[_safe(f"invariance_{scale}_{pair}_{k + 1}_{step.model}")] = step.syntax
     return models
 
 
