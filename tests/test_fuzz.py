@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from psychometrics.cli import main
 
 pytestmark = pytest.mark.slow
 
-BUDGET = settings(max_examples=int(__import__("os").environ.get("FUZZ_N", budget(30, 500))), deadline=None, derandomize=not __import__("os").environ.get("FUZZ_RANDOM"),
+BUDGET = settings(max_examples=int(os.environ.get("FUZZ_N", budget(30, 500))), deadline=None,
+                  derandomize=not os.environ.get("FUZZ_RANDOM"),
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 INSTRUMENT = """id: fuzz
@@ -145,13 +147,12 @@ def test_fuzz_instrument_text(edits):
     _load(text)
 
 
-@settings(max_examples=int(__import__("os").environ.get("FUZZ_N_VALIDATE", budget(4, 60))),
-          deadline=None,
-          derandomize=not __import__("os").environ.get("FUZZ_RANDOM"),
+@settings(max_examples=int(os.environ.get("FUZZ_N_VALIDATE", budget(4, 60))), deadline=None,
+          derandomize=not os.environ.get("FUZZ_RANDOM"),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(n=st.integers(1, 8), answers=st.lists(st.sampled_from([1, 2, 3, 4, 5, None]),
                                              min_size=48, max_size=48),
-       report=st.just(False) if not __import__("os").environ.get("FUZZ_RANDOM")
+       report=st.just(False) if not os.environ.get("FUZZ_RANDOM")
        else st.booleans())
 def test_fuzz_validate_small_data(n, answers, report):
     """The whole pipeline on tiny, sparse, constant or degenerate data: statuses, no crash."""
