@@ -55,12 +55,12 @@ def test_fit_measures_equal_lavaan(name, reference):
                          (f.rmsea_ci.low, "rmsea.ci.lower"), (f.rmsea_ci.high, "rmsea.ci.upper")]:
         if np.isnan(ref[theirs]):
             continue
-        assert_allclose(ours, ref[theirs], atol=tolerance.get(theirs, 1e-10), err_msg=theirs)
+        assert_allclose(ours, ref[theirs], rtol=0, atol=tolerance.get(theirs, 1e-10), err_msg=theirs)
     # the independence model is a closed form: agreement 9e-16
     assert_allclose(f.baseline_chi2, ref["baseline.chisq"], rtol=1e-10)
     assert_allclose([res.aic, res.bic], [ref["aic"], ref["bic"]], rtol=3e-12)  # agreement 4e-13
     if ref["df"] > 0:
-        assert_allclose(f.pvalue, ref["pvalue"], atol=5e-11)  # agreement 5e-12
+        assert_allclose(f.pvalue, ref["pvalue"], rtol=0, atol=5e-11)  # agreement 5e-12
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -77,7 +77,7 @@ def test_estimates_and_standardized_solution_equal_lavaan(name, reference):
             got = ours.loc[(r.lhs, r.op, r.rhs), column]
             if r.op == "~~" and r.lhs == r.rhs and r.lhs in MODELS[name][1] and stat in ("se", "std_se"):
                 continue  # fixed factor variances: lavaan reports se 0 / NA
-            assert_allclose(got, r.value, atol=tol, err_msg=f"{name} {stat} {r.lhs}{r.op}{r.rhs}")
+            assert_allclose(got, r.value, rtol=0, atol=tol, err_msg=f"{name} {stat} {r.lhs}{r.op}{r.rhs}")
 
 
 def test_modification_indices_and_residuals_equal_lavaan(reference):
@@ -97,4 +97,4 @@ def test_modification_indices_and_residuals_equal_lavaan(reference):
     for r in res.residual_correlations.itertuples(index=False):
         # Model-based: implied correlations from lavaan's estimates (converged to ~1e-6);
         # agreement 1.1e-6.
-        assert_allclose(r.resid_cor, table[frozenset((r.lhs, r.rhs))], atol=5e-6)
+        assert_allclose(r.resid_cor, table[frozenset((r.lhs, r.rhs))], rtol=0, atol=5e-6)

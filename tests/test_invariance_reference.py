@@ -69,7 +69,7 @@ def test_each_step_equals_lavaan(name, step, reference):
     for ours, theirs in [(f.cfi, "cfi"), (f.tli, "tli"), (f.rmsea, "rmsea"), (f.srmr, "srmr"),
                          (f.rmsea_ci.low, "rmsea.ci.lower"), (f.rmsea_ci.high, "rmsea.ci.upper"),
                          (f.pvalue, "pvalue")]:
-        assert_allclose(ours, ref[theirs], atol=tolerance.get(theirs, 3e-10), err_msg=theirs)
+        assert_allclose(ours, ref[theirs], rtol=0, atol=tolerance.get(theirs, 3e-10), err_msg=theirs)
     # agreement 1.2e-13 relative (the log-likelihood's constant dominates)
     assert_allclose([fit.loglik, fit.aic, fit.bic], [ref["logl"], ref["aic"], ref["bic"]], rtol=1e-12)
     # Latent means (free in later waves from scalar on), in wave order.
@@ -78,7 +78,7 @@ def test_each_step_equals_lavaan(name, step, reference):
     ours_means = [row["est"] for _, row in fit.table[(fit.table["op"] == "~1") &
                   fit.table["lhs"].str.startswith("F_")].iterrows()]
     # agreement 1.7e-7: lavaan's estimates stop ~1e-7 off the optimum
-    assert_allclose(ours_means, latent["value"].to_numpy(), atol=1e-6)
+    assert_allclose(ours_means, latent["value"].to_numpy(), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", list(SETS))
@@ -95,7 +95,7 @@ def test_likelihood_ratio_tests_equal_lavaan(name, reference, results):
         # a difference of two chi2s that each agree to 3e-11: agreement 2e-10 relative
         assert_allclose(ours.delta_chi2, ref["lrt_chisq_diff"], rtol=2e-9, atol=1e-8)
         assert ours.delta_df == ref["lrt_df_diff"]
-        assert_allclose(ours.delta_p, ref["lrt_p"], atol=1e-9)  # agreement 9e-11
+        assert_allclose(ours.delta_p, ref["lrt_p"], rtol=0, atol=1e-9)  # agreement 9e-11
     assert checked >= 2
 
 
@@ -137,10 +137,10 @@ def test_partial_scalar_frees_the_drifting_intercept_and_matches_lavaan(referenc
     ref = reference[reference.model == "drift2_partial_scalar"].set_index("statistic")
     values = ref[ref.op == ""]["value"]
     assert_allclose(step.fit.fit.chi2, values["chisq"], rtol=3e-10)  # agreement 4e-12
-    assert_allclose(step.cfi, values["cfi"], atol=1e-11)  # agreement 1e-13, follows chi2
+    assert_allclose(step.cfi, values["cfi"], rtol=0, atol=1e-11)  # agreement 1e-13, follows chi2
     mean = reference[(reference.model == "drift2_partial_scalar") & (reference.statistic == "latent_mean")]
     se = reference[(reference.model == "drift2_partial_scalar") & (reference.statistic == "latent_mean_se")]
     change = res.latent_mean_diff_std["T1"]
     # agreement 2.6e-7 and 9e-9: lavaan's estimates stop ~1e-7 off the optimum
-    assert_allclose(change.estimate, mean["value"].iloc[0], atol=2e-6)
-    assert_allclose(change.se, se["value"].iloc[0], atol=1e-7)
+    assert_allclose(change.estimate, mean["value"].iloc[0], rtol=0, atol=2e-6)
+    assert_allclose(change.se, se["value"].iloc[0], rtol=0, atol=1e-7)
