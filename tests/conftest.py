@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,18 @@ import pytest
 from instruments import Instrument
 
 REFERENCE = Path(__file__).parent / "reference"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--full-budget", action="store_true",
+                     help="run the randomized tests (marked slow) at their full budget of "
+                          "examples and Monte Carlo replications (tests/budget.py); the "
+                          "same as BINNENUIT_FULL_BUDGET=1")
+
+
+def pytest_configure(config):
+    if config.getoption("--full-budget", default=False):
+        os.environ["BINNENUIT_FULL_BUDGET"] = "1"  # read by tests/budget.py at import
 
 
 @pytest.fixture(scope="session")

@@ -91,7 +91,7 @@ def test_demo_writes_the_contract(demo):
         else:
             assert inv["level"] in ("partial_scalar", "scalar", "partial_strict", "strict")
             shares = change["rci_improved"] + change["rci_unchanged"] + change["rci_deteriorated"]
-            assert shares == pytest.approx(1.0)
+            assert shares == pytest.approx(1.0, abs=1e-12)  # three shares of n: round-off
     assert set(res["instrument_cfa"]) == {"T0", "T1"}
 
 
@@ -107,7 +107,8 @@ def test_demo_finds_and_frees_the_drifting_item(demo):
     assert (ni["item"], ni["wave"], ni["parameter"]) == (DRIFT_ITEM, "T1", "intercept")
     assert 0.6 < ni["mean_bias"] < 1.4 and ni["dmacs"] > 0.6
     change = res["scales"]["tse_instruction"]["change"]["T0->T1"]
-    assert change["bias_from_noninvariance"] == pytest.approx(ni["mean_bias"] / 4)
+    # a quarter of the bias (one item of four), through results.json (repr: exact)
+    assert change["bias_from_noninvariance"] == pytest.approx(ni["mean_bias"] / 4, rel=1e-12)
     assert DRIFT_ITEM not in change["invariant_items"]["items"]
     # Under the calibrated default no other scale of the (invariant) rest is flagged.
     others = {s: d["invariance"]["freed"] for s, d in res["scales"].items()

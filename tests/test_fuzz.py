@@ -1,16 +1,23 @@
 """Fuzzing with a fixed budget: random CSV contents and instrument YAML never end in a
 traceback. Each input is read, checked and scored by the command line (or loaded
 by the API); the only allowed endings are success or the package's own error with
-exit code 2 (a sentence naming the problem)."""
+exit code 2 (a sentence naming the problem).
+
+Budget (tests/budget.py): 30 fixed examples per test in the default run (4 for the
+whole pipeline), 500 (60) with --full-budget; FUZZ_N / FUZZ_N_VALIDATE set them
+directly, FUZZ_RANDOM draws new examples instead of the fixed ones."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
+from budget import budget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +25,10 @@ from instruments import Instrument
 from instruments.errors import BinnenuitError
 from psychometrics.cli import main
 
-BUDGET = settings(max_examples=int(__import__("os").environ.get("FUZZ_N", 60)), deadline=None, derandomize=not __import__("os").environ.get("FUZZ_RANDOM"),
+pytestmark = pytest.mark.slow
+
+BUDGET = settings(max_examples=int(os.environ.get("FUZZ_N", budget(30, 500))), deadline=None,
+                  derandomize=not os.environ.get("FUZZ_RANDOM"),
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 INSTRUMENT = """id: fuzz
@@ -137,12 +147,12 @@ def test_fuzz_instrument_text(edits):
     _load(text)
 
 
-@settings(max_examples=int(__import__("os").environ.get("FUZZ_N_VALIDATE", 4)), deadline=None,
-          derandomize=not __import__("os").environ.get("FUZZ_RANDOM"),
+@settings(max_examples=int(os.environ.get("FUZZ_N_VALIDATE", budget(4, 60))), deadline=None,
+          derandomize=not os.environ.get("FUZZ_RANDOM"),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(n=st.integers(1, 8), answers=st.lists(st.sampled_from([1, 2, 3, 4, 5, None]),
                                              min_size=48, max_size=48),
-       report=st.just(False) if not __import__("os").environ.get("FUZZ_RANDOM")
+       report=st.just(False) if not os.environ.get("FUZZ_RANDOM")
        else st.booleans())
 def test_fuzz_validate_small_data(n, answers, report):
     """The whole pipeline on tiny, sparse, constant or degenerate data: statuses, no crash."""

@@ -20,7 +20,7 @@ def test_invariant_scale_reaches_strict_and_recovers_the_latent_mean():
     assert [s.model for s in res.steps] == ["configural", "metric", "scalar", "strict"]
     change = res.latent_mean_diff_std["T1"]
     assert change.ci.low < 0.3 < change.ci.high
-    assert change.estimate == pytest.approx(0.3, abs=3 * change.se)
+    assert change.estimate == pytest.approx(0.3, abs=3 * change.se)  # sampling: 3 SEs
 
 
 def test_intercept_drift_is_found_and_freed():
@@ -171,4 +171,5 @@ def test_longitudinal_null_model_is_offered_and_stated():
     assert null.fit.chi2 > indep.steps[0].fit.fit.baseline_chi2
     for a, b in zip(indep.steps, longi.steps):
         assert b.cfi >= a.cfi - 1e-12
-        assert b.fit.fit.chi2 == pytest.approx(a.fit.fit.chi2)
+        # the same model on the same data; only the baseline differs (agreement: exact)
+        assert b.fit.fit.chi2 == pytest.approx(a.fit.fit.chi2, rel=1e-12)

@@ -2,11 +2,10 @@
 auto = "all", long.equal per step) and lavTestScore
 (tests/reference/invariance/make_reference.R).
 
-The fits of each step are held to the agreement reached (measured worst case, issue 12)
-with a margin of 3-30x: chi2 agrees to 3e-11 relative (held to 1e-8), the fit indices to
-3e-7 (1e-6), the log-likelihood to 1e-13 (1e-11), latent means to 2e-7 (1e-6), score
-tests to 9e-6 relative (1e-4). The sequence's decisions (LRTs, the partial model) keep
-the issue's tolerances: chi2 relative 1e-3, fit indices 2e-3, latent means 5e-3."""
+Every tolerance is the agreement reached (measured worst case) with a margin of about
+5-10x; the reason stands beside each. Ours converge to a gradient of 1e-10; lavaan's
+nlminb stops at a relative change of 1e-10 in F, so its estimates are ~1e-7 off the
+optimum, while chi2 (second order in that error) agrees to ~1e-11."""
 
 from pathlib import Path
 
@@ -63,18 +62,23 @@ def test_each_step_equals_lavaan(name, step, reference):
     assert fit.status == "ok"
     assert fit.npar == ref["npar"] and fit.df == ref["df"]
     f = fit.fit
-    assert_allclose(f.chi2, ref["chisq"], rtol=1e-8)
+    assert_allclose(f.chi2, ref["chisq"], rtol=3e-10)  # agreement 3e-11: F at the optimum
+    # cfi/tli/rmsea/pvalue follow chi2 (agreement 1e-12 to 3e-11); the RMSEA interval (R's
+    # uniroot) and the SRMR (from lavaan's estimates) agree to 3e-7 and 4e-8.
+    tolerance = {"rmsea.ci.lower": 1e-6, "rmsea.ci.upper": 1e-6, "srmr": 3e-7}
     for ours, theirs in [(f.cfi, "cfi"), (f.tli, "tli"), (f.rmsea, "rmsea"), (f.srmr, "srmr"),
                          (f.rmsea_ci.low, "rmsea.ci.lower"), (f.rmsea_ci.high, "rmsea.ci.upper"),
                          (f.pvalue, "pvalue")]:
-        assert_allclose(ours, ref[theirs], atol=1e-6, err_msg=theirs)
-    assert_allclose([fit.loglik, fit.aic, fit.bic], [ref["logl"], ref["aic"], ref["bic"]], rtol=1e-11)
+        assert_allclose(ours, ref[theirs], rtol=0, atol=tolerance.get(theirs, 3e-10), err_msg=theirs)
+    # agreement 1.2e-13 relative (the log-likelihood's constant dominates)
+    assert_allclose([fit.loglik, fit.aic, fit.bic], [ref["logl"], ref["aic"], ref["bic"]], rtol=1e-12)
     # Latent means (free in later waves from scalar on), in wave order.
     est = reference[(reference.model == f"{name}_{step}") & (reference.statistic == "est")]
     latent = est[(est.op == "~1") & est.lhs.str.startswith("F_")]
     ours_means = [row["est"] for _, row in fit.table[(fit.table["op"] == "~1") &
                   fit.table["lhs"].str.startswith(".F_")].iterrows()]  # ours: '.F_T1
-    assert_allclose(ours_means, latent["value"].to_numpy(), atol=1e-6)
+    # agreement 1.7e-7: lavaan's estimates stop ~1e-7 off the optimum
+    assert_allclose(ours_means, latent["value"].to_numpy(), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", list(SETS))
@@ -88,9 +92,10 @@ def test_likelihood_ratio_tests_equal_lavaan(name, reference, results):
             continue  # compared with a partial model: lavTestLRT's pair is not ours
         checked += 1
         ref = reference[(reference.model == f"{name}_{step}")].set_index("statistic")["value"]
-        assert_allclose(ours.delta_chi2, ref["lrt_chisq_diff"], rtol=1e-3, atol=1e-6)
+        # a difference of two chi2s that each agree to 3e-11: agreement 2e-10 relative
+        assert_allclose(ours.delta_chi2, ref["lrt_chisq_diff"], rtol=2e-9, atol=1e-8)
         assert ours.delta_df == ref["lrt_df_diff"]
-        assert_allclose(ours.delta_p, ref["lrt_p"], atol=1e-3)
+        assert_allclose(ours.delta_p, ref["lrt_p"], rtol=0, atol=1e-9)  # agreement 9e-11
     assert checked >= 2
 
 
@@ -112,6 +117,7 @@ def test_score_tests_of_the_scalar_model_equal_lavtestscore(name, reference):
         rhs = _ours(rhs, name)
         row = np.flatnonzero((table["lhs"] == lhs) & (table["op"] == op) & (table["rhs"] == rhs))
         got = score_tests(fit, table, moments, [int(row[0])])["mi"].iloc[0]
+        # agreement 9e-6 relative: lavTestScore evaluates at lavaan's estimates (~1e-7 off)
         assert_allclose(got, r.value, rtol=1e-4, err_msg=f"{lhs} {op} {rhs}")
 
 
@@ -132,10 +138,11 @@ def test_partial_scalar_frees_the_drifting_intercept_and_matches_lavaan(referenc
     step = next(s for s in res.steps if s.model == "partial_scalar")
     ref = reference[reference.model == "drift2_partial_scalar"].set_index("statistic")
     values = ref[ref.op == ""]["value"]
-    assert_allclose(step.fit.fit.chi2, values["chisq"], rtol=1e-3)
-    assert_allclose(step.cfi, values["cfi"], atol=2e-3)
+    assert_allclose(step.fit.fit.chi2, values["chisq"], rtol=3e-10)  # agreement 4e-12
+    assert_allclose(step.cfi, values["cfi"], rtol=0, atol=1e-11)  # agreement 1e-13, follows chi2
     mean = reference[(reference.model == "drift2_partial_scalar") & (reference.statistic == "latent_mean")]
     se = reference[(reference.model == "drift2_partial_scalar") & (reference.statistic == "latent_mean_se")]
     change = res.latent_mean_diff_std["T1"]
-    assert_allclose(change.estimate, mean["value"].iloc[0], atol=5e-3)
-    assert_allclose(change.se, se["value"].iloc[0], atol=5e-3)
+    # agreement 2.6e-7 and 9e-9: lavaan's estimates stop ~1e-7 off the optimum
+    assert_allclose(change.estimate, mean["value"].iloc[0], rtol=0, atol=2e-6)
+    assert_allclose(change.se, se["value"].iloc[0], rtol=0, atol=1e-7)

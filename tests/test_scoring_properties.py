@@ -1,14 +1,21 @@
-"""Invariants of scoring, checked on generated data (hypothesis)."""
+"""Invariants of scoring, checked on generated data (hypothesis).
+
+Budget (tests/budget.py): 30-50 new examples per test and run in the default run,
+500-1,000 with --full-budget."""
 
 import math
 
 import numpy as np
 import pandas as pd
+import pytest
+from budget import budget
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from instruments import Instrument, score
+
+pytestmark = pytest.mark.slow
 
 LO, HI = 1, 6
 
@@ -38,7 +45,7 @@ def _frame(values: np.ndarray) -> pd.DataFrame:
     return df
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=budget(50, 1000), deadline=None)
 @given(responses())
 def test_scores_are_means_of_answered_items_within_bounds(case):
     values, reversed_ = case
@@ -50,13 +57,14 @@ def test_scores_are_means_of_answered_items_within_bounds(case):
     need = math.ceil(2 / 3 * values.shape[1] - 1e-9)
     for i in range(len(values)):
         if answered[i] >= max(need, 1):
+            # the same mean, perhaps summed in another order: round-off only
             assert got[i] == np.nanmean(keyed[i]) or abs(got[i] - np.nanmean(keyed[i])) < 1e-12
             assert LO <= got[i] <= HI
         else:
             assert np.isnan(got[i])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=budget(30, 500), deadline=None)
 @given(responses())
 def test_reverse_keying_twice_is_the_identity(case):
     values, reversed_ = case
@@ -69,7 +77,7 @@ def test_reverse_keying_twice_is_the_identity(case):
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=budget(30, 500), deadline=None)
 @given(responses(), st.randoms(use_true_random=False))
 def test_scores_ignore_column_and_row_order(case, rnd):
     values, reversed_ = case
@@ -86,7 +94,7 @@ def test_scores_ignore_column_and_row_order(case, rnd):
                                    atol=1e-12, rtol=0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(30, 500), deadline=None)
 @given(st.integers(1, 10), st.floats(0.05, 1.0))
 def test_prorating_rule_uses_the_share_given(k, share):
     inst = _instrument(k, [], share)

@@ -42,6 +42,7 @@ def test_cli_score_writes_the_same_scores(tmp_path):
     got = pd.read_csv(out)
     ref = _reference()
     assert len(got) == len(ref) == 200
+    # through scores.csv and R's 17 digits: agreement exact; 1e-12 allows printing round-off
     assert_allclose(got["agree"], ref["agree"], rtol=1e-12, equal_nan=True)
     assert_allclose(got["calm"], ref["calm"], rtol=1e-12, equal_nan=True)
     # Unscored scale scores are listed with their reason beside the output.

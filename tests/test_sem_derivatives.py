@@ -62,12 +62,13 @@ def test_fiml_gradient_and_observed_information_equal_numerical_derivatives(name
     value = lambda th: fiml_value(pm.stacked, *struct.implied(th), pm.n)
     grad = fiml_gradient(struct, pm, theta)
     assert np.max(np.abs(grad)) > 1e-3  # the second-order term matters here
-    # central differences have error ~h^2 * third derivative: agreement to ~1e-8
+    # central differences (h = 1e-5) err by ~h^2 * third derivative + eps * f / h; agreement
+    # reached 7e-10 (gradient) and 1.2e-9 of the largest entry (information)
     assert_allclose(grad, _central(value, theta),
-                    atol=1e-7 * max(1.0, np.max(np.abs(grad))))
+                    rtol=0, atol=1e-8 * max(1.0, np.max(np.abs(grad))))
     hess = fiml_observed_information(struct, pm, theta)
     numeric = _central(lambda th: fiml_gradient(struct, pm, th), theta)
-    assert_allclose(hess, (numeric + numeric.T) / 2, atol=1e-6 * np.max(np.abs(hess)))
+    assert_allclose(hess, (numeric + numeric.T) / 2, rtol=0, atol=1e-8 * np.max(np.abs(hess)))
 
 
 def test_pattern_inverses_by_downdating_equal_direct_inverses():
@@ -78,8 +79,10 @@ def test_pattern_inverses_by_downdating_equal_direct_inverses():
     for sigma in (pm.cov, np.diag(np.diag(pm.cov)) + 0.5 * pm.cov):
         (logdet, inv), (logdet_d, inv_d) = padded_inverse(pm.stacked, sigma), \
             _padded_inverse_direct(pm.stacked, sigma)
+        # downdating accumulates round-off: agreement 1e-15 (logdet), 4e-16 of the largest
+        # entry (inverse); 1e-12 leaves room for another BLAS
         assert_allclose(logdet, logdet_d, rtol=1e-12)
-        assert_allclose(inv, inv_d, atol=1e-12 * np.abs(inv_d).max())
+        assert_allclose(inv, inv_d, rtol=0, atol=1e-12 * np.abs(inv_d).max())
     # a Sigma that is not positive definite while every answered block is (items 1 and 3
     # never answered together): the blocks are inverted directly
     from psychometrics.sem.moments import Stacked
@@ -89,8 +92,8 @@ def test_pattern_inverses_by_downdating_equal_direct_inverses():
     bad = np.array([[1.0, 0.5, -0.9], [0.5, 1.0, 0.5], [-0.9, 0.5, 1.0]])
     assert np.linalg.eigvalsh(bad).min() < 0
     logdet, inv = padded_inverse(st, bad)
-    assert_allclose(inv[0][:2, :2], np.linalg.inv(bad[:2, :2]))
-    assert_allclose(logdet[1], np.log(np.linalg.det(bad[1:, 1:])))
+    assert_allclose(inv[0][:2, :2], np.linalg.inv(bad[:2, :2]), rtol=1e-12)  # agreement exact
+    assert_allclose(logdet[1], np.log(np.linalg.det(bad[1:, 1:])), rtol=1e-12)  # 6e-16
 
 
 def test_every_row_direction_has_the_rank_two_form_used_by_score_tests():
@@ -109,5 +112,6 @@ def test_every_row_direction_has_the_rank_two_form_used_by_score_tests():
     basis, ia, ib, s = struct.rank_two(mats, rows)
     a, b = basis[:, ia].T, basis[:, ib].T
     outer = a[:, :, None] * b[:, None, :]
-    assert_allclose(s[:, None, None] * (outer + outer.transpose(0, 2, 1)), dS, atol=1e-14)
+    # entries of order 1, products of two numbers: agreement exact, round-off allowed
+    assert_allclose(s[:, None, None] * (outer + outer.transpose(0, 2, 1)), dS, rtol=0, atol=1e-14)
     assert set(struct.kind) == {"L", "P", "T", "N", "A"}
