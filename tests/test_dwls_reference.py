@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from psychometrics.sem.dwls import fit_dwls
+from psychometrics.sem.dwls import fit_dwls, scaled_difference
 from psychometrics.sem.ordinal import ordinal_moments
 from tests.ordinal_tables import from_lavaan_partable
 from tests.reference_values import read_reference
@@ -92,3 +92,23 @@ def test_parameterization_is_checked():
     om = ordinal_moments(frame[cols].to_numpy(float), cols)
     with pytest.raises(ValueError, match="'parameterization' parameter must be one of"):
         fit_dwls(table, om, parameterization="probit")
+
+
+STEPS = [("configural", "thresholds"), ("thresholds", "metric"), ("metric", "scalar"),
+         ("scalar_theta", "strict_theta")]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("less,more", STEPS)
+def test_scaled_difference(ref, case, less, more):
+    f1, om = fit_reference_model(case, less)
+    f0, _ = fit_reference_model(case, more)
+    d = scaled_difference(f1, f0, om)
+    r = ref[ref.model == f"{case}_{more}"].set_index("statistic").value
+    assert d.delta_df == r["lrt_df_diff"]
+    # asked: relative 1e-2; held: 1e-6
+    assert_allclose(d.delta_chi2_scaled, r["lrt_chisq_diff"], rtol=1e-6)
+    assert_allclose(d.delta_p_scaled, r["lrt_p"], rtol=1e-6)
+    assert d.to_dict()["delta_method"].startswith("satorra.2000")
+    with pytest.raises(ValueError, match="more degrees of freedom"):
+        scaled_difference(f0, f1, om)

@@ -406,3 +406,55 @@ def _estimates_table(table: pd.DataFrame, model: OrdinalModel, theta, cov) -> pd
     out["std_all"] = std
     out["std_se"] = std_se
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ScaledDifference:
+    """A scaled-shifted chi-square difference test of nested WLSMV models."""
+
+    delta_chi2: float
+    delta_df: int
+    delta_chi2_scaled: float
+    delta_p_scaled: float
+    delta_method: str = "satorra.2000 (scaled.shifted), as lavTestLRT for WLSMV"
+
+    def to_dict(self) -> dict:
+        return {"delta_chi2": self.delta_chi2, "delta_df": self.delta_df,
+                "delta_chi2_scaled": self.delta_chi2_scaled,
+                "delta_p_scaled": self.delta_p_scaled, "delta_method": self.delta_method}
+
+
+def scaled_difference(less: DWLSFit, more: DWLSFit, om: OrdinalMoments) -> ScaledDifference:
+    """lavaan's ``lavTestLRT(less, more)`` for WLSMV (Satorra 2000, ``A.method = "delta"``,
+    scaled and shifted): with ``J1``, ``J0`` the Jacobians of the two models at their
+    estimates, ``A`` spans the orthogonal complement of ``pinv(J1) J0`` (the
+    restrictions, in the less constrained model's parameters), ``P = J1'WJ1``,
+
+        U = W J1 P^-1 A' (A P^-1 A')^+ A P^-1 J1' W,   UG = U Gamma,
+
+    ``a = sqrt(m / tr(UG^2))``, ``b = m - a tr(UG)``, ``T = a (chi2_more - chi2_less) + b``
+    on ``m = df_more - df_less`` degrees of freedom.
+    """
+    if less.chi2 is None or more.chi2 is None:
+        raise ValueError("both models must be fitted (status ok) to be compared")
+    m = more.df - less.df
+    if m <= 0:
+        raise ValueError(f"the more constrained model must have more degrees of freedom "
+                         f"(got {more.df} against {less.df})")
+    J1, J0, w = less.jacobian, more.jacobian, om.wls_vd
+    H = np.linalg.pinv(J1) @ J0
+    u, sv, _ = np.linalg.svd(H, full_matrices=True)
+    rank = int(np.sum(sv > 1e-8 * max(sv.max(), 1.0)))
+    A = u[:, rank:].T
+    WJ = w[:, None] * J1
+    Pinv = np.linalg.inv(J1.T @ WJ)
+    APA = A @ Pinv @ A.T
+    middle = Pinv @ A.T @ np.linalg.pinv(APA) @ A @ Pinv
+    UG = (WJ @ middle @ WJ.T) @ om.nacov
+    tr1 = float(np.trace(UG))
+    tr2 = float(np.sum(UG * UG.T))
+    a = math.sqrt(m / tr2)
+    diff = more.chi2 - less.chi2
+    stat = a * diff + (m - a * tr1)
+    return ScaledDifference(delta_chi2=diff, delta_df=m, delta_chi2_scaled=stat,
+                            delta_p_scaled=float(special.chdtrc(m, stat)))
