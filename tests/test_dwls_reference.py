@@ -20,7 +20,8 @@ STATISTICS = {  # ours: lavaan's fitMeasures
     "scaling_factor": "chisq.scaling.factor", "shift_parameter": "shift.parameter",
     "baseline_chi2": "baseline.chisq", "baseline_chi2_scaled": "baseline.chisq.scaled",
     "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
-    "srmr": "srmr", "df": "df", "n": "ntotal",
+    "srmr": "srmr", "df": "df", "n": "ntotal", "pvalue": "pvalue", "cfi": "cfi", "tli": "tli",
+    "rmsea": "rmsea", "baseline_df": "baseline.df",
 }
 
 

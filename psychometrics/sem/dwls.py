@@ -26,6 +26,8 @@ against it). With ``H = J'WJ``:
   ``U = W - W J H^-1 J' W`` and ``UG = U Gamma``, ``a = sqrt(df / tr(UG^2))``,
   ``shift = df - a tr(UG)``, ``chi2_scaled = a chi2 + shift`` (``= chi2 / scaling_factor
   + shift`` with ``scaling_factor = 1/a``), on df degrees of freedom;
+- unscaled CFI/TLI from chi2 and the baseline's, ``RMSEA = sqrt(max(chi2 - df, 0) /
+  (df N))``, and the p of the unscaled chi2 (lavaan's "standard" column);
 - the baseline (independence) model has free thresholds and zero correlations; CFI and
   TLI "scaled" use both models' scaled statistics, ``RMSEA_scaled = sqrt(max(chi2_scaled
   - df, 0) / (df N))``, as lavaan 0.6.14;
@@ -54,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from psychometrics.sem.fit_indices import cfi_tli
 from psychometrics.sem.ordinal import OrdinalMoments, lower_pairs
 
 PARAMETERIZATIONS = ("delta", "theta")
@@ -212,6 +215,11 @@ class DWLSFit:
     df: int
     parameterization: str
     chi2: float | None
+    pvalue: float | None
+    cfi: float | None
+    tli: float | None
+    rmsea: float | None
+    baseline_df: int | None
     chi2_scaled: float | None
     pvalue_scaled: float | None
     scaling_factor: float | None
@@ -238,7 +246,8 @@ class DWLSFit:
         return self.status in ("ok", "heywood")
 
     def fit_dict(self) -> dict:
-        keys = ("estimator", "parameterization", "n", "npar", "df", "chi2", "chi2_scaled",
+        keys = ("estimator", "parameterization", "n", "npar", "df", "chi2", "pvalue", "cfi",
+                "tli", "rmsea", "baseline_df", "chi2_scaled",
                 "pvalue_scaled", "scaling_factor", "shift_parameter", "baseline_chi2",
                 "baseline_chi2_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled",
                 "cfi_robust", "tli_robust", "rmsea_robust", "srmr")
@@ -338,7 +347,7 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
     out = _estimates_table(table, model, theta, cov)
     thresholds = {name: out.loc[(out.op == "|") & (out.lhs == name), "est"].tolist()
                   for name in om.names}
-    fit = dict.fromkeys(("chi2", "chi2_scaled", "pvalue_scaled", "scaling_factor",
+    fit = dict.fromkeys(("chi2", "pvalue", "cfi", "tli", "rmsea", "baseline_df", "chi2_scaled", "pvalue_scaled", "scaling_factor",
                          "shift_parameter", "baseline_chi2", "baseline_chi2_scaled",
                          "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"))
     if status == "ok":
@@ -361,18 +370,22 @@ def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
                     chi2: float) -> dict:
     n, w = om.n, om.wls_vd
     b_chi2, b_scaled, b_df = baseline(om)
-    out = {"chi2": chi2, "baseline_chi2": b_chi2, "baseline_chi2_scaled": b_scaled}
+    out = {"chi2": chi2, "baseline_chi2": b_chi2, "baseline_chi2_scaled": b_scaled,
+           "baseline_df": b_df}
     resid = (om.wls_obs - model.implied(theta))[om.th_vector.size:]
     p = len(om.names)
     out["srmr"] = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
     if df <= 0:
+        out.update(pvalue=None, cfi=1.0, tli=1.0, rmsea=0.0)
         out.update(chi2_scaled=chi2, pvalue_scaled=None, scaling_factor=None,
                    shift_parameter=None, cfi_scaled=1.0, tli_scaled=1.0, rmsea_scaled=0.0)
         return out
     scaled, c, shift = _scaled_shifted(_u_gamma(J, w, om.nacov), chi2, df)
     out.update(chi2_scaled=scaled, scaling_factor=c, shift_parameter=shift,
                pvalue_scaled=float(special.chdtrc(df, scaled)))
-    from psychometrics.sem.fit_indices import cfi_tli
+    cfi, tli = cfi_tli(chi2, df, b_chi2, b_df)
+    out.update(pvalue=float(special.chdtrc(df, chi2)), cfi=cfi, tli=tli,
+               rmsea=math.sqrt(max(chi2 - df, 0.0) / (df * n)))
     cfi, tli = cfi_tli(scaled, df, b_scaled, b_df)
     out.update(cfi_scaled=cfi, tli_scaled=tli,
                rmsea_scaled=math.sqrt(max(scaled - df, 0.0) / (df * n)))

@@ -24,7 +24,7 @@
 # - th, polychoric: lavInspect(fit, "sampstat") of the configural model (all 8 items);
 #   gamma_<case>.csv: lavInspect(fit, "gamma") (NACOV, N times the ACM of th + cor).
 # - per model: est, se of every parameterEstimates row; std (std.all) and std_se of the
-#   loadings; fitMeasures: chisq df chisq.scaled df.scaled pvalue.scaled
+#   loadings; fitMeasures: chisq df pvalue cfi tli rmsea baseline.df chisq.scaled df.scaled pvalue.scaled
 #   chisq.scaling.factor cfi.scaled tli.scaled rmsea.scaled
 #   cfi.robust tli.robust rmsea.robust srmr baseline.chisq baseline.chisq.scaled ntotal npar, and
 #   shift.parameter (fit@test[[2]]$shift.parameter: fitMeasures does not list it)
@@ -75,7 +75,7 @@ for (w in 1:2) for (i in 1:4) {
 write.csv(sim, file.path(dir, "sim_ord.csv"), row.names = FALSE)
 
 # ---- models -------------------------------------------------------------------------
-fm <- c("chisq", "df", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+fm <- c("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "baseline.df", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
         "cfi.scaled", "tli.scaled", "rmsea.scaled", "cfi.robust",
         "tli.robust", "rmsea.robust", "srmr", "baseline.chisq", "baseline.chisq.scaled",
         "ntotal", "npar")
