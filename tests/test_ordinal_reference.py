@@ -61,7 +61,31 @@ def test_listwise_and_refusal():
     om = ordinal_moments(x, cols)
     assert (om.n, om.n_total, om.missing) == (len(x) - 1, len(x), "listwise")
     x[:, 2] = 2.0
+    x[0, 2] = np.nan
     with pytest.raises(ValueError, match="item y3_T0 has 1 observed category"):
         ordinal_moments(x, cols)
     with pytest.raises(ValueError, match="'missing' parameter"):
         ordinal_moments(x, cols, missing="fiml")
+    x = frame[cols].to_numpy(float)
+    om = ordinal_moments(np.vstack([x, np.full(3, np.nan)]), cols, missing="pairwise")
+    assert (om.n, om.n_total) == (len(x), len(x) + 1)  # a person with no answer is not used
+
+
+PAIRWISE = {"kvb": "kvb_T0_missing.csv", "sim": "sim_missing.csv"}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRWISE))
+def test_pairwise_statistics(ref, name):
+    frame = pd.read_csv(DIR / PAIRWISE[name])
+    cols = list(frame.columns[1:])
+    x = frame[cols].to_numpy(float)
+    om = ordinal_moments(x, cols, missing="pairwise")
+    r = ref[ref.model == f"pw_{name}_onefactor"]
+    assert om.n == r[r.statistic == "ntotal"].value.iloc[0] and om.missing == "pairwise"
+    assert_allclose(om.th_vector, r[r.statistic == "th"].value.to_numpy(), atol=1e-10)
+    assert_allclose(om.cor_vector, r[r.statistic == "polychoric"].value.to_numpy(), atol=1e-6)
+    gamma = pd.read_csv(DIR / f"gamma_pw_{name}.csv").to_numpy()
+    assert_allclose(om.nacov, gamma, atol=1e-5 * np.abs(gamma).max())
+    seen = ~np.isnan(x)
+    assert_allclose(om.pair_n, seen.T.astype(int) @ seen.astype(int))
+    assert om.pair_n.min() < len(x)  # some pairs really lost persons

@@ -46,7 +46,9 @@ class OrdinalMoments:
 
     ``levels[i]`` are item i's observed categories (original values), ``thresholds[i]``
     its K - 1 thresholds; ``cor`` the polychoric matrix; ``n_total`` rows given,
-    ``n`` rows used (``missing`` = ``"listwise"``: rows with every item answered).
+    ``n`` rows used (``missing = "listwise"``: rows with every item answered;
+    ``"pairwise"``: rows with at least one answer); ``pair_n[i, j]`` the persons who
+    answered both items (``pair_n[i, i]``: item i).
     """
 
     names: tuple[str, ...]
@@ -57,6 +59,7 @@ class OrdinalMoments:
     thresholds: tuple[np.ndarray, ...] = field(repr=False)
     cor: np.ndarray = field(repr=False)
     nacov: np.ndarray = field(repr=False)
+    pair_n: np.ndarray = field(repr=False, default=None)
 
     @property
     def th_vector(self) -> np.ndarray:
@@ -153,28 +156,38 @@ def _pair_cells(tau_x: np.ndarray, tau_y: np.ndarray, rho: float):
     return prob, dprob, dtx, dty
 
 
+MISSING = ("listwise", "pairwise")
+
+
 def ordinal_moments(data: np.ndarray, names, *, missing: str = "listwise") -> OrdinalMoments:
     """Thresholds, polychoric correlations and their NACOV of the columns of ``data``
-    (numbers, NaN = missing), as lavaan's ``ordered = TRUE`` with ``missing = "listwise"``.
+    (numbers, NaN = missing), as lavaan's ``ordered = TRUE`` with ``missing`` =
+    ``"listwise"`` or ``"pairwise"``.
 
-    Raises ``ValueError`` when an item has fewer than two observed categories.
+    Pairwise: each item's thresholds from the persons who answered it, each polychoric
+    from those who answered both; in the NACOV a person's scores for what they did not
+    answer are 0 (lavaan's ``missing = "pairwise"``); N counts every person with at
+    least one answer. Raises ``ValueError`` when an item has fewer than two observed
+    categories.
     """
-    if missing != "listwise":
-        raise ValueError(f"The 'missing' parameter of ordinal_moments must be 'listwise'. "
-                         f"Got {missing!r} instead.")
+    if missing not in MISSING:
+        raise ValueError(f"The 'missing' parameter of ordinal_moments must be one of "
+                         f"{MISSING}. Got {missing!r} instead.")
     x = np.asarray(data, dtype=float)
     names = tuple(names)
     n_total, p = x.shape
-    x = x[~np.isnan(x).any(axis=1)]
+    x = x[~np.isnan(x).any(axis=1)] if missing == "listwise" else x[~np.isnan(x).all(axis=1)]
     n = len(x)
+    seen = ~np.isnan(x)
+    pair_n = seen.T.astype(int) @ seen.astype(int)
     codes, levels, taus = [], [], []
     for j in range(p):
         c, lev = _codes(x[:, j])
         if len(lev) < 2:
             raise ValueError(f"item {names[j]} has {len(lev)} observed categor"
-                             f"{'y' if len(lev) == 1 else 'ies'} in the {n} complete rows: "
+                             f"{'y' if len(lev) == 1 else 'ies'} among {pair_n[j, j]} answers: "
                              "an ordered item needs at least two")
-        freq = np.bincount(c, minlength=len(lev)) / n
+        freq = np.bincount(c[c >= 0], minlength=len(lev)) / pair_n[j, j]
         codes.append(c)
         levels.append(lev)
         taus.append(special.ndtri(np.cumsum(freq)[:-1]))
@@ -183,20 +196,23 @@ def ordinal_moments(data: np.ndarray, names, *, missing: str = "listwise") -> Or
     rows, cols = lower_pairs(p)
     pstar = len(rows)
     R = np.eye(p)
-    u = np.hstack([_univariate_scores(codes[j], taus[j]) for j in range(p)])
+    u = np.hstack([_univariate_scores(np.maximum(codes[j], 0), taus[j]) * seen[:, [j]]
+                   for j in range(p)])
     v = np.zeros((n, pstar))
     a21 = np.zeros((pstar, start[-1]))
     for r, (i, j) in enumerate(zip(rows, cols)):
+        both = seen[:, i] & seen[:, j]
+        ci, cj = np.where(both, codes[i], 0), np.where(both, codes[j], 0)
         table = np.zeros((len(levels[i]), len(levels[j])))
-        np.add.at(table, (codes[i], codes[j]), 1.0)
+        np.add.at(table, (ci[both], cj[both]), 1.0)
         rho = polychoric_from_table(table, taus[i], taus[j])
         R[i, j] = R[j, i] = rho
         prob, dprob, dti, dtj = _pair_cells(taus[i], taus[j], rho)
         with np.errstate(divide="ignore", invalid="ignore"):
             safe = np.where(prob > 0, prob, np.inf)
-        v[:, r] = (dprob / safe)[codes[i], codes[j]]
-        wi = (dti / safe[:, :, None])[codes[i], codes[j]]
-        wj = (dtj / safe[:, :, None])[codes[i], codes[j]]
+        v[:, r] = (dprob / safe)[ci, cj] * both
+        wi = (dti / safe[:, :, None])[ci, cj] * both[:, None]
+        wj = (dtj / safe[:, :, None])[ci, cj] * both[:, None]
         a21[r, start[i]:start[i + 1]] = v[:, r] @ wi
         a21[r, start[j]:start[j + 1]] = v[:, r] @ wj
     sc = np.hstack([u, v])
@@ -212,4 +228,4 @@ def ordinal_moments(data: np.ndarray, names, *, missing: str = "listwise") -> Or
     nacov = n * (b_inv @ inner @ b_inv.T)
     return OrdinalMoments(names=names, n=n, n_total=n_total, missing=missing,
                           levels=tuple(levels), thresholds=tuple(taus), cor=R,
-                          nacov=(nacov + nacov.T) / 2)
+                          nacov=(nacov + nacov.T) / 2, pair_n=pair_n)
