@@ -16,9 +16,11 @@ per wave, the same item's residuals covarying across every pair of waves:
   model under delta.
 
 Fitted by DWLS with robust SEs and the scaled-shifted chi2
-(:mod:`psychometrics.sem.dwls`) on the thresholds and polychorics of the persons who
-answered every item at every wave (``missing = "listwise"``, lavaan 0.6.14's default
-for WLSMV; pairwise is not offered yet). Each step is compared with the last accepted
+(:mod:`psychometrics.sem.dwls`) on the thresholds and polychorics. Missing answers:
+``missing = "pairwise"`` (default: every person with an answer; each threshold from
+the item's answers, each polychoric from the persons who answered both, as lavaan's
+``missing = "pairwise"``; the n of every pair is reported) or ``"listwise"`` (the
+persons who answered every item at every wave: lavaan 0.6.14's own default for WLSMV). Each step is compared with the last accepted
 model by lavaan's ``lavTestLRT`` for WLSMV (``delta_chi2_scaled``, ``delta_p_scaled``;
 ``delta_chi2`` is the raw difference of the DWLS statistics, which has no chi-square
 distribution; ``delta_p`` repeats the scaled p, which is lavTestLRT's), and judged by
@@ -54,7 +56,7 @@ from psychometrics.invariance import LatentMeanChange, _wide, column, factor_nam
 from psychometrics.results import Interval, to_jsonable
 from psychometrics.sem import Row, build_table, to_lavaan
 from psychometrics.sem.dwls import DWLSFit, ScaledDifference, fit_dwls, scaled_difference
-from psychometrics.sem.ordinal import OrdinalMoments, ordinal_moments
+from psychometrics.sem.ordinal import MISSING, ordinal_moments
 
 ORDINAL_STEPS = ("configural", "thresholds", "metric", "scalar", "strict")
 _KIND = {"thresholds": "thresholds", "metric": "loading", "scalar": "intercept",
@@ -174,7 +176,8 @@ class OrdinalInvarianceResult:
     latent_mean_diff_std: dict[str, LatentMeanChange] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
     estimator: str = "WLSMV"
-    missing_rule: str = "listwise"
+    missing_rule: str = "pairwise"
+    pair_n: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def allows_change(self) -> bool:
@@ -189,7 +192,7 @@ class OrdinalInvarianceResult:
             "estimator": self.estimator, "rule": self.rule,
             "rule_details": rule_details(self.rule), "waves": list(self.waves),
             "items": list(self.items), "n_total": self.n_total, "n": self.n,
-            "missing_rule": self.missing_rule,
+            "missing_rule": self.missing_rule, "pair_n": self.pair_n,
             "identification": "Wu & Estabrook (2016) as semTools::measEq.syntax(ID.fac = "
                               "'std.lv', ID.cat = 'Wu.Estabrook.2016'); delta "
                               "parameterization, strict under theta",
@@ -223,33 +226,44 @@ def category_problem(wide: pd.DataFrame, items: Sequence[str], waves: Sequence[s
 
 def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
                        waves: Sequence[str], *, rule: str = DEFAULT_RULE,
-                       partial: bool = True) -> OrdinalInvarianceResult:
+                       partial: bool = True, missing: str = "pairwise") -> OrdinalInvarianceResult:
     """Run configural -> thresholds -> metric -> scalar -> strict for ordered items.
 
     ``frame`` is long: columns ``id``, ``wave`` and the scale's items (integer
-    categories). Persons who answered every item at every wave are used.
+    categories). ``missing``: ``"pairwise"`` (default) or ``"listwise"``.
     """
     if rule not in RULES:
         raise ValueError(f"The 'rule' parameter must be one of {', '.join(RULES)}. "
                          f"Got {rule!r} instead.")
+    if missing not in MISSING:
+        raise ValueError(f"The 'missing' parameter of ordinal_invariance must be one of "
+                         f"{', '.join(MISSING)}. Got {missing!r} instead.")
     items, waves = tuple(items), tuple(waves)
     wide = _wide(frame, items, waves)
     cols = [column(it, w) for w in waves for it in items]
-    complete = wide.dropna()
+    used = wide.dropna() if missing == "listwise" else wide.dropna(how="all")
     base = dict(scale=scale, rule=rule, waves=waves, items=items, n_total=len(wide),
-                n=len(complete))
-    problem = category_problem(complete, items, waves)
+                n=len(used), missing_rule=missing)
+    problem = category_problem(used, items, waves)
     if problem:
         return OrdinalInvarianceResult(status="blocked", reason=problem, level="none", **base)
-    om = ordinal_moments(complete[cols].to_numpy(float), cols)
+    om = ordinal_moments(used[cols].to_numpy(float), cols, missing=missing)
+    rows, cols_ = np.tril_indices(len(cols), -1)
+    base["pair_n"] = {f"{cols[j]} ~~ {cols[i]}": int(om.pair_n[i, j])
+                      for i, j in zip(rows, cols_)}
     n_th = {it: om.n_thresholds[cols.index(column(it, waves[0]))] for it in items}
     npar = len(cols) * 2 + sum(n_th.values()) * len(waves)
     if om.n <= npar:
         return OrdinalInvarianceResult(
             status="too_few_cases", level="none",
             reason=f"{om.n} complete persons for about {npar} parameters", **base)
-    notes = [f"{len(wide) - len(complete)} of {len(wide)} persons left out: not every item "
-             "answered at every wave (listwise, lavaan's default for WLSMV)"]
+    if missing == "listwise":
+        notes = [f"{len(wide) - len(used)} of {len(wide)} persons left out: not every item "
+                 "answered at every wave (listwise, lavaan 0.6.14's default for WLSMV)"]
+    else:
+        notes = [f"pairwise: {len(used)} persons with an answer; each polychoric from the "
+                 f"persons who answered both items ({om.pair_n.min()} to {om.pair_n.max()}); "
+                 "lavaan 0.6.14's own default for WLSMV is listwise"]
     if rule == "lrt-calibrated":
         notes.append("WLSMV: the scaled-shifted p is judged at the rule's per-test alpha; "
                      "the parametric bootstrap of the calibrated rule is ML-only")

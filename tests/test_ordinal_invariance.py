@@ -34,7 +34,8 @@ def ref():
 @pytest.fixture(scope="module", params=sorted(CASES))
 def sequence(request):
     frame, items = long_frame(request.param)
-    return request.param, ordinal_invariance(frame, "F", items, ["T0", "T1"], rule="chi2")
+    return request.param, ordinal_invariance(frame, "F", items, ["T0", "T1"], rule="chi2",
+                                             missing="listwise")
 
 
 def test_sequence_matches_lavaan(sequence, ref):
@@ -69,6 +70,7 @@ def test_results_say_which_estimator(sequence):
     _, res = sequence
     out = json.loads(json.dumps(res.to_dict()))
     assert out["estimator"] == "WLSMV" and out["missing_rule"] == "listwise"
+    assert len(out["pair_n"]) == 28 and set(out["pair_n"].values()) == {res.n}
     strict = out["steps"][-1]
     assert strict["estimator"] == "WLSMV" and strict["parameterization"] == "theta"
     assert strict["delta_method"].startswith("satorra.2000")
@@ -128,9 +130,24 @@ def test_unused_category_is_refused():
     assert json.loads(json.dumps(res.to_dict()))["status"] == "blocked"
 
 
+def test_pairwise_uses_every_answer():
+    frame = simulated_drift(n=300, shift=(0.0, 0.0, 0.0))
+    rng = np.random.default_rng(3)
+    items = ["x1", "x2", "x3", "x4"]
+    frame[items] = frame[items].mask(rng.random((len(frame), 4)) < 0.08)
+    pw = ordinal_invariance(frame, "F", items, ["T0", "T1"], rule="chi2")
+    lw = ordinal_invariance(frame, "F", items, ["T0", "T1"], rule="chi2", missing="listwise")
+    assert pw.status == lw.status == "ok" and pw.missing_rule == "pairwise"
+    assert lw.n < pw.n == 300
+    assert min(pw.pair_n.values()) < max(pw.pair_n.values()) <= 300
+    assert pw.steps[0].fit.n == 300
+
+
 def test_options_are_checked():
     frame = simulated_drift(n=50)
     with pytest.raises(ValueError, match="'rule' parameter must be one of"):
         ordinal_invariance(frame, "F", ["x1", "x2"], ["T0", "T1"], rule="aic")
+    with pytest.raises(ValueError, match="'missing' parameter of ordinal_invariance"):
+        ordinal_invariance(frame, "F", ["x1", "x2"], ["T0", "T1"], missing="fiml")
     with pytest.raises(ValueError, match="theta parameterization"):
         ordinal_model_rows("F", ["x1"], ["T0", "T1"], "strict", {"x1": 3}, "delta")
