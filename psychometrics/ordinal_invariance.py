@@ -137,7 +137,7 @@ class OrdinalStep:
     def to_dict(self) -> dict[str, Any]:
         f = self.fit
         out = f.fit_dict()
-        out.update(model=self.model, status=f.status, reason=f.reason,
+        out.update(model=self.model, status=f.status, reason=f.reason, rmsea_ci=[None, None],
                    compared_with=self.compared_with, delta_cfi=self.delta_cfi,
                    delta_rmsea=self.delta_rmsea, accepted=self.accepted,
                    decision=self.decision, freed=list(self.freed),
@@ -179,9 +179,26 @@ class OrdinalInvarianceResult:
     missing_rule: str = "pairwise"
     pair_n: dict[str, int] = field(default_factory=dict, repr=False)
 
+    #: Sizes of released parameters (dMACS) are ML-only; none are computed here.
+    noninvariance: tuple = ()
+
     @property
     def allows_change(self) -> bool:
         return self.level in ("partial_scalar", "scalar", "partial_strict", "strict")
+
+    @property
+    def invariant_items(self) -> tuple[str, ...]:
+        """Items none of whose thresholds, loadings or intercepts were released."""
+        return tuple(it for it in self.items
+                     if not any(f" of {it} at " in f and not f.startswith("residual")
+                                for f in self.freed))
+
+    def failed_step(self) -> OrdinalStep | None:
+        """The first step that was rejected (or could not be fitted), if any."""
+        for s in self.steps:
+            if s.accepted is False and not s.model.startswith("partial_"):
+                return s
+        return None
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([s.to_dict() for s in self.steps])
@@ -198,6 +215,7 @@ class OrdinalInvarianceResult:
                               "parameterization, strict under theta",
             "steps": [s.to_dict() for s in self.steps], "freed": list(self.freed),
             "latent_mean_diff_std": {w: c.to_dict() for w, c in self.latent_mean_diff_std.items()},
+            "noninvariance": [], "invariant_items": list(self.invariant_items),
             "notes": list(self.notes),
         })
 

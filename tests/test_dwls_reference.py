@@ -124,3 +124,25 @@ def test_scaled_difference(ref, case, less, more):
     assert d.to_dict()["delta_method"].startswith("satorra.2000")
     with pytest.raises(ValueError, match="more degrees of freedom"):
         scaled_difference(f0, f1, om)
+
+
+@pytest.mark.parametrize("case,file,model,missing", [
+    ("kvb", "kvb_autsat.csv", "kvb_onefactor_T0", "listwise"),
+    ("sim", "sim_ord.csv", "sim_onefactor_T0", "listwise"),
+    ("kvb", "kvb_T0_missing.csv", "pw_kvb_onefactor", "pairwise"),
+    ("sim", "sim_missing.csv", "pw_sim_onefactor", "pairwise")])
+def test_ordinal_cfa_builds_lavaans_model(ref, case, file, model, missing):
+    from psychometrics.ordinal_cfa import fit_cfa_ordinal
+    frame = pd.read_csv(DIR / file)
+    items = [c for c in frame.columns[1:] if not c.endswith("_T1")]
+    res = fit_cfa_ordinal(frame, {"F": items}, missing=missing)
+    r = ref[ref.model == model].set_index("statistic").value
+    out = res.to_dict()
+    assert res.status == "ok" and out["estimator"] == "WLSMV" and out["missing_rule"] == missing
+    for ours, theirs in (("chi2", "chisq"), ("chi2_scaled", "chisq.scaled"),
+                         ("cfi_scaled", "cfi.scaled"), ("tli_scaled", "tli.scaled"),
+                         ("rmsea_scaled", "rmsea.scaled"), ("srmr", "srmr"), ("n", "ntotal")):
+        assert_allclose(out[ours], r[theirs], rtol=1e-5, atol=1e-9, err_msg=ours)
+    std = ref[(ref.model == model) & (ref.statistic == "std")]
+    assert_allclose([out["loadings_std"][i] for i in std.rhs], std.value, atol=5e-6)
+    assert "| t1" in res.syntax

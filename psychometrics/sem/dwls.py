@@ -376,9 +376,11 @@ def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
     p = len(om.names)
     out["srmr"] = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
     if df <= 0:
-        out.update(pvalue=None, cfi=1.0, tli=1.0, rmsea=0.0)
-        out.update(chi2_scaled=chi2, pvalue_scaled=None, scaling_factor=None,
-                   shift_parameter=None, cfi_scaled=1.0, tli_scaled=1.0, rmsea_scaled=0.0)
+        # just identified: the model reproduces the statistics (chi2 0 up to rounding);
+        # its fit cannot be tested, so p, CFI, TLI and RMSEA are undefined
+        out.update(chi2=0.0, pvalue=None, cfi=None, tli=None, rmsea=None, chi2_scaled=0.0,
+                   pvalue_scaled=None, scaling_factor=None, shift_parameter=None,
+                   cfi_scaled=None, tli_scaled=None, rmsea_scaled=None)
         return out
     scaled, c, shift = _scaled_shifted(_u_gamma(J, w, om.nacov), chi2, df)
     out.update(chi2_scaled=scaled, scaling_factor=c, shift_parameter=shift,
