@@ -75,7 +75,8 @@ def test_results_say_which_estimator(sequence):
     assert strict["estimator"] == "WLSMV" and strict["parameterization"] == "theta"
     assert strict["delta_method"].startswith("satorra.2000")
     assert strict["delta_p"] == strict["delta_p_scaled"]
-    assert strict["cfi_robust"] is None and "not implemented" in strict["robust_reason"]
+    assert strict["cfi_robust"] is None and "equality constraints" in strict["robust_reason"]
+    assert out["steps"][0]["cfi_robust"] is not None  # configural: none
     assert all(len(v) == 3 for v in out["steps"][0]["thresholds"].values())
     assert "| th_" in res.steps[1].syntax and "~*~" in res.steps[1].syntax
 

@@ -27,10 +27,11 @@ against it). With ``H = J'WJ``:
   ``shift = df - a tr(UG)``, ``chi2_scaled = a chi2 + shift`` (``= chi2 / scaling_factor
   + shift`` with ``scaling_factor = 1/a``), on df degrees of freedom;
 - unscaled CFI/TLI from chi2 and the baseline's, ``RMSEA = sqrt(max(chi2 - df, 0) /
-  (df N))``, and the p of the unscaled chi2 (lavaan's "standard" column);
+  (df (N - 1)))`` (N - 1 in every RMSEA, as lavaan 0.6.14 for ordered items), and the
+  p of the unscaled chi2 (lavaan's "standard" column);
 - the baseline (independence) model has free thresholds and zero correlations; CFI and
   TLI "scaled" use both models' scaled statistics, ``RMSEA_scaled = sqrt(max(chi2_scaled
-  - df, 0) / (df N))``, as lavaan 0.6.14;
+  - df, 0) / (df (N - 1)))``, as lavaan 0.6.14;
 - SRMR: the correlation residuals below the diagonal, squared, summed and divided by
   ``p (p + 1) / 2`` (the zero diagonal residuals counted, thresholds not), as lavaan.
 
@@ -38,8 +39,17 @@ The table's residual-variance rows (delta) and scale-factor rows (theta) carry t
 values that the other parameters imply (lavaan's parameterEstimates shows the fixed 1
 for the former).
 
-The robust CFI/TLI/RMSEA of lavaan 0.6.14 for categorical data (``lav_fit_catml_dwls``,
-Savalei 2021) are not computed here: they are reported as missing.
+Robust CFI/TLI/RMSEA (Savalei 2021; lavaan 0.6.14's ``lav_fit_catml_dwls``): the
+normal-theory ML discrepancy of the polychoric matrix ``R`` at the DWLS estimates,
+``XX3 = N [log|Sigma| + tr(R Sigma^-1) - log|R| - p]``, with the correction
+``c3 = tr(M' V M Gamma_c) / df``, ``M = I - J_c H^-1 J_c' W_c`` (``_c``: the correlation
+rows), ``V`` the expected normal-theory information of the correlations at Sigma
+(``V[(ij),(kl)] = s^ik s^jl + s^il s^jk``); the baseline ``XX3_0 = -N log|R|`` on
+``p (p - 1) / 2`` df with ``c3_0 = tr(Gamma_c) / df_0``. Then ``RMSEA_robust =
+sqrt(max(XX3 / ((N - 1) df) - c3 / (N - 1), 0))``, ``CFI_robust = 1 - max(XX3 - c3 df, 0) /
+max(XX3 - c3 df, XX3_0 - c3_0 df_0, 0)`` and TLI likewise, as lavaan. lavaan 0.6.14
+reports them only for models without equality constraints and a positive-definite
+``R``; elsewhere they are missing, with the reason.
 
 References: Muthen, B., du Toit, S. H. C., & Spisic, D. (1997). Robust inference using
 weighted least squares and quadratic estimating equations in latent variable modeling
@@ -60,8 +70,9 @@ from psychometrics.sem.fit_indices import cfi_tli
 from psychometrics.sem.ordinal import OrdinalMoments, lower_pairs
 
 PARAMETERIZATIONS = ("delta", "theta")
-ROBUST_MISSING_REASON = ("lavaan's robust CFI/TLI/RMSEA for ordered items (lav_fit_catml_dwls) "
-                         "are not implemented in binnenuit")
+ROBUST_MISSING_REASON = "no fit numbers: the model did not converge or is not admissible"
+_EQUALITY_REASON = ("lavaan 0.6.14 reports the robust CFI/TLI/RMSEA of ordered items only for "
+                    "models without equality constraints")
 
 
 class OrdinalModel:
@@ -347,7 +358,8 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
     out = _estimates_table(table, model, theta, cov)
     thresholds = {name: out.loc[(out.op == "|") & (out.lhs == name), "est"].tolist()
                   for name in om.names}
-    fit = dict.fromkeys(("chi2", "pvalue", "cfi", "tli", "rmsea", "baseline_df", "chi2_scaled", "pvalue_scaled", "scaling_factor",
+    fit = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust", "chi2", "pvalue", "cfi",
+                         "tli", "rmsea", "baseline_df", "chi2_scaled", "pvalue_scaled", "scaling_factor",
                          "shift_parameter", "baseline_chi2", "baseline_chi2_scaled",
                          "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"))
     if status == "ok":
@@ -361,9 +373,46 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
             status, reason = "heywood", "inadmissible solution: " + "; ".join(problems)
         else:
             fit = _fit_statistics(model, om, theta, J, df, (n - 1) * f)
+            fit.update(_robust(model, om, theta, J, df))
     return DWLSFit(status=status, reason=reason, table=out, n=n, npar=model.q, df=df,
                    parameterization=parameterization, iterations=it, thresholds=thresholds,
                    theta=theta, jacobian=J, cov_theta=cov, **fit)
+
+
+def _robust(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int) -> dict:
+    """lavaan 0.6.14's robust CFI, TLI and RMSEA for ordered items (or the reason why
+    they are missing)."""
+    none = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust"))
+    if len(np.unique(model.free_index)) < len(model.free_index):
+        return {**none, "robust_reason": _EQUALITY_REASON}
+    if df <= 0:
+        return {**none, "robust_reason": "just identified (df = 0): no fit to test"}
+    R, p, n = om.cor, len(om.names), om.n
+    if np.linalg.eigvalsh(R).min() < np.sqrt(np.finfo(float).eps):
+        return {**none, "robust_reason": "the polychoric matrix is not positive definite"}
+    nth = om.th_vector.size
+    rows, cols = lower_pairs(p)
+    S = np.eye(p)
+    S[rows, cols] = S[cols, rows] = model.implied(theta)[nth:]
+    Si = np.linalg.inv(S)
+    xx3 = n * (np.linalg.slogdet(S)[1] + np.sum(R * Si) - np.linalg.slogdet(R)[1] - p)
+    V = Si[np.ix_(rows, rows)] * Si[np.ix_(cols, cols)] + Si[np.ix_(rows, cols)] * Si[np.ix_(cols, rows)]
+    w = om.wls_vd
+    Jc, wc, G = J[nth:], w[nth:], om.nacov[nth:, nth:]
+    M = np.eye(len(rows)) - Jc @ np.linalg.solve(J.T @ (w[:, None] * J), Jc.T) * wc[None, :]
+    c3 = float(np.trace(M.T @ V @ M @ G)) / df
+    df0 = len(rows)
+    xx0 = -n * np.linalg.slogdet(R)[1]
+    c0 = float(np.trace(G)) / df0
+    t1 = max(xx3 - c3 * df, 0.0)
+    t2 = max(xx3 - c3 * df, xx0 - c0 * df0, 0.0)
+    cfi = 1.0 if (math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8)) \
+        else 1.0 - t1 / t2
+    u1, u2 = (xx3 - c3 * df) * df0, (xx0 - c0 * df0) * df
+    tli = 1.0 - u1 / u2 if abs(u2) > 0 else 1.0
+    rmsea = math.sqrt(max(xx3 / ((n - 1) * df) - c3 / (n - 1), 0.0))
+    return {"cfi_robust": cfi, "tli_robust": tli, "rmsea_robust": rmsea,
+            "robust_reason": "computed as lavaan 0.6.14 (lav_fit_catml_dwls, Savalei 2021)"}
 
 
 def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
@@ -387,10 +436,10 @@ def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
                pvalue_scaled=float(special.chdtrc(df, scaled)))
     cfi, tli = cfi_tli(chi2, df, b_chi2, b_df)
     out.update(pvalue=float(special.chdtrc(df, chi2)), cfi=cfi, tli=tli,
-               rmsea=math.sqrt(max(chi2 - df, 0.0) / (df * n)))
+               rmsea=math.sqrt(max(chi2 - df, 0.0) / (df * (n - 1))))
     cfi, tli = cfi_tli(scaled, df, b_scaled, b_df)
     out.update(cfi_scaled=cfi, tli_scaled=tli,
-               rmsea_scaled=math.sqrt(max(scaled - df, 0.0) / (df * n)))
+               rmsea_scaled=math.sqrt(max(scaled - df, 0.0) / (df * (n - 1))))
     return out
 
 

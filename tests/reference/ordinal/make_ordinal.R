@@ -32,6 +32,10 @@
 #   scaled.shifted): chisq_diff, df_diff, p, for each step against the previous.
 # Models (prefix kvb_ or sim_):
 #   onefactor_T0: F =~ the 4 items at T0, ordered, estimator WLSMV (std.lv = TRUE).
+#   onefactor_all: F =~ all 8 columns (both waves), a model that misfits.
+#   Every model also stores catml_XX3, catml_df3, catml_c.hat3, catml_XX3.null,
+#   catml_df3.null, catml_c.hat3.null: lavaan:::lav_fit_catml_dwls(fit), the pieces of
+#   lavaan's robust CFI/TLI/RMSEA for ordered items.
 #   configural, thresholds, metric, scalar: measEq.syntax(configural.model, data,
 #     ordered = <all>, parameterization = "delta", ID.fac = "std.lv",
 #     ID.cat = "Wu.Estabrook.2016", longFacNames = list(F = c("F_T0", "F_T1")),
@@ -83,6 +87,9 @@ record <- function(model, fit) {
   f <- fitMeasures(fit, fm)
   for (s in fm) add(model, s, f[[s]])
   add(model, "shift.parameter", fit@test[[2]]$shift.parameter)
+  cm <- lavaan:::lav_fit_catml_dwls(fit)  # the pieces of the robust CFI/TLI/RMSEA
+  for (k in c("XX3", "df3", "c.hat3", "XX3.null", "df3.null", "c.hat3.null"))
+    add(model, paste0("catml_", k), cm[[k]])
   pe <- parameterEstimates(fit)
   for (k in seq_len(nrow(pe))) {
     add(model, "est", pe$est[k], pe$lhs[k], pe$op[k], pe$rhs[k])
@@ -115,6 +122,9 @@ for (case in c("kvb", "sim")) {
   one <- cfa(paste("F =~", paste(c0, collapse = " + ")), data = d, ordered = c0,
              estimator = "WLSMV", std.lv = TRUE)
   record(paste0(case, "_onefactor_T0"), one)
+  allw <- cfa(paste("F =~", paste(c(c0, c1), collapse = " + ")), data = d, ordered = c(c0, c1),
+              estimator = "WLSMV", std.lv = TRUE)
+  record(paste0(case, "_onefactor_all"), allw)  # one factor for both waves: misfits
   conf_model <- paste0("F_T0 =~ ", paste(c0, collapse = " + "), "\n",
                        "F_T1 =~ ", paste(c1, collapse = " + "), "\n")
   long_ind <- setNames(lapply(seq_along(it), function(i) c(c0[i], c1[i])), it)
