@@ -25,6 +25,8 @@ _HOME = {
     "InvarianceResult": "invariance", "longitudinal_invariance": "invariance",
     "invariance_verdicts": "invariance",
     "OmegaHierarchical": "omega_hierarchical", "omega_hierarchical": "omega_hierarchical",
+    "OrdinalCFAResult": "ordinal_cfa", "fit_cfa_ordinal": "ordinal_cfa",
+    "OrdinalInvarianceResult": "ordinal_invariance", "ordinal_invariance": "ordinal_invariance",
     "SCHEMA_VERSION": "pipeline", "ValidationResult": "pipeline", "validate": "pipeline",
     "cronbach_alpha": "reliability", "omega_total": "reliability",
     "ordinal_reliability": "reliability", "scale_reliability": "reliability",
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
         longitudinal_invariance,
     )
     from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
+    from psychometrics.ordinal_cfa import OrdinalCFAResult, fit_cfa_ordinal
+    from psychometrics.ordinal_invariance import OrdinalInvarianceResult, ordinal_invariance
     from psychometrics.pipeline import SCHEMA_VERSION, ValidationResult, validate
     from psychometrics.reliability import (
         cronbach_alpha,
@@ -55,15 +59,19 @@ __all__ = [
     "EFAResult",
     "InvarianceResult",
     "OmegaHierarchical",
+    "OrdinalCFAResult",
+    "OrdinalInvarianceResult",
     "ValidationResult",
     "cronbach_alpha",
     "efa",
     "fit_cfa",
+    "fit_cfa_ordinal",
     "invariance_verdicts",
     "longitudinal_invariance",
     "observed_change",
     "omega_hierarchical",
     "omega_total",
+    "ordinal_invariance",
     "ordinal_reliability",
     "scale_reliability",
     "validate",

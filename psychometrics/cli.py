@@ -231,7 +231,8 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
                    "psych::alpha); omega always uses complete cases")
     p.add_argument("--model-missing", choices=allowed("model_missing"), default="fiml",
                    help="missing answers in CFA and invariance models: full-information ML "
-                   "(default; everyone with an answer counts) or listwise deletion")
+                   "(default; everyone with an answer counts; with --estimator WLSMV: "
+                   "pairwise) or listwise deletion")
     p.add_argument("--estimator", choices=allowed("estimator"), default="ML",
                    help="CFA and invariance models: ML (default; items as numbers) or WLSMV "
                    "(items as ordered categories: thresholds and polychorics, DWLS, robust SEs, "

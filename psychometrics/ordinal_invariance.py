@@ -320,7 +320,8 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
         return OrdinalInvarianceResult(status=conf.status, reason=f"configural model: "
                                        f"{conf.reason}", level="none", steps=(step,),
                                        notes=tuple(notes), **base)
-    judged = judge_configural(rule, conf.chi2_scaled, conf.df, conf.n, conf.cfi_scaled,
+    # N - 1 in the close-fit test, as in lavaan's RMSEA of ordered items
+    judged = judge_configural(rule, conf.chi2_scaled, conf.df, conf.n - 1, conf.cfi_scaled,
                               conf.rmsea_scaled)
     steps = [OrdinalStep("configural", conf, syntax, accepted=judged.accepted,
                          decision=judged.decision)]
