@@ -234,8 +234,9 @@ def category_problem(wide: pd.DataFrame, items: Sequence[str], waves: Sequence[s
                 fmt = lambda lv: ", ".join(f"{v:g}" for v in lv)
                 return (f"item {it} was answered in categories {fmt(first)} at {waves[0]} but "
                         f"{fmt(levels[w])} at {w}: a category nobody used at one wave leaves "
-                        "its threshold without data there, so thresholds cannot be equated; "
-                        "merge the rare categories or use the ML estimator")
+                        "its threshold without data there, so thresholds cannot be equated "
+                        "(semTools::measEq.syntax refuses this too); merge the rare "
+                        "categories or use the ML estimator")
         if len(first) < 3:
             return (f"item {it} has {len(first)} observed categories: the Wu-Estabrook "
                     "identification for binary items is not implemented")
