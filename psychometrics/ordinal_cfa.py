@@ -10,8 +10,9 @@ two categories cannot be modelled: the model is then refused with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def fit_cfa_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     x = data[items].to_numpy(float)
     n_total = len(x)
     used = ~np.isnan(x).any(axis=1) if missing == "listwise" else ~np.isnan(x).all(axis=1)
-    base = dict(name=name, n_total=n_total, n=int(used.sum()), missing_rule=missing)
+    base = {"name": name, "n_total": n_total, "n": int(used.sum()), "missing_rule": missing}
     counts = {it: len(np.unique(x[used, j][~np.isnan(x[used, j])])) for j, it in enumerate(items)}
     flat = [it for it, c in counts.items() if c < 2]
     if flat:

@@ -44,14 +44,20 @@ latent SD units, comes from the accepted (partial) scalar model.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from psychometrics.decision_rules import (DEFAULT_RULE, RULES, judge_configural, judge_step,
-                                          rule_details)
+from psychometrics.decision_rules import (
+    DEFAULT_RULE,
+    RULES,
+    judge_configural,
+    judge_step,
+    rule_details,
+)
 from psychometrics.invariance import LatentMeanChange, _wide, column, factor_name
 from psychometrics.results import Interval, to_jsonable
 from psychometrics.sem import Row, build_table, to_lavaan
@@ -261,8 +267,8 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     wide = _wide(frame, items, waves)
     cols = [column(it, w) for w in waves for it in items]
     used = wide.dropna() if missing == "listwise" else wide.dropna(how="all")
-    base = dict(scale=scale, rule=rule, waves=waves, items=items, n_total=len(wide),
-                n=len(used), missing_rule=missing)
+    base = {"scale": scale, "rule": rule, "waves": waves, "items": items,
+            "n_total": len(wide), "n": len(used), "missing_rule": missing}
     problem = category_problem(used, items, waves)
     if problem:
         return OrdinalInvarianceResult(status="blocked", reason=problem, level="none", **base)
@@ -275,14 +281,14 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     if om.n <= npar:
         return OrdinalInvarianceResult(
             status="too_few_cases", level="none",
-            reason=f"{om.n} complete persons for about {npar} parameters", **base)
+            reason=f"{om.n} persons for about {npar} parameters", **base)
     if missing == "listwise":
-        notes = [f"{len(wide) - len(used)} of {len(wide)} persons left out: not every item "
-                 "answered at every wave (listwise, lavaan 0.6.14's default for WLSMV)"]
+        notes = [(f"{len(wide) - len(used)} of {len(wide)} persons left out: not every item "
+                  "answered at every wave (listwise, lavaan 0.6.14's default for WLSMV)")]
     else:
-        notes = [f"pairwise: {len(used)} persons with an answer; each polychoric from the "
-                 f"persons who answered both items ({om.pair_n.min()} to {om.pair_n.max()}); "
-                 "lavaan 0.6.14's own default for WLSMV is listwise"]
+        notes = [(f"pairwise: {len(used)} persons with an answer; each polychoric from the "
+                  f"persons who answered both items ({om.pair_n.min()} to {om.pair_n.max()}); "
+                  "lavaan 0.6.14's own default for WLSMV is listwise")]
     if rule == "lrt-calibrated":
         notes.append("WLSMV: the scaled-shifted p is judged at the rule's per-test alpha; "
                      "the parametric bootstrap of the calibrated rule is ML-only")

@@ -48,7 +48,7 @@ def test_polychorics(case, ref):
 
 
 def test_nacov(case):
-    name, cols, om = case
+    name, _, om = case
     gamma = pd.read_csv(DIR / f"gamma_{name}.csv").to_numpy()
     assert_allclose(om.nacov, gamma, atol=1e-5 * np.abs(gamma).max())
 

@@ -42,7 +42,7 @@ def test_every_model_names_wlsmv(run):
 
 def test_change_gate_and_no_invented_bias(run):
     d = run.to_dict()
-    for s, scale in d["scales"].items():
+    for scale in d["scales"].values():
         inv = scale["invariance"]
         for c in scale["change"].values():
             if inv["status"] != "ok" or inv["level"] not in ("scalar", "partial_scalar",
