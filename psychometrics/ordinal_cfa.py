@@ -75,7 +75,7 @@ class OrdinalCFAResult:
                                for r, v in zip(load["rhs"], load.get("std_all", []))}
         out["loadings_std_se"] = {r: (float(v) if ok else None)
                                   for r, v in zip(load["rhs"], load.get("std_se", []))}
-        out["thresholds"] = f.thresholds if ok else None
+        out["thresholds"] = f.thresholds if (ok and f is not None) else None
         factors = list(dict.fromkeys(load["lhs"]))
         cor = t[(t["op"] == "~~") & t["lhs"].isin(factors) & (t["lhs"] != t["rhs"])]
         out["factor_correlations"] = ([{"lhs": a, "rhs": b, "std_all": float(e), "se": float(s)}
@@ -102,7 +102,7 @@ def fit_cfa_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     x = data[items].to_numpy(float)
     n_total = len(x)
     used = ~np.isnan(x).any(axis=1) if missing == "listwise" else ~np.isnan(x).all(axis=1)
-    base = {"name": name, "n_total": n_total, "n": int(used.sum()), "missing_rule": missing}
+    base: dict[str, Any] = {"name": name, "n_total": n_total, "n": int(used.sum()), "missing_rule": missing}
     counts = {it: len(np.unique(x[used, j][~np.isnan(x[used, j])])) for j, it in enumerate(items)}
     flat = [it for it, c in counts.items() if c < 2]
     if flat:
@@ -110,7 +110,7 @@ def fit_cfa_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
                                 "than two categories: an ordered item without variation cannot "
                                 "be modelled", **base)
     om = ordinal_moments(x, items, missing=missing)
-    if np.any(om.pair_n[np.tril_indices(len(items), -1)] < 2):
+    if om.pair_n is not None and np.any(om.pair_n[np.tril_indices(len(items), -1)] < 2):
         return OrdinalCFAResult(status="too_few_cases", reason="some pair of items was answered "
                                 "together by fewer than 2 persons", **base)
     n_th = dict(zip(items, om.n_thresholds))
@@ -122,7 +122,7 @@ def fit_cfa_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     if fit.npar and om.n / fit.npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{om.n / fit.npar:.1f} cases per free parameter (fewer than "
                      f"{MIN_CASES_PER_PARAMETER}): the estimates are unstable")
-    if missing == "pairwise" and om.pair_n.min() < om.n:
+    if missing == "pairwise" and om.pair_n is not None and om.pair_n.min() < om.n:
         notes.append(f"pairwise: each polychoric from the persons who answered both items "
                      f"({om.pair_n.min()} to {om.pair_n.max()} of {om.n})")
     reason = fit.reason

@@ -226,6 +226,10 @@ class OrdinalInvarianceResult:
         })
 
 
+def _num(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
 def _describe(f: tuple[str, str, str]) -> str:
     return f"{f[0]} of {f[1]} at {f[2]}"
 
@@ -267,14 +271,15 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     wide = _wide(frame, items, waves)
     cols = [column(it, w) for w in waves for it in items]
     used = wide.dropna() if missing == "listwise" else wide.dropna(how="all")
-    base = {"scale": scale, "rule": rule, "waves": waves, "items": items,
+    base: dict[str, Any] = {"scale": scale, "rule": rule, "waves": waves, "items": items,
             "n_total": len(wide), "n": len(used), "missing_rule": missing}
     problem = category_problem(used, items, waves)
     if problem:
         return OrdinalInvarianceResult(status="blocked", reason=problem, level="none", **base)
     om = ordinal_moments(used[cols].to_numpy(float), cols, missing=missing)
+    pair_n = om.pair_n if om.pair_n is not None else np.zeros((len(cols), len(cols)), int)
     rows, cols_ = np.tril_indices(len(cols), -1)
-    base["pair_n"] = {f"{cols[j]} ~~ {cols[i]}": int(om.pair_n[i, j])
+    base["pair_n"] = {f"{cols[j]} ~~ {cols[i]}": int(pair_n[i, j])
                       for i, j in zip(rows, cols_)}
     n_th = {it: om.n_thresholds[cols.index(column(it, waves[0]))] for it in items}
     npar = len(cols) * 2 + sum(n_th.values()) * len(waves)
@@ -287,7 +292,7 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
                   "answered at every wave (listwise, lavaan 0.6.14's default for WLSMV)")]
     else:
         notes = [(f"pairwise: {len(used)} persons with an answer; each polychoric from the "
-                  f"persons who answered both items ({om.pair_n.min()} to {om.pair_n.max()}); "
+                  f"persons who answered both items ({pair_n.min()} to {pair_n.max()}); "
                   "lavaan 0.6.14's own default for WLSMV is listwise")]
     if rule == "lrt-calibrated":
         notes.append("WLSMV: the scaled-shifted p is judged at the rule's per-test alpha; "
@@ -312,24 +317,32 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
         if fit.status != "ok":
             return OrdinalStep(model, fit, syntax, last.model, accepted=False, freed=desc,
                                decision=f"not admissible: {fit.reason}")
-        ref = last.fit if step != "strict" else run(*last_key, param="theta")[0]
+        ref = last.fit if step != "strict" else run(last_key[0], last_key[1], "theta")[0]
         diff = scaled_difference(ref, fit, om)
-        d_cfi = fit.cfi_scaled - last.fit.cfi_scaled
-        d_rmsea = fit.rmsea_scaled - last.fit.rmsea_scaled
+        # every model here has df > 0 (checked on the configural model), so these exist
+        d_cfi = _num(fit.cfi_scaled) - _num(last.fit.cfi_scaled)
+        d_rmsea = _num(fit.rmsea_scaled) - _num(last.fit.rmsea_scaled)
         judged = judge_step(rule, d_cfi, d_rmsea, diff.delta_p_scaled)
         return OrdinalStep(model, fit, syntax, last.model, diff, d_cfi, d_rmsea,
                            judged.accepted, judged.decision, desc)
 
     conf, syntax = run("configural", ())
+    if conf.df <= 0:
+        failed = OrdinalStep("configural", conf, syntax, accepted=False,
+                             decision="no degrees of freedom")
+        return OrdinalInvarianceResult(
+            status="not_identified", level="none", steps=(failed,), notes=tuple(notes),
+            reason=f"the configural model has {conf.df} degrees of freedom: too few items "
+                   "per wave to test invariance of ordered items", **base)
     if conf.status != "ok":
-        step = OrdinalStep("configural", conf, syntax, accepted=False,
-                           decision=f"not admissible: {conf.reason}")
+        failed = OrdinalStep("configural", conf, syntax, accepted=False,
+                             decision=f"not admissible: {conf.reason}")
         return OrdinalInvarianceResult(status=conf.status, reason=f"configural model: "
-                                       f"{conf.reason}", level="none", steps=(step,),
+                                       f"{conf.reason}", level="none", steps=(failed,),
                                        notes=tuple(notes), **base)
     # N - 1 in the close-fit test, as in lavaan's RMSEA of ordered items
-    judged = judge_configural(rule, conf.chi2_scaled, conf.df, conf.n - 1, conf.cfi_scaled,
-                              conf.rmsea_scaled)
+    judged = judge_configural(rule, _num(conf.chi2_scaled), conf.df, conf.n - 1,
+                              _num(conf.cfi_scaled), _num(conf.rmsea_scaled))
     steps = [OrdinalStep("configural", conf, syntax, accepted=judged.accepted,
                          decision=judged.decision)]
     if not judged.accepted:
@@ -337,7 +350,8 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
                                        reason="the configural model does not fit, so no "
                                        f"invariance can be built on it ({judged.decision})",
                                        notes=tuple(notes), **base)
-    level, last, last_key = "configural", steps[0], ("configural", ())
+    last_key: tuple[str, tuple[tuple[str, str, str], ...]] = ("configural", ())
+    level, last = "configural", steps[0]
     freed: list[tuple[str, str, str]] = []
     for step in ORDINAL_STEPS[1:]:
         st = compare(step, step, freed, last, last_key)
@@ -358,7 +372,7 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
             ok = [t for t in trials if t.difference is not None]
             if not ok:
                 break
-            best = max(ok, key=lambda t: t.difference.delta_p_scaled)
+            best = max(ok, key=lambda t: t.difference.delta_p_scaled if t.difference else -1.0)
             freed = freed + [next((kind, it, w) for it in constrained for w in waves[1:]
                                   if _describe((kind, it, w)) == best.freed[-1])]
             steps.append(best)

@@ -144,6 +144,12 @@ def test_pairwise_uses_every_answer():
     assert pw.steps[0].fit.n == 300
 
 
+def test_two_items_per_wave_are_refused():
+    res = ordinal_invariance(simulated_drift(n=300), "F", ["x1", "x2"], ["T0", "T1"])
+    assert res.status == "not_identified" and "degrees of freedom" in res.reason
+    assert json.loads(json.dumps(res.to_dict()))["level"] == "none"
+
+
 def test_options_are_checked():
     frame = simulated_drift(n=50)
     with pytest.raises(ValueError, match="'rule' parameter must be one of"):

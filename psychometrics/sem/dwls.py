@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -358,7 +359,7 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
     out = _estimates_table(table, model, theta, cov)
     thresholds = {name: out.loc[(out.op == "|") & (out.lhs == name), "est"].tolist()
                   for name in om.names}
-    fit = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust", "chi2", "pvalue", "cfi",
+    fit: dict[str, Any] = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust", "chi2", "pvalue", "cfi",
                          "tli", "rmsea", "baseline_df", "chi2_scaled", "pvalue_scaled", "scaling_factor",
                          "shift_parameter", "baseline_chi2", "baseline_chi2_scaled",
                          "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"))
@@ -419,7 +420,7 @@ def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
                     chi2: float) -> dict:
     n, w = om.n, om.wls_vd
     b_chi2, b_scaled, b_df = baseline(om)
-    out = {"chi2": chi2, "baseline_chi2": b_chi2, "baseline_chi2_scaled": b_scaled,
+    out: dict[str, Any] = {"chi2": chi2, "baseline_chi2": b_chi2, "baseline_chi2_scaled": b_scaled,
            "baseline_df": b_df}
     resid = (om.wls_obs - model.implied(theta))[om.th_vector.size:]
     p = len(om.names)

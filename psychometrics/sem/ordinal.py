@@ -59,7 +59,7 @@ class OrdinalMoments:
     thresholds: tuple[np.ndarray, ...] = field(repr=False)
     cor: np.ndarray = field(repr=False)
     nacov: np.ndarray = field(repr=False)
-    pair_n: np.ndarray = field(repr=False, default=None)
+    pair_n: np.ndarray | None = field(repr=False, default=None)
 
     @property
     def th_vector(self) -> np.ndarray:
