@@ -38,6 +38,8 @@ _HOME = {
     "InvarianceResult": "invariance", "longitudinal_invariance": "invariance",
     "invariance_verdicts": "invariance",
     "OmegaHierarchical": "omega_hierarchical", "omega_hierarchical": "omega_hierarchical",
+    "OrdinalCFAResult": "ordinal_cfa", "fit_cfa_ordinal": "ordinal_cfa",
+    "OrdinalInvarianceResult": "ordinal_invariance", "ordinal_invariance": "ordinal_invariance",
     "SCHEMA_VERSION": "pipeline", "ValidationResult": "pipeline", "validate": "pipeline",
     "cronbach_alpha": "reliability", "omega_total": "reliability",
     "ordinal_reliability": "reliability", "scale_reliability": "reliability",
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
         longitudinal_invariance,
     )
     from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
+    from psychometrics.ordinal_cfa import OrdinalCFAResult, fit_cfa_ordinal
+    from psychometrics.ordinal_invariance import OrdinalInvarianceResult, ordinal_invariance
     from psychometrics.pipeline import SCHEMA_VERSION, ValidationResult, validate
     from psychometrics.reliability import (
         cronbach_alpha,
@@ -68,15 +72,19 @@ __all__ = [
     "EFAResult",
     "InvarianceResult",
     "OmegaHierarchical",
+    "OrdinalCFAResult",
+    "OrdinalInvarianceResult",
     "ValidationResult",
     "cronbach_alpha",
     "efa",
     "fit_cfa",
+    "fit_cfa_ordinal",
     "invariance_verdicts",
     "longitudinal_invariance",
     "observed_change",
     "omega_hierarchical",
     "omega_total",
+    "ordinal_invariance",
     "ordinal_reliability",
     "scale_reliability",
     "validate",
@@ -96,11 +104,12 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """``efa`` and ``omega_hierarchical`` name both a module and its public function:
+    """``efa``, ``omega_hierarchical`` and ``ordinal_invariance`` name both a module and its
+    public function:
     the function keeps the package attribute when the module is loaded."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("efa", "omega_hierarchical") and isinstance(value, types.ModuleType):
+        if _HOME.get(name) == name and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

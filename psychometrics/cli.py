@@ -154,7 +154,8 @@ def _raw(args: argparse.Namespace):
 
 def _stat_options(args: argparse.Namespace) -> dict:
     return {"missing": args.missing, "alpha_ci": args.alpha_ci, "n_boot": args.n_boot,
-            "seed": args.seed, "model_missing": args.model_missing, "rule": args.rule, "null_model": args.null_model,
+            "seed": args.seed, "model_missing": args.model_missing,
+            "estimator": args.estimator, "rule": args.rule, "null_model": args.null_model,
             "rci_reliability": args.rci_reliability,
             "ignore_invariance": args.ignore_invariance, "cluster": args.cluster}
 
@@ -233,7 +234,13 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
                    "psych::alpha); omega always uses complete cases")
     p.add_argument("--model-missing", choices=allowed("model_missing"), default="fiml",
                    help="missing answers in CFA and invariance models: full-information ML "
-                   "(default; everyone with an answer counts) or listwise deletion")
+                   "(default; everyone with an answer counts; with --estimator WLSMV: "
+                   "pairwise) or listwise deletion")
+    p.add_argument("--estimator", choices=allowed("estimator"), default="ML",
+                   help="CFA and invariance models: ML (default; items as numbers) or WLSMV "
+                   "(items as ordered categories: thresholds and polychorics, DWLS, robust SEs, "
+                   "scaled-shifted chi2; Wu & Estabrook 2016 threshold invariance; missing "
+                   "answers pairwise, or listwise with --model-missing listwise)")
     p.add_argument("--alpha-ci", choices=allowed("alpha_ci"), default="feldt",
                    help="confidence interval of alpha: Feldt's (default) or a percentile "
                    "bootstrap")

@@ -20,7 +20,8 @@ missing                 'listwise', 'pairwise'
 alpha_ci                'feldt', 'bootstrap'
 n_boot                  an int in [MIN_N_BOOT (1000), 1000000]
 seed                    an int in [0, 2**32 - 1]
-model_missing           'fiml', 'listwise'
+model_missing           'fiml', 'listwise' (with WLSMV: 'fiml' means pairwise)
+estimator               'ML', 'WLSMV' (items as ordered categories)
 rule                    RULES: 'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'chi2'
 null_model              'independence', 'longitudinal'
 rci_reliability         'alpha', 'omega'
@@ -61,6 +62,7 @@ OPTIONS: dict[str, Constraint] = {
     "n_boot": Integer(MIN_N_BOOT, MAX_N_BOOT),
     "seed": Integer(0, 2**32 - 1),
     "model_missing": Choice(("fiml", "listwise")),
+    "estimator": Choice(("ML", "WLSMV")),
     "rule": Choice(RULES),
     "null_model": Choice(("independence", "longitudinal")),
     "rci_reliability": Choice(("alpha", "omega")),

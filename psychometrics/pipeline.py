@@ -35,6 +35,8 @@ from psychometrics.efa import EFAResult, efa
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
+from psychometrics.ordinal_cfa import fit_cfa_ordinal
+from psychometrics.ordinal_invariance import ordinal_invariance
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 from psychometrics.results import to_jsonable
 
@@ -284,6 +286,7 @@ def validate(
     n_boot: int = 2000,
     seed: int = 0,
     model_missing: Literal["fiml", "listwise"] = "fiml",
+    estimator: Literal["ML", "WLSMV"] = "ML",
     rule: Rule = DEFAULT_RULE,
     null_model: Literal["independence", "longitudinal"] = "independence",
     rci_reliability: Literal["alpha", "omega"] = "alpha",
@@ -336,6 +339,10 @@ def validate(
     wave_order : sequence of str, optional
         The order of the waves (default: by the number in the labels, else as
         they appear).
+    estimator : {"ML", "WLSMV"}
+        ML (full-information with ``model_missing="fiml"``), or WLSMV with the items
+        as ordered categories (polychoric correlations; thresholds tested across
+        waves, Wu & Estabrook 2016).
     wide : str, optional
         The data are wide (one row per person) with item columns named by this
         pattern, e.g. ``"{item}_{wave}"``; the waves come from the column names
@@ -450,11 +457,25 @@ def validate(
                    "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
                    "cluster": cluster},
     }
+    if estimator == "WLSMV":
+        # Items as ordered categories: WLSMV has no full-information counterpart, so
+        # the default model_missing ("fiml") becomes pairwise (lavaan's missing =
+        # "pairwise"; lavaan 0.6.14's own default for WLSMV is listwise).
+        wlsmv_missing = "listwise" if model_missing == "listwise" else "pairwise"
+        settings["cfa"] = {"estimator": "WLSMV (DWLS on thresholds and polychorics, robust "
+                           "SEs, scaled-shifted chi2; delta parameterization)",
+                           "identification": "std.lv", "missing": wlsmv_missing}
+        settings["invariance"].update(
+            estimator="WLSMV", missing=wlsmv_missing, null_model="independence (thresholds "
+            "free, no correlations)", steps="configural, thresholds, metric, scalar, strict "
+            "(Wu & Estabrook 2016; strict under the theta parameterization)",
+            partial="the release with the smallest scaled delta chi2 (refits), one at a "
+                    "time; at least two constrained items per factor")
     keyed = {s.id: keyed_items(responses, s.id) for s in instrument.scales}
     waves_of_rows = responses.keys["wave"].to_numpy()
     reliability = _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress)
     omega_h = _omega_h(responses, keyed, progress)
-    cfa, instrument_cfa = _cfa(responses, keyed, model_missing, progress)
+    cfa, instrument_cfa = _cfa(responses, keyed, model_missing, progress, estimator)
     progress(f"EFA: {len(instrument.items)} items, {len(instrument.scales)} factors, per wave")
     everything = pd.concat([keyed[s.id] for s in instrument.scales], axis=1)
     efas = {w: efa(x, len(instrument.scales), seed=seed)
@@ -468,7 +489,7 @@ def validate(
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
     invariance, pairs = _invariance(responses, keyed, rule, null_model, model_missing, seed,
-                                    progress)
+                                    progress, estimator)
     change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress, pairs)
     # What was applied, beside what was asked (complete data need no missing-data rule).
@@ -523,27 +544,32 @@ def _omega_h(responses, keyed, progress):
     return out
 
 
-def _cfa(responses, keyed, missing, progress):
+def _cfa(responses, keyed, missing, progress, estimator="ML"):
     inst = responses.instrument
-    per_scale: dict[str, dict[str, CFAResult]] = {}
+    if estimator == "WLSMV":
+        miss = "listwise" if missing == "listwise" else "pairwise"
+        fit = lambda x, factors, name: fit_cfa_ordinal(x, factors, name, missing=miss)
+    else:
+        fit = lambda x, factors, name: fit_cfa(x, factors, name, missing=missing)
+    per_scale: dict[str, dict[str, Any]] = {}
     for scale in inst.scales:
         progress(f"CFA: {scale.id}")
-        per_scale[scale.id] = {w: fit_cfa(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}",
-                                          missing=missing)
+        per_scale[scale.id] = {w: fit(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}")
                                for w, x in _by_wave(responses, keyed[scale.id]).items()}
     progress(f"CFA: the whole instrument ({len(inst.scales)} correlated factors)")
     everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
     factors = {s.id: list(s.items) for s in inst.scales}
-    whole = {w: fit_cfa(x, factors, f"{inst.id}_{w}", missing=missing)
+    whole = {w: fit(x, factors, f"{inst.id}_{w}")
              for w, x in _by_wave(responses, everything).items()}
     return per_scale, whole
 
 
-def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
+def _invariance(responses, keyed, rule, null_model, missing, seed, progress, estimator="ML"):
     """The invariance of each scale over all waves; where that model cannot be tested
     (a status other than ok, e.g. one wave with few persons) and there are more than
     two waves, also each pair of waves that change is computed for, on its own, so a
-    thin wave blocks only the pairs that involve it."""
+    thin wave blocks only the pairs that involve it (ML; under WLSMV the sequence over
+    all waves only)."""
     out: dict[str, InvarianceResult] = {}
     pairs: dict[str, dict[str, InvarianceResult]] = {}
     if len(responses.waves) < 2:
@@ -552,6 +578,11 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
     for scale in responses.instrument.scales:
         progress(f"invariance: {scale.id}")
         frame = pd.concat([ids, keyed[scale.id]], axis=1)
+        if estimator == "WLSMV":
+            out[scale.id] = ordinal_invariance(
+                frame, scale.id, scale.items, responses.waves, rule=rule,
+                missing="listwise" if missing == "listwise" else "pairwise")
+            continue
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
                                                 missing=missing, seed=seed)
@@ -626,6 +657,9 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
             bias, inv_items = math.nan, None
             if inv is not None and inv.status == "ok" and inv.level != "none":
                 bias = change_bias(inv.noninvariance, scale.n_items, a, b)
+                if getattr(inv, "estimator", "ML") == "WLSMV" and \
+                        len(inv.invariant_items) < len(inv.items):
+                    bias = math.nan  # the size of released thresholds/intercepts is ML-only
                 inv_items = invariant_items_change(
                     keyed[scale.id], r.keys["wave"].to_numpy(), r.keys["id"].to_numpy(),
                     list(inv.invariant_items), min_answered=scale.min_answered,

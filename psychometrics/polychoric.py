@@ -70,14 +70,9 @@ def _cell_probabilities(rho: float, tau_x: np.ndarray, tau_y: np.ndarray) -> np.
     return grid[1:, 1:] - grid[:-1, 1:] - grid[1:, :-1] + grid[:-1, :-1]
 
 
-def polychoric_pair(x: np.ndarray, y: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray,
-                    n_categories: int) -> float:
-    """ML polychoric correlation of two items (categories 0..C-1) given thresholds."""
-    both = ~np.isnan(x) & ~np.isnan(y)
-    if both.sum() < 2:
-        return np.nan
-    table = np.zeros((n_categories, n_categories))
-    np.add.at(table, (x[both].astype(int), y[both].astype(int)), 1.0)
+def polychoric_from_table(table: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> float:
+    """ML polychoric correlation of a contingency table (rows: categories of x, columns:
+    of y) given the thresholds of x (rows - 1) and y (columns - 1)."""
     p = table / table.sum()
 
     def negloglik(rho: float) -> float:
@@ -88,6 +83,17 @@ def polychoric_pair(x: np.ndarray, y: np.ndarray, tau_x: np.ndarray, tau_y: np.n
     res = optimize.minimize_scalar(negloglik, bounds=(-0.9999, 0.9999), method="bounded",
                                    options={"xatol": 1e-10})
     return float(res.x)
+
+
+def polychoric_pair(x: np.ndarray, y: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray,
+                    n_categories: int) -> float:
+    """ML polychoric correlation of two items (categories 0..C-1) given thresholds."""
+    both = ~np.isnan(x) & ~np.isnan(y)
+    if both.sum() < 2:
+        return np.nan
+    table = np.zeros((n_categories, n_categories))
+    np.add.at(table, (x[both].astype(int), y[both].astype(int)), 1.0)
+    return polychoric_from_table(table, tau_x, tau_y)
 
 
 def polychoric(items: np.ndarray, low: int, high: int) -> np.ndarray:

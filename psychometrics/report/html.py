@@ -54,6 +54,21 @@ def esc(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
+_SCALED = {"chi2": "chi2_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_scaled",
+           "tli": "tli_scaled", "rmsea": "rmsea_scaled", "delta_chi2": "delta_chi2_scaled"}
+WLSMV_NOTE = ("Estimator WLSMV (items as ordered categories): &chi;&sup2;, p, CFI, TLI and "
+              "RMSEA are the scaled (mean-and-variance adjusted) statistics and &Delta;&chi;&sup2; "
+              "is lavTestLRT's scaled-shifted difference; the robust CFI/TLI/RMSEA (Savalei "
+              "2021) are in results.json where lavaan 0.6.14 reports them.")
+
+
+def _shown(block: dict) -> dict:
+    """A model block as the report shows it: with WLSMV, the scaled statistics."""
+    if block.get("estimator") != "WLSMV":
+        return block
+    return {**block, **{k: block.get(v) for k, v in _SCALED.items() if v in block}}
+
+
 def _f(v: Any, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "&ndash;"
@@ -304,7 +319,7 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
     # CFA
     cfa_rows = []
     for w in waves:
-        c = d["cfa"][w]
+        c = _shown(d["cfa"][w])
         cfa_rows.append([esc(w), esc(c["status"]), _f(c["n"]), _f(c["chi2"], 2), _f(c["df"]),
                          _p(c["pvalue"]), _f(c["cfi"]), _f(c["tli"]),
                          f"{_f(c['rmsea'])} {_ci(c['rmsea_ci'])}", _f(c["srmr"]),
@@ -312,13 +327,15 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
     out.append("<h4>One-factor CFA</h4>" + _table(
         ["wave", "status", "n", "&chi;&sup2;", "df", "p", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
          "standardized loadings"], cfa_rows, 2))
+    if any(d["cfa"][w].get("estimator") == "WLSMV" for w in waves):
+        out.append(f'<p class="note">{WLSMV_NOTE}</p>')
     # Invariance
     inv = d.get("invariance")
     if inv:
         out.append(f"<h4>Longitudinal invariance: level <b>{esc(inv['level'])}</b></h4>")
         out.append(_status(inv))
         steps = []
-        for st in inv["steps"]:
+        for st in map(_shown, inv["steps"]):
             steps.append([esc(st["model"]), _f(st["chi2"], 2), _f(st["df"]), _f(st["cfi"]), _f(st["tli"]),
                           f"{_f(st['rmsea'])} {_ci(st['rmsea_ci'])}", _f(st["srmr"]),
                           _f(st["delta_chi2"], 2), _f(st["delta_df"]) if st["compared_with"] else "&ndash;",
@@ -328,6 +345,8 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
         out.append(_table(["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
                            "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
                            "decision", "why", "freed"], steps))
+        if inv.get("estimator") == "WLSMV":
+            out.append(f'<p class="note">{WLSMV_NOTE}</p>')
         out.append(f"<p class=\"note\">{esc(invariance_sample(inv))} "
                    f"{esc(' '.join(inv['notes']))}</p>")
         out.append(_rule_note(inv))
@@ -464,7 +483,7 @@ def _instrument_section(result: ValidationResult, res: dict) -> str:
                         "; ".join(f"{k} ({v})" for k, v in e.flags.items())) + "</p>")
     rows = [[esc(w), esc(c["status"]), _f(c["n"]), _f(c["chi2"], 1), _f(c["df"]), _f(c["cfi"]),
              _f(c["tli"]), _f(c["rmsea"]), _f(c["srmr"]), esc(c["reason"])]
-            for w, c in res["instrument_cfa"].items()]
+            for w, c in ((w, _shown(c)) for w, c in res["instrument_cfa"].items())]
     out.append("<h4>CFA of the instrument (correlated factors)</h4>" + _table(
         ["wave", "status", "n", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA", "SRMR", "reason"], rows, 2))
     for g, v in res["omega_hierarchical"].items():

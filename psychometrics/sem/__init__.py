@@ -11,10 +11,15 @@
 - :mod:`~psychometrics.sem.standardized`: estimates table and std.all;
 - :mod:`~psychometrics.sem.score_tests`: modification indices and score tests;
 - :mod:`~psychometrics.sem.fit_indices`: chi2-based indices, RMSEA, SRMR, CFI/TLI.
+- :mod:`~psychometrics.sem.ordinal`: thresholds, polychorics and their asymptotic
+  covariance (ordered items);
+- :mod:`~psychometrics.sem.dwls`: DWLS (WLSMV) fits of ordered items, robust SEs,
+  scaled-shifted test, scaled and robust indices, scaled differences.
 
 The engine runs BLAS on one thread (:mod:`~psychometrics.sem._blas`).
 
-Every SEM fit in binnenuit goes through :func:`fit_ml`.
+Every SEM fit in binnenuit goes through :func:`fit_ml`, or, for ordered items,
+:func:`~psychometrics.sem.dwls.fit_dwls`.
 """
 
 from psychometrics.sem.estimation import MLFit, fit_ml

@@ -6,7 +6,9 @@ the same label are one parameter: an equality constraint) and an optional fixed
 
 - ``F =~ x``   the loading of item x on factor F;
 - ``a ~~ b``   a (co)variance: of factors (Psi) or of residuals (Theta);
-- ``a ~1``     an intercept: of an item (nu) or a factor mean (alpha).
+- ``a ~1``     an intercept: of an item (nu) or a factor mean (alpha);
+- ``x | t1``   threshold 1 of an ordered item, ``x ~*~ x`` its scale factor
+  (:mod:`~psychometrics.sem.dwls`).
 
 :func:`build_table` numbers the free parameters (column ``free``: 0 for fixed,
 1..q otherwise, shared by rows with the same label) and :func:`to_lavaan` writes
@@ -76,7 +78,8 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
     lines = [f"# {line}" for line in header.splitlines()] if header else []
     records = table[["lhs", "op", "rhs", "label", "free", "value"]].to_dict(orient="records")
     for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),
-                      ("~1", "intercepts and means")):
+                      ("~1", "intercepts and means"), ("|", "thresholds"),
+                      ("~*~", "scale factors")):
         groups: dict[str, list[str]] = {}
         for r in records:
             if r["op"] != op:
