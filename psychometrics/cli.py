@@ -222,7 +222,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _stat_args(p: argparse.ArgumentParser) -> None:
     from psychometrics.options import allowed
-    from psychometrics.reliability import MIN_N_BOOT
+    from psychometrics.options import MIN_N_BOOT
 
     p.add_argument("--missing", choices=allowed("missing"), default="listwise",
                    help="missing answers in alpha and the item analysis: persons who "
