@@ -185,67 +185,20 @@ def read_responses(
                           "column with --id/--wave (id_column=/wave_column= in the API).")
     raw = source if isinstance(source, RawTable) else read_table(source, sheet=sheet,
                                                                    encoding=encoding)
+    _check_key_columns(raw, id_column, wave_column)
+    fatal = _header_problems(raw, instrument, id_column, wave_column)
     cells = raw.cells
     rows = np.asarray(raw.row_numbers)
-    n = len(cells)
-
-    _check_key_columns(raw, id_column, wave_column)
-    fatal: list[pd.DataFrame] = []
-    missing_items = [i for i in instrument.items if i not in cells.columns]
-    if missing_items:
-        fatal.append(_missing_columns_problems(missing_items, cells.columns, raw.source))
-    dup_keys = sorted(set(raw.duplicate_columns) & ({id_column, wave_column} | set(instrument.items)))
-    if dup_keys:
-        fatal.append(_frame(None, dup_keys, [""] * len(dup_keys),
-                            ["column name appears more than once in the header"], "run stopped"))
-
-    # -- rows: ids and wave labels ------------------------------------------------
-    ids = _labels(cells[id_column])
-    row_problems = [_empty_label_problems(ids == "", rows, id_column, "empty id")]
-    usable = ids != ""
-    if wave_column is not None:
-        waves_raw = _labels(cells[wave_column])
-        row_problems.append(
-            _empty_label_problems(usable & (waves_raw == ""), rows, wave_column, "empty wave label")
-        )
-        usable &= waves_raw != ""
-    else:
-        waves_raw = np.full(n, "all", dtype=object)
+    checked = _check_rows(raw, instrument, id_column, wave_column,
+                          np.asarray(list(missing_codes), dtype=float))
+    ids, waves_raw, usable, values = checked.ids, checked.waves, checked.usable, checked.values
+    row_problems, cell_problems = checked.row_problems, checked.cell_problems
     dup = _duplicate_key_problems(ids, waves_raw, usable, rows, id_column, wave_column)
     if len(dup):
         fatal.append(dup)
     wave_labels = _order_waves(waves_raw[usable], wave_order, raw.source, wave_column)
-    if wave_column is not None and len(wave_labels) == 1:
-        fatal.append(_frame(
-            None, [wave_column], [wave_labels[0]],
-            [f"the wave column has one value in all {int(usable.sum())} rows; leave out "
-             "the wave column for single-wave data"], "run stopped"))
-
-    # -- cells --------------------------------------------------------------------
-    present = [i for i in instrument.items if i in cells.columns and i not in raw.duplicate_columns]
-    values = np.full((n, len(instrument.items)), np.nan, order="F")
-    cell_problems = []
-    codes = np.asarray(list(missing_codes), dtype=float)
-    for j, item_id in enumerate(instrument.items):
-        if item_id not in present:
-            continue
-        item = instrument.items_by_id[item_id]
-        x, probs = _check_item(cells[item_id], rows, item_id, item.min, item.max,
-                               raw.decimal_comma, codes)
-        values[:, j] = x
-        if probs is not None:
-            cell_problems.append(probs)
-
-    if wave_column is not None and len(wave_labels) > 1 and usable.any():
-        answered = pd.Series(~np.isnan(values[usable]).all(axis=1)).groupby(
-            waves_raw[usable], sort=False).agg(["any", "size"])
-        empty_waves = answered.index[~answered["any"].to_numpy(bool)]
-        if len(empty_waves):
-            fatal.append(_frame(
-                None, [wave_column] * len(empty_waves), list(empty_waves),
-                [f"no answer to any item in the wave's {int(answered.loc[w, 'size'])} rows: "
-                 "remove the wave's rows or check the wave column" for w in empty_waves],
-                "run stopped"))
+    fatal.extend(_wave_problems(wave_labels, wave_column, int(usable.sum()),
+                                _wave_answers(checked)))
     problems = _concat(fatal + row_problems + cell_problems)
     if fatal:
         raise ResponseError(_message(raw.source, problems, stopped=True, always=True), problems)
@@ -267,13 +220,102 @@ def read_responses(
         waves=tuple(wave_labels),
         problems=problems,
         extra=extra,
-        n_rows=n,
+        n_rows=len(cells),
         blank_rows=raw.blank_rows,
         source=raw.source,
         details=raw.details,
         id_column=id_column,
         wave_column=wave_column,
     )
+
+
+# -- the parts of a check (shared with the streaming scorer) ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """Row-level results of checking some rows (all of a file, or one chunk)."""
+    ids: np.ndarray
+    waves: np.ndarray
+    usable: np.ndarray
+    values: np.ndarray
+    row_problems: list
+    cell_problems: list
+
+
+def _header_problems(raw: RawTable, instrument: Instrument, id_column: str,
+                     wave_column: str | None) -> list[pd.DataFrame]:
+    """Missing item columns and duplicated key/item columns: always errors."""
+    fatal: list[pd.DataFrame] = []
+    cells = raw.cells
+    missing_items = [i for i in instrument.items if i not in cells.columns]
+    if missing_items:
+        fatal.append(_missing_columns_problems(missing_items, cells.columns, raw.source))
+    dup_keys = sorted(set(raw.duplicate_columns) & ({id_column, wave_column} | set(instrument.items)))
+    if dup_keys:
+        fatal.append(_frame(None, dup_keys, [""] * len(dup_keys),
+                            ["column name appears more than once in the header"], "run stopped"))
+    return fatal
+
+
+def _check_rows(raw: RawTable, instrument: Instrument, id_column: str,
+                wave_column: str | None, codes: np.ndarray) -> _Checked:
+    """Ids, wave labels and answers of every row, with the problems of rows and cells:
+    what does not depend on the other rows."""
+    cells = raw.cells
+    rows = np.asarray(raw.row_numbers)
+    n = len(cells)
+    ids = _labels(cells[id_column])
+    row_problems = [_empty_label_problems(ids == "", rows, id_column, "empty id")]
+    usable = ids != ""
+    if wave_column is not None:
+        waves_raw = _labels(cells[wave_column])
+        row_problems.append(
+            _empty_label_problems(usable & (waves_raw == ""), rows, wave_column, "empty wave label")
+        )
+        usable &= waves_raw != ""
+    else:
+        waves_raw = np.full(n, "all", dtype=object)
+    present = [i for i in instrument.items if i in cells.columns and i not in raw.duplicate_columns]
+    values = np.full((n, len(instrument.items)), np.nan, order="F")
+    cell_problems = []
+    for j, item_id in enumerate(instrument.items):
+        if item_id not in present:
+            continue
+        item = instrument.items_by_id[item_id]
+        x, probs = _check_item(cells[item_id], rows, item_id, item.min, item.max,
+                               raw.decimal_comma, codes)
+        values[:, j] = x
+        if probs is not None:
+            cell_problems.append(probs)
+    return _Checked(ids, waves_raw, usable, values, row_problems, cell_problems)
+
+
+def _wave_answers(checked: _Checked) -> pd.DataFrame:
+    """Per wave label (in order of appearance): whether any usable row answered any
+    item (``any``) and the number of usable rows (``size``)."""
+    usable = checked.usable
+    return pd.Series(~np.isnan(checked.values[usable]).all(axis=1)).groupby(
+        checked.waves[usable], sort=False).agg(["any", "size"])
+
+
+def _wave_problems(wave_labels: list[str], wave_column: str | None, n_usable: int,
+                   answered: pd.DataFrame) -> list[pd.DataFrame]:
+    """A wave column with one value, and waves in which nobody answered anything."""
+    fatal = []
+    if wave_column is not None and len(wave_labels) == 1:
+        fatal.append(_frame(
+            None, [wave_column], [wave_labels[0]],
+            [f"the wave column has one value in all {n_usable} rows; leave out "
+             "the wave column for single-wave data"], "run stopped"))
+    if wave_column is not None and len(wave_labels) > 1 and n_usable:
+        empty_waves = answered.index[~answered["any"].to_numpy(bool)]
+        if len(empty_waves):
+            fatal.append(_frame(
+                None, [wave_column] * len(empty_waves), list(empty_waves),
+                [f"no answer to any item in the wave's {int(answered.loc[w, 'size'])} rows: "
+                 "remove the wave's rows or check the wave column" for w in empty_waves],
+                "run stopped"))
+    return fatal
 
 
 # -- helpers ------------------------------------------------------------------------

@@ -170,19 +170,34 @@ def check_out_file(out_file: str | Path, inputs: Iterable[str | Path] = ()) -> P
     return out
 
 
-def write_files_atomic(frames: dict[Path, pd.DataFrame | None]) -> None:
+def write_files_atomic(frames: dict[Path, Any]) -> None:
     """Write each frame as CSV (formulas neutralized) beside its target, then move all
     into place; a target whose frame is None is removed (a stale file of an earlier
-    run). Nothing is left half-written when a write fails."""
+    run). Nothing is left half-written when a write fails.
+
+    A frame may also be an iterator of DataFrames (written one after the other, the
+    header once: a table that never is in memory whole) or a function returning a
+    DataFrame or None, called when its turn comes (after the entries before it are
+    written, e.g. the problems found while streaming the scores)."""
     tmps: dict[Path, Path] = {}
+    done: dict[Path, Any] = {}
     try:
         for path, frame in frames.items():
+            if callable(frame):
+                frame = frame()
+            done[path] = frame
             if frame is None:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name[:60]}.{uuid.uuid4().hex[:8]}.partial")
             tmps[path] = tmp
-            write_csv(frame, tmp)
+            if isinstance(frame, pd.DataFrame):
+                write_csv(frame, tmp)
+            else:
+                with open(tmp, "w", encoding="utf-8", newline="") as f:
+                    for k, chunk in enumerate(frame):
+                        append_csv(chunk, f, header=k == 0)
+        frames = done
         for path, tmp in tmps.items():
             os.replace(tmp, path)
         for path, frame in frames.items():
