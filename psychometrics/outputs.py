@@ -391,17 +391,18 @@ def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
 
 def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) -> dict[str, Path]:
     written = {"results": out / "results.json", "scores": out / "scores.csv"}
+    data = result.to_dict()  # once: results.json, the report and its tables share it
     if report:
         from psychometrics.report import render_report, report_tables
 
         written["report"] = out / "report.html"
-        written["report"].write_text(render_report(result, lang), encoding="utf-8")
+        written["report"].write_text(render_report(result, lang, data), encoding="utf-8")
         tables = out / "tables"
         tables.mkdir()
-        for name, frame in report_tables(result).items():
+        for name, frame in report_tables(result, data).items():
             write_csv(frame, tables / f"{safe_name(name)}.csv")
         written["tables"] = tables
-    write_json(result.to_dict(), written["results"])
+    write_json(data, written["results"])
     write_csv(_scores_with_rci(result), written["scores"])
     if len(result.person_change):
         written["change"] = out / "change.csv"
