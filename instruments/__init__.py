@@ -1,7 +1,8 @@
 """binnenuit's scorer: item banks, instruments, checked responses and scale scores.
 
 Light on purpose (numpy, pandas, pyyaml, pydantic): other projects import it, and
-it imports nothing of SEM or factor analysis.
+it imports nothing of SEM or factor analysis. Reading, checking and scoring (which
+need pandas) are imported on first use of their names.
 
 >>> from instruments import Instrument, score
 >>> kvb = Instrument.load("kvb")
@@ -25,9 +26,15 @@ from instruments.instrument import (
     Scale,
     load_instrument,
 )
-from instruments.reading import RawTable, read_table
-from instruments.responses import MISSING_TOKENS, Responses, read_responses
-from instruments.scoring import Scores, keyed_items, score
+
+#: Names whose modules need pandas: imported on first use, so that ``import
+#: instruments`` (item banks, instruments, errors) stays light.
+_LAZY = {
+    "RawTable": "reading", "read_table": "reading",
+    "MISSING_TOKENS": "responses", "Responses": "responses", "read_responses": "responses",
+    "Scores": "scoring", "keyed_items": "scoring", "score": "scoring",
+}
+
 
 __all__ = [
     "DEFAULT_MIN_ANSWERED",
@@ -64,6 +71,12 @@ _DEPRECATED = {
 
 
 def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f"instruments.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
     if name in _DEPRECATED:
         import warnings
 
@@ -75,3 +88,7 @@ def __getattr__(name: str) -> object:
                       DeprecationWarning, stacklevel=2)
         return getattr(errors, name)
     raise AttributeError(f"module 'instruments' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

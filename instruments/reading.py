@@ -221,6 +221,9 @@ def _bad_byte(raw: bytes, exc: UnicodeDecodeError) -> str:
 
 def _read_text(path: Path, encoding: str | None) -> RawTable:
     raw = path.read_bytes()
+    fast = _read_text_fast(raw, path, encoding)
+    if fast is not None:
+        return fast
     text, used = _decode(raw, encoding, path)
     if not text.strip(" \t\r\n,;"):
         raise ResponseError(f"{path}: the file is empty.")
@@ -292,6 +295,96 @@ def _read_text(path: Path, encoding: str | None) -> RawTable:
         blank_rows=blank,
         details=f"{what}, {used}" + (", decimal comma" if delimiter == ";" else ""),
     )
+
+
+def _read_text_fast(raw: bytes, path: Path, encoding: str | None) -> RawTable | None:
+    """The plain file (UTF-8, no quotes, every line as wide as the header) parsed at
+    once by pyarrow (:mod:`instruments._fast_text`); None for anything else, which
+    :func:`_read_text` then reads (and judges) the careful way. Same result."""
+    from instruments import _fast_text
+
+    start = _plain_start(raw, path, encoding)
+    if start is None or not _fast_text.plain(raw[start.body:]):
+        return None
+    parsed = _fast_text.read_body(raw[start.body:], start.first_line, start.delimiter,
+                                  len(start.names))
+    if parsed is None:
+        return None
+    table = start.table(*parsed)
+    return table if len(table.cells) else None  # the careful road says what is wrong
+
+
+@dataclass(frozen=True, slots=True)
+class _PlainStart:
+    """Where the rows of a plain text file start, and how to read them."""
+
+    body: int  # byte offset of the line after the header
+    first_line: int  # its line number
+    delimiter: str
+    names: list[str]
+    source: str
+    details: str
+
+    def table(self, cells: pd.DataFrame, rows: np.ndarray, empty_lines: np.ndarray) -> RawTable:
+        """A RawTable of parsed rows (from :func:`instruments._fast_text.read_body`)."""
+        cells, rows, blank = _drop_blank(cells, rows, cells == "")
+        cells.columns = self.names
+        return RawTable(
+            cells=cells,
+            row_numbers=rows,
+            source=self.source,
+            decimal_comma=self.delimiter == ";",
+            duplicate_columns=_duplicates(self.names),
+            blank_rows=tuple(sorted((*blank, *(int(r) for r in empty_lines)))),
+            details=self.details,
+        )
+
+
+def _plain_start(raw: bytes, path: Path, encoding: str | None) -> _PlainStart | None:
+    """The header of a plain UTF-8 text file from its first bytes (``raw`` may be the
+    whole file or its beginning), or None when the careful reader must read it."""
+    from instruments import _fast_text
+
+    used = encoding
+    if encoding is not None:
+        try:
+            if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+                return None
+        except LookupError:
+            return None
+    bom = 0
+    if raw.startswith(codecs.BOM_UTF8):
+        bom, used = len(codecs.BOM_UTF8), used or "utf-8-sig"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if not _fast_text.available() or not raw.strip(b" \t\r\n,;"):
+        return None
+    pos, offset = bom, 0  # blank lines before the header are skipped, and counted
+    while True:
+        end = raw.find(b"\n", pos)
+        if end < 0 or raw[pos:end].strip(b" \t\r,;"):
+            break
+        pos, offset = end + 1, offset + 1
+    end = raw.find(b"\n", pos)
+    if end < 0 or not _fast_text.plain(raw[:end + 1]):
+        return None
+    try:
+        header = raw[pos:end].decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
+    if len(header.splitlines()) != 1:
+        return None
+    if path.suffix.lower() == ".tsv":
+        delimiter = "\t"
+    else:
+        delimiter = max(_DELIMITERS, key=header.count)
+        if header.count(delimiter) == 0:
+            return None  # a single column: the careful road
+    what = f"{_DELIMITER_NAMES[delimiter]}-separated text"
+    return _PlainStart(
+        body=end + 1, first_line=offset + 2, delimiter=delimiter,
+        names=[c.strip() for c in header.split(delimiter)], source=str(path.name),
+        details=f"{what}, {used or 'utf-8'}" + (", decimal comma" if delimiter == ";" else ""))
 
 
 def _line_starts(body: str, delimiter: str, n_records: int) -> tuple[np.ndarray, np.ndarray]:

@@ -309,79 +309,22 @@ def read_responses(
     id_column, wave_column = layout.id_column, layout.wave_column
     if waves is not None:
         wave_order = list(waves)
+    _check_key_columns(raw, id_column, wave_column)
+    fatal = _header_problems(raw, instrument, id_column, wave_column)
     cells = raw.cells
     rows = np.asarray(raw.row_numbers)
-    n = len(cells)
-
-    _check_key_columns(raw, id_column, wave_column)
-    fatal: list[pd.DataFrame] = []
-    missing_items = [i for i in instrument.items if i not in cells.columns]
-    if missing_items:
-        fatal.append(_missing_columns_problems(missing_items, cells.columns, raw.source))
-    dup_keys = sorted(set(raw.duplicate_columns) & ({id_column, wave_column} | set(instrument.items)))
-    if dup_keys:
-        fatal.append(_frame(None, dup_keys, [""] * len(dup_keys),
-                            ["column name appears more than once in the header"], "run stopped"))
-
-    # -- rows: ids and wave labels ------------------------------------------------
-    ids = _labels(cells[id_column])
-    row_problems = [_empty_label_problems(ids == "", rows, id_column, "empty id")]
-    usable = ids != ""
-    if wave_column is not None:
-        waves_raw = _labels(cells[wave_column])
-        row_problems.append(
-            _empty_label_problems(usable & (waves_raw == ""), rows, wave_column, "empty wave label")
-        )
-        usable &= waves_raw != ""
-    else:
-        waves_raw = np.full(n, "all", dtype=object)
+    checked = _check_rows(raw, instrument, id_column, wave_column,
+                          np.asarray(list(missing_codes), dtype=float), layout)
+    ids, waves_raw, usable, values = checked.ids, checked.waves, checked.usable, checked.values
+    row_problems, cell_problems = checked.row_problems, checked.cell_problems
     dup = _duplicate_key_problems(ids, waves_raw, usable, rows, id_column, wave_column)
     if len(dup):
         fatal.append(dup)
     wave_labels = _order_waves(waves_raw[usable], wave_order, raw.source, wave_column)
     # One wave chosen (--waves T1) or one wave in a wide header is what the user asked for.
-    if wave_column is not None and len(wave_labels) == 1 and waves is None \
-            and layout.format == "long":
-        fatal.append(_frame(
-            None, [wave_column], [wave_labels[0]],
-            [f"the wave column has one value in all {int(usable.sum())} rows; leave out "
-             "the wave column for single-wave data"], "run stopped"))
-
-    # -- cells --------------------------------------------------------------------
-    present = [i for i in instrument.items if i in cells.columns and i not in raw.duplicate_columns]
-    values = np.full((n, len(instrument.items)), np.nan, order="F")
-    cell_problems = []
-    codes = np.asarray(list(missing_codes), dtype=float)
-    for j, item_id in enumerate(instrument.items):
-        if item_id not in present:
-            continue
-        item = instrument.items_by_id[item_id]
-        if layout.format == "wide":  # each wave's cells under the name of their own column
-            for w in dict.fromkeys(waves_raw.tolist()):
-                at = np.flatnonzero(waves_raw == w)
-                x, probs = _check_item(cells[item_id].iloc[at].reset_index(drop=True), rows[at],
-                                       layout.item_columns[(item_id, w)], item.min, item.max,
-                                       raw.decimal_comma, codes)
-                values[at, j] = x
-                if probs is not None:
-                    cell_problems.append(probs)
-            continue
-        x, probs = _check_item(cells[item_id], rows, item_id, item.min, item.max,
-                               raw.decimal_comma, codes)
-        values[:, j] = x
-        if probs is not None:
-            cell_problems.append(probs)
-
-    if wave_column is not None and len(wave_labels) > 1 and usable.any():
-        answered = pd.Series(~np.isnan(values[usable]).all(axis=1)).groupby(
-            waves_raw[usable], sort=False).agg(["any", "size"])
-        empty_waves = answered.index[~answered["any"].to_numpy(bool)]
-        if len(empty_waves):
-            fatal.append(_frame(
-                None, [wave_column] * len(empty_waves), list(empty_waves),
-                [f"no answer to any item in the wave's {int(answered.loc[w, 'size'])} rows: "
-                 "remove the wave's rows or check the wave column" for w in empty_waves],
-                "run stopped"))
+    one_wave_asked = waves is not None or layout.format == "wide"
+    fatal.extend(_wave_problems(wave_labels, wave_column, int(usable.sum()),
+                                _wave_answers(checked), one_wave_asked))
     problems = _concat(fatal + row_problems + cell_problems)
     if fatal:
         raise ResponseError(_message(raw.source, problems, stopped=True, always=True), problems)
@@ -403,7 +346,7 @@ def read_responses(
         waves=tuple(wave_labels),
         problems=problems,
         extra=extra,
-        n_rows=n,
+        n_rows=len(cells),
         blank_rows=raw.blank_rows,
         source=raw.source,
         details=raw.details,
@@ -411,6 +354,108 @@ def read_responses(
         wave_column=wave_column,
         layout=layout,
     )
+
+
+# -- the parts of a check (shared with the streaming scorer) ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """Row-level results of checking some rows (all of a file, or one chunk)."""
+    ids: np.ndarray
+    waves: np.ndarray
+    usable: np.ndarray
+    values: np.ndarray
+    row_problems: list
+    cell_problems: list
+
+
+def _header_problems(raw: RawTable, instrument: Instrument, id_column: str,
+                     wave_column: str | None) -> list[pd.DataFrame]:
+    """Missing item columns and duplicated key/item columns: always errors."""
+    fatal: list[pd.DataFrame] = []
+    cells = raw.cells
+    missing_items = [i for i in instrument.items if i not in cells.columns]
+    if missing_items:
+        fatal.append(_missing_columns_problems(missing_items, cells.columns, raw.source))
+    dup_keys = sorted(set(raw.duplicate_columns) & ({id_column, wave_column} | set(instrument.items)))
+    if dup_keys:
+        fatal.append(_frame(None, dup_keys, [""] * len(dup_keys),
+                            ["column name appears more than once in the header"], "run stopped"))
+    return fatal
+
+
+def _check_rows(raw: RawTable, instrument: Instrument, id_column: str,
+                wave_column: str | None, codes: np.ndarray,
+                layout: Layout | None = None) -> _Checked:
+    """Ids, wave labels and answers of every row, with the problems of rows and cells:
+    what does not depend on the other rows. From a wide file (``layout``) each wave's
+    cells are checked under the name of their own column (``BPN07_T2``)."""
+    cells = raw.cells
+    rows = np.asarray(raw.row_numbers)
+    n = len(cells)
+    ids = _labels(cells[id_column])
+    row_problems = [_empty_label_problems(ids == "", rows, id_column, "empty id")]
+    usable = ids != ""
+    if wave_column is not None:
+        waves_raw = _labels(cells[wave_column])
+        row_problems.append(
+            _empty_label_problems(usable & (waves_raw == ""), rows, wave_column, "empty wave label")
+        )
+        usable &= waves_raw != ""
+    else:
+        waves_raw = np.full(n, "all", dtype=object)
+    present = [i for i in instrument.items if i in cells.columns and i not in raw.duplicate_columns]
+    values = np.full((n, len(instrument.items)), np.nan, order="F")
+    cell_problems = []
+    for j, item_id in enumerate(instrument.items):
+        if item_id not in present:
+            continue
+        item = instrument.items_by_id[item_id]
+        if layout is not None and layout.format == "wide":
+            for w in dict.fromkeys(waves_raw.tolist()):
+                at = np.flatnonzero(waves_raw == w)
+                x, probs = _check_item(cells[item_id].iloc[at].reset_index(drop=True), rows[at],
+                                       layout.item_columns[(item_id, w)], item.min, item.max,
+                                       raw.decimal_comma, codes)
+                values[at, j] = x
+                if probs is not None:
+                    cell_problems.append(probs)
+            continue
+        x, probs = _check_item(cells[item_id], rows, item_id, item.min, item.max,
+                               raw.decimal_comma, codes)
+        values[:, j] = x
+        if probs is not None:
+            cell_problems.append(probs)
+    return _Checked(ids, waves_raw, usable, values, row_problems, cell_problems)
+
+
+def _wave_answers(checked: _Checked) -> pd.DataFrame:
+    """Per wave label (in order of appearance): whether any usable row answered any
+    item (``any``) and the number of usable rows (``size``)."""
+    usable = checked.usable
+    return pd.Series(~np.isnan(checked.values[usable]).all(axis=1)).groupby(
+        checked.waves[usable], sort=False).agg(["any", "size"])
+
+
+def _wave_problems(wave_labels: list[str], wave_column: str | None, n_usable: int,
+                   answered: pd.DataFrame, one_wave_asked: bool = False) -> list[pd.DataFrame]:
+    """A wave column with one value (unless one wave is what was asked for), and waves
+    in which nobody answered anything."""
+    fatal = []
+    if wave_column is not None and len(wave_labels) == 1 and not one_wave_asked:
+        fatal.append(_frame(
+            None, [wave_column], [wave_labels[0]],
+            [f"the wave column has one value in all {n_usable} rows; leave out "
+             "the wave column for single-wave data"], "run stopped"))
+    if wave_column is not None and len(wave_labels) > 1 and n_usable:
+        empty_waves = answered.index[~answered["any"].to_numpy(bool)]
+        if len(empty_waves):
+            fatal.append(_frame(
+                None, [wave_column] * len(empty_waves), list(empty_waves),
+                [f"no answer to any item in the wave's {int(answered.loc[w, 'size'])} rows: "
+                 "remove the wave's rows or check the wave column" for w in empty_waves],
+                "run stopped"))
+    return fatal
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -451,9 +496,9 @@ def _labels(col: pd.Series) -> np.ndarray:
         text[big] = [str(int(v)) for v in x[big]]
         text[empty] = ""
         return text
-    filled = col.astype(object).where(col.notna(), "")
     if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # text from a CSV
-        return filled.str.strip().to_numpy(dtype=object)
+        return col.str.strip().fillna("").to_numpy(dtype=object)
+    filled = col.astype(object).where(col.notna(), "")
     # Mixed cells (Excel, SPSS): one value at a time, so 1.0 reads as "1".
     return np.array([_show(v).strip() for v in filled.to_numpy(dtype=object)], dtype=object)
 
@@ -506,6 +551,9 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
     elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan).copy()
         not_number = np.zeros(len(x), dtype=bool)
+    elif (parsed := _numbers_at_once(col, decimal_comma)) is not None:
+        x = parsed  # a text column whose every cell is a number or a missing token
+        not_number = np.zeros(len(x), dtype=bool)
     else:
         isna = col.isna().to_numpy()
         try:
@@ -543,6 +591,46 @@ def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int
     x[bad] = np.nan
     raw_values = [_show(v) for v in col.to_numpy(dtype=object)[idx]]
     return x, _frame(rows[idx], [item_id] * len(idx), raw_values, reason, "")
+
+
+def _numbers_at_once(col: pd.Series, decimal_comma: bool) -> np.ndarray | None:
+    """A text column held by Arrow (as read from a CSV/TSV file) parsed as numbers in
+    one pass: stripped, the missing tokens set aside, the rest cast to float. None
+    when any cell is not a finite number (or, with decimal commas, holds a '.'): the
+    column then takes the cell-by-cell road, which names every such cell.
+
+    Accepts exactly the cells that road accepts, with the same values: Arrow's cast
+    is stricter than ``pd.to_numeric`` (no NaN or infinity spellings get through
+    here), so a cell it refuses is judged cell by cell.
+    """
+    dtype = col.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(pa.chunked_array(col.array.__arrow_array__()))
+    blank = pc.or_kleene(pc.is_null(text), pc.is_in(text, value_set=_TOKENS_ARROW()))
+    if decimal_comma:
+        if pc.any(pc.match_substring(text, ".")).as_py():
+            return None
+        text = pc.replace_substring(text, ",", ".")
+    try:
+        numbers = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    x = numbers.to_numpy(zero_copy_only=False).astype(float, copy=False)
+    if not np.array_equal(~np.isfinite(x), blank.to_numpy(zero_copy_only=False)):
+        return None  # a "nan" or "inf" spelt otherwise than a missing token
+    if not x.flags.writeable:
+        x = x.copy()
+    return x
+
+
+def _TOKENS_ARROW():
+    import pyarrow as pa
+
+    return pa.array(sorted(MISSING_TOKENS), type=pa.string())
 
 
 def _show(v: object) -> str:

@@ -178,9 +178,11 @@ def score(
 
     Parameters
     ----------
-    data : Responses, DataFrame or path
+    data : Responses, DataFrame, Dask DataFrame or path
         Checked responses, or raw ones to check first with
-        :func:`instruments.read_responses`.
+        :func:`instruments.read_responses` (``read_options`` go there). A Dask
+        DataFrame is scored partition by partition (:mod:`instruments.partitioned`):
+        the result is then a lazy Dask DataFrame of the score table.
     instrument : Instrument, bundled name or instrument file
         Needed unless ``data`` is already :class:`Responses`.
     **read_options
@@ -191,7 +193,8 @@ def score(
     -------
     Scores
         One row per scored input row (scale and composite scores, items answered),
-        the scale scores left missing, and the checked responses.
+        the scale scores left missing, and the checked responses (a Dask DataFrame
+        of ``Scores.table`` for a Dask DataFrame).
 
     Raises
     ------
@@ -219,6 +222,12 @@ def score(
     0  1  1.333333        3
     1  2  5.000000        2
     """
+    if _is_dask(data):
+        if instrument is None:
+            raise ValueError("score(): give the instrument the responses belong to.")
+        from instruments.partitioned import score_partitioned
+
+        return score_partitioned(data, instrument, **read_options)
     if isinstance(data, Responses):
         responses = data
         if instrument is not None and not _same(instrument, responses.instrument):
@@ -228,6 +237,11 @@ def score(
             raise ValueError("score(): give the instrument the responses belong to.")
         responses = read_responses(data, instrument, **read_options)
     return _score(responses)
+
+
+def _is_dask(data: Any) -> bool:
+    """A Dask DataFrame, recognised without importing dask."""
+    return type(data).__module__.startswith("dask") and hasattr(data, "map_partitions")
 
 
 def _same(instrument: Instrument | str | Path, other: Instrument) -> bool:

@@ -3,7 +3,7 @@
 Each statistical concept has its own module (reliability, omega_hierarchical, efa,
 cfa, invariance, change); they share one SEM engine, the subpackage ``sem`` (parameter
 table, sample statistics, ML and full-information ML, information matrices, score tests
-and the one set of fit-index definitions). Heavy engines (factor_analyzer, matplotlib)
+and the one set of fit-index definitions). Heavy engines (factor_analyzer)
 are imported inside the functions that need them.
 
 The whole pipeline on the bundled example study (the ``kvb`` instrument's 58 items;

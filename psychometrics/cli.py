@@ -76,27 +76,78 @@ def _cmd_banks(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from instruments import score
     from psychometrics.report.outputs import check_out_file, write_files_atomic
 
     out = check_out_file(args.out, _inputs(args))
-    scores = score(_raw(args), args.instrument, **_read_options(args))
     stem = out.with_suffix("")
     problems, unscored = Path(f"{stem}.problems.csv"), Path(f"{stem}.unscored.csv")
-    write_files_atomic({
-        out: scores.table,
-        problems: scores.problems if len(scores.problems) else None,
-        unscored: (scores.responses.layout.with_id_columns(scores.unscored)
-                   if len(scores.unscored) else None),
-    })
-    msg = [f"wrote {out} ({len(scores.table)} of {scores.responses.n_rows} rows scored)"]
-    if len(scores.problems):
-        msg.append(f"wrote {problems} ({len(scores.problems)} problems; invalid cells set to missing)")
-    if len(scores.unscored):
-        msg.append(f"wrote {unscored} ({len(scores.unscored)} scale scores missing, with reasons)")
+    scored = _score_streaming(args, out, problems, unscored)
+    if scored is None:  # a file the chunked reader does not take: read it whole
+        from instruments import score
+
+        scores = score(_raw(args), args.instrument, **_read_options(args))
+        write_files_atomic({
+            out: scores.table,
+            problems: scores.problems if len(scores.problems) else None,
+            unscored: (scores.responses.layout.with_id_columns(scores.unscored)
+                       if len(scores.unscored) else None),
+        })
+        scored = (len(scores.table), scores.responses.n_rows, scores.problems, scores.unscored)
+    n_scored, n_rows, found, missing = scored
+    msg = [f"wrote {out} ({n_scored} of {n_rows} rows scored)"]
+    if len(found):
+        msg.append(f"wrote {problems} ({len(found)} problems; invalid cells set to missing)")
+    if len(missing):
+        msg.append(f"wrote {unscored} ({len(missing)} scale scores missing, with reasons)")
     if not args.quiet:
         print("\n".join(msg), file=sys.stderr)
     return EXIT_OK
+
+
+def _score_streaming(args: argparse.Namespace, out: Path, problems: Path, unscored: Path):
+    """Score a plain text file in chunks (memory independent of its rows), writing the
+    scores as they come; None when the file needs the in-memory reader."""
+    if args.sheet is not None or args.wide is not None or args.waves or "," in args.id:
+        return None  # wide files, chosen waves and composite ids: the in-memory reader
+    from instruments.streaming import ChunkedScores, NotStreamable
+    from psychometrics.report.outputs import write_files_atomic
+
+    bar = _ProgressBar() if (not args.quiet and sys.stderr.isatty()) else None
+    try:
+        long_options = {k: v for k, v in _read_options(args).items() if k not in ("wide", "waves")}
+        stream = ChunkedScores(args.data, args.instrument, encoding=args.encoding,
+                               progress=bar, **long_options)
+        write_files_atomic({
+            out: iter(stream),
+            problems: lambda: stream.problems if len(stream.problems) else None,
+            unscored: lambda: stream.unscored if len(stream.unscored) else None,
+        })
+    except NotStreamable:
+        return None
+    finally:
+        if bar is not None:
+            bar.close()
+    return stream.rows_scored, stream.n_rows, stream.problems, stream.unscored
+
+
+class _ProgressBar:
+    """A one-line progress bar on the terminal (only drawn on a TTY, never with --quiet)."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width, self.start, self.drawn = width, time.perf_counter(), False
+
+    def __call__(self, done: int, total: int) -> None:
+        share = min(done / total, 1.0) if total else 1.0
+        filled = int(round(share * self.width))
+        seconds = time.perf_counter() - self.start
+        print(f"\rscoring [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
+              f"{done / 1024 ** 2:,.0f} of {total / 1024 ** 2:,.0f} MiB, {seconds:.0f} s",
+              end="", file=sys.stderr, flush=True)
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            print(file=sys.stderr, flush=True)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -226,7 +277,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _stat_args(p: argparse.ArgumentParser) -> None:
     from psychometrics.options import allowed
-    from psychometrics.reliability import MIN_N_BOOT
+    from psychometrics.options import MIN_N_BOOT
 
     p.add_argument("--missing", choices=allowed("missing"), default="listwise",
                    help="missing answers in alpha and the item analysis: persons who "

@@ -47,9 +47,15 @@ from instruments.options import (
     check_options,
 )
 from psychometrics.decision_rules import RULES
-from psychometrics.reliability import MAX_N_BOOT, MIN_N_BOOT
 
-__all__ = ["OPTIONS", "RULES", "allowed", "as_numbers", "check_settings"]
+#: The fewest bootstrap resamples accepted (``--n-boot``): a percentile interval rests
+#: on the resamples in its tails (25 on each side of a 95% interval at 1,000), and
+#: fewer than about 1,000 make its limits unstable (Efron & Tibshirani 1993, ch. 19).
+#: Defined here so that the command line names them without importing the statistics.
+MIN_N_BOOT = 1000
+MAX_N_BOOT = 1_000_000
+
+__all__ = ["MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers", "check_settings"]
 
 #: Decision rules of the invariance tests (``--rule``), defined with the rules
 #: themselves in :mod:`psychometrics.decision_rules` (the first is the default).

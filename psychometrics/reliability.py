@@ -47,11 +47,9 @@ Missing = Literal["listwise", "pairwise"]
 #: categories (psych::polychoric refuses more than 8).
 MAX_ORDINAL_CATEGORIES = 7
 
-#: The fewest bootstrap resamples accepted: a percentile interval rests on the
-#: resamples in its tails (25 on each side of a 95% interval at 1,000), and fewer
-#: than about 1,000 make its limits unstable (Efron & Tibshirani 1993, ch. 19).
-MIN_N_BOOT = 1000
-MAX_N_BOOT = 1_000_000
+#: The bounds of the bootstrap resamples live in psychometrics.options (MIN_N_BOOT,
+#: MAX_N_BOOT), imported here.
+from psychometrics.options import MAX_N_BOOT, MIN_N_BOOT  # noqa: E402
 
 #: The one-factor model "fits poorly" for omega's note below these (Hu & Bentler 1999).
 POOR_FIT_CFI, POOR_FIT_RMSEA = 0.95, 0.08

@@ -114,9 +114,10 @@ def _text(mapping, lang: Lang, fallback: str) -> str:
     return mapping.get(lang) or mapping.get("en") or fallback
 
 
-def report_tables(result: ValidationResult) -> dict[str, pd.DataFrame]:
-    """Every table of the report as a DataFrame (written as tables/*.csv)."""
-    res = result.to_dict()
+def report_tables(result: ValidationResult, data: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the report as a DataFrame (written as tables/*.csv); ``data`` is
+    ``result.to_dict()`` when the caller has it already (it is not computed twice)."""
+    res = result.to_dict() if data is None else data
     rel, items, cfa, inv, change = [], [], [], [], []
     for s, d in res["scales"].items():
         for w, r in d["reliability"].items():
@@ -156,9 +157,10 @@ def report_tables(result: ValidationResult) -> dict[str, pd.DataFrame]:
     return out
 
 
-def render_report(result: ValidationResult, lang: Lang = "en") -> str:
-    """The whole report as one HTML string."""
-    res = result.to_dict()
+def render_report(result: ValidationResult, lang: Lang = "en", data: dict | None = None) -> str:
+    """The whole report as one HTML string; ``data`` is ``result.to_dict()`` when the
+    caller has it already (it is not computed twice)."""
+    res = result.to_dict() if data is None else data
     inst = result.instrument
     r = result.responses
     title = _text(inst.title, lang, inst.id)

@@ -41,14 +41,15 @@ import tempfile
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from instruments.errors import OutputError
 from psychometrics.results import to_jsonable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the score command writes CSV without loading the statistics
     from psychometrics.pipeline import ValidationResult
 
 #: The file that marks a folder as binnenuit's output (so it may be replaced).
@@ -170,19 +171,34 @@ def check_out_file(out_file: str | Path, inputs: Iterable[str | Path] = ()) -> P
     return out
 
 
-def write_files_atomic(frames: dict[Path, pd.DataFrame | None]) -> None:
+def write_files_atomic(frames: dict[Path, Any]) -> None:
     """Write each frame as CSV (formulas neutralized) beside its target, then move all
     into place; a target whose frame is None is removed (a stale file of an earlier
-    run). Nothing is left half-written when a write fails."""
+    run). Nothing is left half-written when a write fails.
+
+    A frame may also be an iterator of DataFrames (written one after the other, the
+    header once: a table that never is in memory whole) or a function returning a
+    DataFrame or None, called when its turn comes (after the entries before it are
+    written, e.g. the problems found while streaming the scores)."""
     tmps: dict[Path, Path] = {}
+    done: dict[Path, Any] = {}
     try:
         for path, frame in frames.items():
+            if callable(frame):
+                frame = frame()
+            done[path] = frame
             if frame is None:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name[:60]}.{uuid.uuid4().hex[:8]}.partial")
             tmps[path] = tmp
-            write_csv(frame, tmp)
+            if isinstance(frame, pd.DataFrame):
+                write_csv(frame, tmp)
+            else:
+                with open(tmp, "w", encoding="utf-8", newline="") as f:
+                    for k, chunk in enumerate(frame):
+                        append_csv(chunk, f, header=k == 0)
+        frames = done
         for path, tmp in tmps.items():
             os.replace(tmp, path)
         for path, frame in frames.items():
@@ -201,7 +217,88 @@ def write_files_atomic(frames: dict[Path, pd.DataFrame | None]) -> None:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as CSV with formula-like cells neutralized."""
-    neutralize_formulas(frame).to_csv(path, index=False)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        append_csv(frame, f, header=True)
+
+
+def append_csv(frame: pd.DataFrame, f, *, header: bool) -> None:
+    """Write ``frame`` (formula-like cells neutralized) to the open text file ``f``,
+    exactly as ``DataFrame.to_csv(index=False)`` writes it: floats at full precision
+    (Python's shortest repr, ``3.0``), NaN as an empty cell. Numbers are formatted by
+    Arrow, at once, where that gives the same text; else pandas writes it."""
+    frame = neutralize_formulas(frame)
+    text = _fast_csv(frame, header)
+    if text is None:
+        frame.to_csv(f, index=False, header=header)
+    else:
+        f.write(text)
+
+
+#: Characters that make the csv module quote a cell (delimiter, quote, line ends).
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _fast_csv(frame: pd.DataFrame, header: bool) -> str | None:
+    """The CSV text of ``frame`` as pandas writes it, or None when a column is of a
+    kind this does not format (then pandas writes it)."""
+    if frame.shape[1] < 2 or len(frame) == 0 or not frame.columns.is_unique:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    columns = []
+    for k in range(frame.shape[1]):
+        col = frame.iloc[:, k]
+        dtype = col.dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            return None
+        if dtype == np.float64:
+            columns.append(_float_text(col.to_numpy(), pa, pc))
+        elif pd.api.types.is_integer_dtype(dtype):
+            columns.append(pc.cast(pa.array(col, from_pandas=True), pa.string()))
+        elif pd.api.types.is_string_dtype(dtype) or dtype == object:
+            if dtype == object and not col.map(type).isin((str, type(None))).all():
+                return None  # numbers, NA objects ... in a text column: pandas decides
+            text = pa.array(col.astype(object).where(col.notna(), None), type=pa.string())
+            if pc.any(pc.match_substring_regex(text, r'[,"\r\n]')).as_py():
+                return None  # quoting: pandas' csv writer does it
+            columns.append(text)
+        else:
+            return None
+    names = [str(c) for c in frame.columns]
+    if any(_NEEDS_QUOTES.search(n) or n == "" for n in names):
+        return None
+    table = pa.table(columns, names=[f"c{k}" for k in range(len(columns))])
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(
+        include_header=False, quoting_style="none", batch_size=1 << 16))
+    body = sink.getvalue().to_pybytes().decode("utf-8")
+    return (",".join(names) + "\n" + body) if header else body
+
+
+def _float_text(x: np.ndarray, pa, pc):
+    """Floats as Python's repr writes them ("3.0", "0.1", "1e-05"), NaN as null.
+
+    Arrow's shortest round-trip text equals repr for 1e-4 <= |x| < 1e9 (checked on
+    random values of every magnitude), except that it writes whole numbers without
+    ".0"; other values (zero, tiny, huge, infinite) are few and written by repr."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore"):
+        a = np.abs(x)
+        fast = (a >= 1e-4) & (a < 1e9)
+        whole = fast & (np.floor(x) == x)
+    text = pc.cast(pa.array(np.where(fast, x, 1.0)), pa.string())
+    text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
+    other = np.flatnonzero(~fast)
+    if other.size:
+        fill = [None if v != v else repr(float(v)) for v in x[other]]
+        values = text.to_numpy(zero_copy_only=False).astype(object)
+        values[other] = fill
+        text = pa.array(values, type=pa.string())
+    return text
 
 
 def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -215,9 +312,11 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         col = frame.iloc[:, k]
         if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
             continue
-        text = col.astype(object).where(col.map(type).eq(str) if col.dtype == object else col.notna())
-        risky = text.str.match(_FORMULA_START).fillna(False).astype(bool) & \
-            ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
+        # As text (Arrow-backed where pyarrow is there: the regexes then run at once).
+        text = (col.where(col.map(type).eq(str)) if col.dtype == object else col).astype("str")
+        risky = text.str.match(_FORMULA_START.pattern).fillna(False).astype(bool)
+        if risky.any():
+            risky &= ~text.str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).astype(bool)
         if risky.any():
             if out is None:
                 out = frame.copy()
@@ -293,17 +392,18 @@ def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
 
 def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) -> dict[str, Path]:
     written = {"results": out / "results.json", "scores": out / "scores.csv"}
+    data = result.to_dict()  # once: results.json, the report and its tables share it
     if report:
         from psychometrics.report.html import render_report, report_tables
 
         written["report"] = out / "report.html"
-        written["report"].write_text(render_report(result, lang), encoding="utf-8")
+        written["report"].write_text(render_report(result, lang, data), encoding="utf-8")
         tables = out / "tables"
         tables.mkdir()
-        for name, frame in report_tables(result).items():
+        for name, frame in report_tables(result, data).items():
             write_csv(frame, tables / f"{safe_name(name)}.csv")
         written["tables"] = tables
-    write_json(result.to_dict(), written["results"])
+    write_json(data, written["results"])
     write_csv(_scores_with_rci(result), written["scores"])
     ids = result.responses.layout.with_id_columns  # every id column in per-person files
     if len(result.person_change):
