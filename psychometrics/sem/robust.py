@@ -65,8 +65,20 @@ from psychometrics.sem.objective import fiml_point, ml_discrepancy, padded_inver
 from psychometrics.sem.partable import Row, build_table
 from psychometrics.sem.standardized import estimates_table
 
-__all__ = ["RobustFit", "Space", "robust_fit", "scaled_difference", "ScaledDifference",
+__all__ = ["ROBUST_FIELDS", "RobustFit", "Space", "robust_fields", "robust_fit", "scaled_difference", "ScaledDifference",
            "independence_table"]
+
+
+#: The MLR fields of a model block in results.json (lavaan's names, ``_`` for ``.``).
+ROBUST_FIELDS = ("chi2_scaled", "scaling_factor", "pvalue_scaled", "cfi_robust", "tli_robust",
+                 "rmsea_robust", "rmsea_robust_ci")
+
+
+def robust_fields(robust: "RobustFit | None") -> dict:
+    """The MLR fields of a model block: null where there is no admissible fit."""
+    if robust is None:
+        return {k: ([None, None] if k == "rmsea_robust_ci" else None) for k in ROBUST_FIELDS}
+    return {k: v for k, v in robust.to_dict().items() if k != "estimator"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +102,10 @@ class RobustFit:
     baseline_scaling_factor: float
     table: pd.DataFrame | None = field(repr=False, default=None)
     cov_theta: np.ndarray | None = field(repr=False, default=None)
+    #: The statistic and scaling factor behind the robust indices (with missing
+    #: answers the FIML-corrected ones, lavaan's XX3 and c.hat3; else chi2 and c).
+    index_chi2: float = math.nan
+    index_scaling: float = math.nan
 
     def to_dict(self) -> dict:
         return {"estimator": "MLR", "chi2_scaled": self.chi2_scaled,
@@ -243,16 +259,18 @@ def independence_table(names, meanstructure: bool) -> pd.DataFrame:
 
 def robust_fit(fit: MLFit, table: pd.DataFrame, moments: Moments | PatternMoments,
                data: pd.DataFrame, *, baseline: bool = True,
-               trace_h1: tuple[float, np.ndarray, np.ndarray] | None = None) -> RobustFit:
+               baseline_table: pd.DataFrame | None = None) -> RobustFit:
     """MLR statistics of ``fit`` (a converged :func:`~psychometrics.sem.fit_ml` of
     ``table`` on ``moments``); ``data`` holds the rows the moments came from, columns
     in the moments' order (missing answers as NaN for full-information ML).
 
     ``baseline=False`` skips the robust CFI/TLI (they need the baseline model's scaling
-    factor). In R: ``lavaan(model, data, estimator = "MLR"[, missing = "ml"])``.
+    factor); ``baseline_table`` replaces lavaan's independence model as the baseline
+    (e.g. a longitudinal null model). In R: ``lavaan(model, data, estimator = "MLR"[,
+    missing = "ml"])``.
     """
     with one_blas_thread():
-        return _robust_fit(fit, table, moments, data, baseline)
+        return _robust_fit(fit, table, moments, data, baseline, baseline_table)
 
 
 def _nan_result(fit: MLFit, status: str, reason: str) -> RobustFit:
@@ -262,7 +280,7 @@ def _nan_result(fit: MLFit, status: str, reason: str) -> RobustFit:
 
 
 def _robust_fit(fit: MLFit, table: pd.DataFrame, moments, data: pd.DataFrame,
-                baseline: bool) -> RobustFit:
+                baseline: bool, baseline_table: pd.DataFrame | None) -> RobustFit:
     if fit.fit is None or not fit.converged:
         return _nan_result(fit, "not_computed", "the model has no admissible ML solution")
     struct = Structure(table, moments.names)
@@ -290,19 +308,20 @@ def _robust_fit(fit: MLFit, table: pd.DataFrame, moments, data: pd.DataFrame,
         status, reason = "saturated", "df = 0: no test statistic to scale"
     elif not math.isfinite(c):
         status, reason = "not_computed", "the scaling factor is not positive"
-    cb = math.nan
+    cb = T = cc = math.nan
     cfi = tli = rmsea = math.nan
     ci = NAN_INTERVAL
     if df > 0 and math.isfinite(c):
         if isinstance(moments, PatternMoments):
-            corrected = _fiml_corrected(struct, space, moments, fit, A1, B1, baseline)
+            corrected = _fiml_corrected(struct, space, moments, fit, A1, B1, baseline,
+                                        baseline_table)
             T, cc, Tb, cb_c, dfb = corrected
             cb = cb_c
         else:
             T, cc = chi2, c
             Tb, dfb = fit.fit.baseline_chi2, fit.fit.baseline_df
             if baseline:
-                cb = _baseline_scaling(space, moments, (A1, B1))
+                Tb, dfb, cb = _baseline_scaling(space, moments, (A1, B1), baseline_table)
         if math.isfinite(T) and math.isfinite(cc):
             rmsea = math.sqrt(max(T / (n * df) - cc / n, 0.0))
             base_ci = rmsea_ci(T / cc, df, n)
@@ -310,7 +329,7 @@ def _robust_fit(fit: MLFit, table: pd.DataFrame, moments, data: pd.DataFrame,
             if baseline and math.isfinite(cb):
                 cfi, tli = robust_cfi_tli(T, df, Tb, dfb, cc, cb)
     return RobustFit(status, reason, df, chi2, c, scaled, pvalue, cfi, tli, rmsea, ci, cb,
-                     robust_table, cov_theta)
+                     robust_table, cov_theta, T, cc)
 
 
 def robust_cfi_tli(chi2: float, df: int, chi2_b: float, df_b: int, c: float,
@@ -332,23 +351,25 @@ def robust_cfi_tli(chi2: float, df: int, chi2_b: float, df_b: int, c: float,
     return cfi, tli
 
 
-def _baseline_scaling(space: Space, moments: Moments, h1) -> float:
-    """Yuan-Bentler scaling factor of the independence model (complete data)."""
-    table = independence_table(moments.names, space.meanstructure)
+def _baseline_scaling(space: Space, moments: Moments, h1, table: pd.DataFrame | None):
+    """chi2, df and Yuan-Bentler scaling factor of the baseline model (complete data)."""
+    if table is None:
+        table = independence_table(moments.names, space.meanstructure)
     fit_b = fit_ml(table, moments)
-    if fit_b.fit is None:
-        return math.nan
+    if fit_b.fit is None or fit_b.df <= 0:
+        return math.nan, 0, math.nan
     struct = Structure(table, moments.names)
     h0 = _trace_h0(struct, space, moments, fit_b.theta)
-    if h0 is None or fit_b.df <= 0:
-        return math.nan
+    if h0 is None:
+        return math.nan, 0, math.nan
     A1, B1 = h1
     c = (float(np.trace(np.linalg.solve(A1, B1))) - h0[0]) / fit_b.df
-    return c if c > 0 else math.nan
+    return fit_b.fit.chi2, fit_b.df, (c if c > 0 else math.nan)
 
 
 def _fiml_corrected(struct: Structure, space: Space, pm: PatternMoments, fit: MLFit,
-                    Wm: np.ndarray, Jm: np.ndarray, baseline: bool):
+                    Wm: np.ndarray, Jm: np.ndarray, baseline: bool,
+                    btable: pd.DataFrame | None):
     """lavaan 0.6.14's FIML-corrected (V3) statistics for the robust indices:
     T, c, T_B, c_B, df_B."""
     n, df = fit.n, fit.df
@@ -372,15 +393,16 @@ def _fiml_corrected(struct: Structure, space: Space, pm: PatternMoments, fit: ML
     c = k_of(space.delta(dS, dm)) / df
     if not baseline:
         return T, c, math.nan, math.nan, 0
-    p = space.p
-    btable = independence_table(pm.names, True)
+    if btable is None:
+        btable = independence_table(pm.names, True)
     bfit = fit_ml(btable, pm, standard_errors=False)
-    if bfit.fit is None:
+    if bfit.fit is None or bfit.df <= 0:
         return T, c, math.nan, math.nan, 0
-    bs, bm = Structure(btable, pm.names).implied(bfit.theta)
+    bstruct = Structure(btable, pm.names)
+    bs, bm = bstruct.implied(bfit.theta)
     Tb = n * ml_discrepancy(pm.cov, bs, pm.mean, bm)
-    dfb = p * (p - 1) // 2
-    bS, bdm = Structure(btable, pm.names).jacobian(bfit.theta)
+    dfb = bfit.df
+    bS, bdm = bstruct.jacobian(bfit.theta)
     cb = k_of(space.delta(bS, bdm)) / dfb
     return T, c, Tb, cb, dfb
 
