@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from psychometrics.decision_rules import DEFAULT_RULE
+from psychometrics.estimators import DEFAULT_ESTIMATOR
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -153,7 +154,8 @@ def _raw(args: argparse.Namespace):
 
 def _stat_options(args: argparse.Namespace) -> dict:
     return {"missing": args.missing, "alpha_ci": args.alpha_ci, "n_boot": args.n_boot,
-            "seed": args.seed, "model_missing": args.model_missing, "rule": args.rule, "null_model": args.null_model,
+            "seed": args.seed, "model_missing": args.model_missing,
+            "estimator": args.estimator, "rule": args.rule, "null_model": args.null_model,
             "rci_reliability": args.rci_reliability,
             "ignore_invariance": args.ignore_invariance, "cluster": args.cluster}
 
@@ -231,6 +233,11 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-missing", choices=allowed("model_missing"), default="fiml",
                    help="missing answers in CFA and invariance models: full-information ML "
                    "(default; everyone with an answer counts) or listwise deletion")
+    p.add_argument("--estimator", choices=allowed("estimator"), default=DEFAULT_ESTIMATOR,
+                   help="estimator of the CFA and invariance models: ML (default, normal "
+                   "theory) or MLR (robust ML as lavaan's estimator = 'MLR': sandwich SEs, "
+                   "Yuan-Bentler scaled chi2, robust CFI/TLI/RMSEA, Satorra-Bentler scaled "
+                   "difference tests; the decision rules then judge the robust statistics)")
     p.add_argument("--alpha-ci", choices=allowed("alpha_ci"), default="feldt",
                    help="confidence interval of alpha: Feldt's (default) or a percentile "
                    "bootstrap")

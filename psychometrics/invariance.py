@@ -134,7 +134,7 @@ class Step:
                    "delta_p_scaled": self.delta_p_scaled, "delta_method": self.delta_method,
                    "delta_cfi_robust": self.delta_cfi_robust,
                    "delta_rmsea_robust": self.delta_rmsea_robust}
-        return to_jsonable({"estimator": self.estimator, **mlr,
+        return to_jsonable({
             "model": self.model, "status": self.status, "reason": self.reason,
             "n": self.fit.n, "npar": self.fit.npar,
             "chi2": f.chi2 if f else None, "df": self.fit.df, "pvalue": f.pvalue if f else None,
@@ -150,6 +150,7 @@ class Step:
             "bootstrap_draws": self.bootstrap_draws or None,
             "close_fit_p": self.close_fit_p,
             "accepted": self.accepted, "decision": self.decision, "freed": list(self.freed),
+            "estimator": self.estimator, **mlr,
         })
 
 

@@ -30,6 +30,8 @@ from psychometrics.change import (
     observed_change,
 )
 from psychometrics.decision_rules import DEFAULT_RULE, rule_details
+from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
 from psychometrics.efa import EFAResult, efa
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
@@ -153,6 +155,7 @@ def validate(
     n_boot: int = 2000,
     seed: int = 0,
     model_missing: Literal["fiml", "listwise"] = "fiml",
+    estimator: Estimator = DEFAULT_ESTIMATOR,
     rule: Rule = DEFAULT_RULE,
     null_model: Literal["independence", "longitudinal"] = "independence",
     rci_reliability: Literal["alpha", "omega"] = "alpha",
@@ -193,15 +196,19 @@ def validate(
                         "seed": seed if alpha_ci == "bootstrap" else None,
                         "omega": "omega total of the one-factor ML model on complete cases "
                                  "(semTools::compRelSEM, obs.var = TRUE)"},
-        "cfa": {"estimator": "ML (chi2 = N * F_ML, RMSEA with N)", "identification": "std.lv",
-                "missing": model_missing},
+        "cfa": {"estimator": estimator, "estimator_details": ESTIMATOR_DESCRIPTIONS[estimator],
+                "identification": "std.lv", "missing": model_missing},
         "efa": {"correlations": "Pearson, pairwise complete", "extraction": "minres",
                 "rotation": "oblimin", "n_factors": "the number of scales of the instrument "
                 "(parallel analysis reported beside it)", "parallel_analysis_seed": seed},
-        "invariance": {"decision_rule": rule, "rule": rule_details(rule, seed),
+        "invariance": {"estimator": estimator, "decision_rule": rule,
+                       "rule": rule_details(rule, seed),
                        "null_model": null_model, "missing": model_missing,
                        "partial": "largest score test released one at a time; at least two "
-                                  "constrained items per factor"},
+                                  "constrained items per factor"
+                                  + ("; the ordinary score test under MLR too, as lavaan "
+                                     "0.6.14's lavTestScore on an MLR fit"
+                                     if estimator == "MLR" else "")},
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
                    "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
                    "cluster": cluster},
@@ -210,7 +217,7 @@ def validate(
     waves_of_rows = responses.keys["wave"].to_numpy()
     reliability = _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress)
     omega_h = _omega_h(responses, keyed, progress)
-    cfa, instrument_cfa = _cfa(responses, keyed, model_missing, progress)
+    cfa, instrument_cfa = _cfa(responses, keyed, model_missing, progress, estimator)
     progress(f"EFA: {len(instrument.items)} items, {len(instrument.scales)} factors, per wave")
     everything = pd.concat([keyed[s.id] for s in instrument.scales], axis=1)
     efas = {w: efa(x, len(instrument.scales), seed=seed)
@@ -223,7 +230,8 @@ def validate(
             items = pd.concat([keyed[s.id] for s in scales], axis=1)
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
-    invariance = _invariance(responses, keyed, rule, null_model, model_missing, seed, progress)
+    invariance = _invariance(responses, keyed, rule, null_model, model_missing, seed, progress,
+                             estimator)
     change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress)
     multi = multi_scale_table(person_change, instrument)
@@ -272,23 +280,24 @@ def _omega_h(responses, keyed, progress):
     return out
 
 
-def _cfa(responses, keyed, missing, progress):
+def _cfa(responses, keyed, missing, progress, estimator=DEFAULT_ESTIMATOR):
     inst = responses.instrument
     per_scale: dict[str, dict[str, CFAResult]] = {}
     for scale in inst.scales:
         progress(f"CFA: {scale.id}")
         per_scale[scale.id] = {w: fit_cfa(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}",
-                                          missing=missing)
+                                          missing=missing, estimator=estimator)
                                for w, x in _by_wave(responses, keyed[scale.id]).items()}
     progress(f"CFA: the whole instrument ({len(inst.scales)} correlated factors)")
     everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
     factors = {s.id: list(s.items) for s in inst.scales}
-    whole = {w: fit_cfa(x, factors, f"{inst.id}_{w}", missing=missing)
+    whole = {w: fit_cfa(x, factors, f"{inst.id}_{w}", missing=missing, estimator=estimator)
              for w, x in _by_wave(responses, everything).items()}
     return per_scale, whole
 
 
-def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
+def _invariance(responses, keyed, rule, null_model, missing, seed, progress,
+                estimator=DEFAULT_ESTIMATOR):
     out: dict[str, InvarianceResult] = {}
     if len(responses.waves) < 2:
         return out
@@ -298,7 +307,8 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
         frame = pd.concat([ids, keyed[scale.id]], axis=1)
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
-                                                missing=missing, seed=seed)
+                                                missing=missing, seed=seed,
+                                                estimator=estimator)
     return out
 
 
