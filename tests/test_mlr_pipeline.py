@@ -123,3 +123,19 @@ def test_estimator_is_checked_at_the_entrance(capsys):
         main(["demo", "--out", "x", "--estimator", "WLS"])
     assert exc.value.code == 2
     assert "invalid choice: 'WLS' (choose from 'ML', 'MLR')" in capsys.readouterr().err
+
+
+def test_latent_mean_change_has_lavaans_robust_se():
+    """The simulated skewed items reach strict invariance, so the latent mean change
+    comes from the full scalar model: its SE is lavaan's MLR (sandwich) SE of F_T1 ~ 1."""
+    d = pd.read_csv(REFERENCE / "mlr" / "sim_skew.csv")
+    items = ["y1", "y2", "y3", "y4"]
+    frame = pd.concat([d[[f"{i}_{w}" for i in items]].set_axis(items, axis=1)
+                       .assign(id=range(len(d)), wave=w) for w in ("T0", "T1")])
+    res = longitudinal_invariance(frame, "F", items, ["T0", "T1"], estimator="MLR")
+    ref = read_reference(REFERENCE / "mlr" / "reference.csv")
+    row = ref[(ref.model == "sim_skew_ml_scalar") & (ref.lhs == "F_T1") & (ref.op == "~1")]
+    est, se = row.set_index("statistic")["value"][["est", "se"]]
+    assert res.level == "strict"
+    change = res.latent_mean_diff_std["T1"]
+    assert_allclose([change.estimate, change.se], [est, se], rtol=1e-4)
