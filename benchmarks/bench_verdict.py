@@ -17,7 +17,9 @@ MC error: the standard error ``sqrt(p (1 - p) / R)`` of each rate is printed wit
 Seeds: replication r of a condition uses seed ``base + r`` (bases printed).
 
 ``--estimator MLR`` judges every rule on the robust statistics (the same seeds, so the
-same data sets as under ML); ``--n-only 93`` runs the N = 93 rows only.
+same data sets as under ML); ``--n-only 93`` runs the N = 93 rows only;
+``--intercepts 4.0 4.6`` draws the intercepts from that range instead (answers piled
+against the top of the 5-point scale: skewed, as Likert items often are).
 
 Run:  python benchmarks/bench_verdict.py [--reps 400] [--reps-large 200] [--jobs 2]
                                          [--estimator ML|MLR] [--n-only 93]
@@ -89,6 +91,8 @@ def main() -> None:
                     help="other populations at N = 93 instead of the main table")
     ap.add_argument("--estimator", choices=("ML", "MLR"), default="ML")
     ap.add_argument("--n-only", type=int, choices=(93, 300), default=None)
+    ap.add_argument("--intercepts", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
+    ap.add_argument("--no-power", action="store_true", help="false flags only")
     a = ap.parse_args()
     global ESTIMATOR
     ESTIMATOR = a.estimator
@@ -110,15 +114,18 @@ def main() -> None:
                       + " ".join(f"{_fmt(rates[r], a.reps):>16s}" for r in RULES)
                       + f"  (seeds {base}+, {secs:.0f} s)", flush=True)
         return
+    population = {"intercepts": tuple(a.intercepts)} if a.intercepts else None
     print(f"Invariance verdict, Monte Carlo (5 items, 5-point answers, 3% missing, 6 persons "
-          f"lost, drift 0.8 on one intercept), estimator {ESTIMATOR}; rate ± MC SE")
+          f"lost, drift 0.8 on one intercept), estimator {ESTIMATOR}"
+          + (f", intercepts {a.intercepts[0]}-{a.intercepts[1]}" if a.intercepts else "")
+          + "; rate ± MC SE")
     print(f"{'N':>5s} {'what':11s} {'reps':>5s} " + " ".join(f"{r:>16s}" for r in RULES))
     for n, reps, base in ((93, a.reps, 100_000), (300, a.reps_large, 200_000)):
         if a.n_only is not None and n != a.n_only:
             continue
-        for what, drift in (("false flag", 0.0), ("power", DRIFT)):
+        for what, drift in (("false flag", 0.0), ("power", DRIFT))[:1 if a.no_power else 2]:
             seed0 = base + (50_000 if drift else 0)
-            rates, secs = condition(n, drift, reps, seed0, a.jobs)
+            rates, secs = condition(n, drift, reps, seed0, a.jobs, population)
             print(f"{n:5d} {what:11s} {reps:5d} "
                   + " ".join(f"{_fmt(rates[r], reps):>16s}" for r in RULES)
                   + f"  (seeds {seed0}..{seed0 + reps - 1}, {secs:.0f} s)", flush=True)

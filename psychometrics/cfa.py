@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.results import to_jsonable
 from psychometrics.sem import (FitIndices, Moments, PatternMoments, Row, build_table,
                                covariance_problem, fit_ml, score_tests, to_lavaan)
-from psychometrics.sem.robust import RobustFit, robust_fit, robust_fields
-from psychometrics.results import to_jsonable
+from psychometrics.sem.robust import RobustFit, robust_fields, robust_fit
 
 #: Below this many cases per free parameter a note warns that estimates are unstable.
 MIN_CASES_PER_PARAMETER = 5

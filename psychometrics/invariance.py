@@ -60,7 +60,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.decision_rules import (
     BOOTSTRAP_MAX_DRAWS,
     DEFAULT_RULE,
@@ -73,13 +72,14 @@ from psychometrics.decision_rules import (
     needs_bootstrap,
     rule_details,
 )
+from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
 from psychometrics.noninvariance import NonInvariance, noninvariance_sizes
+from psychometrics.results import Interval, to_jsonable
 from psychometrics.sem import (MLFit, Moments, PatternMoments, Row, build_table, cfi_tli,
                                covariance_problem, fit_ml, score_tests, to_lavaan)
-from psychometrics.results import Interval, to_jsonable
-from psychometrics.sem.robust import (RobustFit, robust_fields, robust_fit, scaled_difference,
-                                      scaling_at, theta_from)
+from psychometrics.sem.robust import (Prepared, RobustFit, robust_fields, robust_fit,
+                                      scaled_difference, scaling_at, theta_from)
 
 STEPS = ("configural", "metric", "scalar", "strict")
 #: What each step constrains, and the parameter kind released in its partial form.
@@ -337,12 +337,18 @@ class _Context:
         key = ("robust", id(fit))
         if key not in self.cache:
             self.cache[key] = (fit, robust_fit(fit, self._table_of(fit), self.moments, self.used,
-                                               baseline_table=self.baseline_table))
+                                               prepared=self.prepared()))
         return self.cache[key][1]
+
+    def prepared(self) -> Prepared:
+        """The MLR work shared by every model of the scale (one per context)."""
+        if "prepared" not in self.cache:
+            self.cache["prepared"] = Prepared(self.moments, self.used, True, self.baseline_table)
+        return self.cache["prepared"]
 
     def _table_of(self, fit: MLFit) -> pd.DataFrame:
         for key, value in self.cache.items():
-            if key[0] == "fit" and value[0] is fit:
+            if isinstance(key, tuple) and key[0] == "fit" and value[0] is fit:
                 return value[1]
         raise KeyError("a fit that is not in the cache")
 
@@ -690,7 +696,7 @@ def _scaled_step(ctx: _Context, fit: MLFit, rob: RobustFit, last: Step,
         last_table = ctx.run(last.model.removeprefix("partial_"),
                              _keys_of(last.freed, freed_keys))[1]
         return scaling_at(last_table, ctx.moments, ctx.used, theta_from(last_table, fit.table),
-                          last.fit.df)
+                          last.fit.df, ctx.prepared())
 
     d = scaled_difference(fit.fit.chi2, fit.df, rob.scaling_factor, last.fit.fit.chi2,
                           last.fit.df, last_rob.scaling_factor, c_10)

@@ -30,9 +30,9 @@ from psychometrics.change import (
     observed_change,
 )
 from psychometrics.decision_rules import DEFAULT_RULE, rule_details
+from psychometrics.efa import EFAResult, efa
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
-from psychometrics.efa import EFAResult, efa
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical

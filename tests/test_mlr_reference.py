@@ -22,7 +22,6 @@ and scaling factor 1e-3 relative, robust indices and SEs 2e-3):
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
@@ -31,7 +30,12 @@ from reference_values import read_reference
 from psychometrics.cfa import cfa_rows
 from psychometrics.invariance import model_rows
 from psychometrics.sem import Moments, PatternMoments, build_table, fit_ml, score_tests
-from psychometrics.sem.robust import robust_fit, scaled_difference, scaling_at, theta_from
+from psychometrics.sem.robust import (
+    robust_fit,
+    scaled_difference,
+    scaling_at,
+    theta_from,
+)
 
 REF = Path(__file__).parent / "reference" / "mlr"
 ITEMS = {"kvb_tse": ["TSE05", "TSE06", "TSE07", "TSE08"], "sim_skew": ["y1", "y2", "y3", "y4"]}

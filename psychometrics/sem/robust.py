@@ -65,8 +65,17 @@ from psychometrics.sem.objective import fiml_point, ml_discrepancy, padded_inver
 from psychometrics.sem.partable import Row, build_table
 from psychometrics.sem.standardized import estimates_table
 
-__all__ = ["ROBUST_FIELDS", "RobustFit", "Space", "robust_fields", "robust_fit", "scaled_difference", "ScaledDifference",
-           "independence_table"]
+__all__ = [
+    "ROBUST_FIELDS",
+    "Prepared",
+    "RobustFit",
+    "ScaledDifference",
+    "Space",
+    "independence_table",
+    "robust_fields",
+    "robust_fit",
+    "scaled_difference",
+]
 
 
 #: The MLR fields of a model block in results.json (lavaan's names, ``_`` for ``.``).
@@ -74,7 +83,7 @@ ROBUST_FIELDS = ("chi2_scaled", "scaling_factor", "pvalue_scaled", "cfi_robust",
                  "rmsea_robust", "rmsea_robust_ci")
 
 
-def robust_fields(robust: "RobustFit | None") -> dict:
+def robust_fields(robust: RobustFit | None) -> dict:
     """The MLR fields of a model block: null where there is no admissible fit."""
     if robust is None:
         return {k: ([None, None] if k == "rmsea_robust_ci" else None) for k in ROBUST_FIELDS}
@@ -257,20 +266,98 @@ def independence_table(names, meanstructure: bool) -> pd.DataFrame:
     return build_table(rows)
 
 
+class Prepared:
+    """What every model fitted to the same data shares (computed once, reused by each
+    :func:`robust_fit` of a sequence): the saturated space, the unrestricted model's
+    information ``A1`` and ``B1`` and ``tr(A1^-1 B1)``, and, lazily, the baseline
+    model's statistics and the FIML-correction's matrices."""
+
+    def __init__(self, moments: Moments | PatternMoments, data: pd.DataFrame,
+                 meanstructure: bool, baseline_table: pd.DataFrame | None = None):
+        self.moments = moments
+        self.fiml = isinstance(moments, PatternMoments)
+        self.space = Space(data[list(moments.names)], meanstructure)
+        self.baseline_table = baseline_table
+        self.h1 = _h1_parts(self.space, moments)
+        self.tr1 = math.nan
+        if self.h1 is not None:
+            try:
+                self.tr1 = float(np.trace(np.linalg.solve(*self.h1)))
+            except np.linalg.LinAlgError:
+                self.h1 = None
+        self._corrected = None
+        self._baseline = None
+
+    def corrected_parts(self):
+        """FIML correction: ``Wm``, ``Gamma`` and ``Wm^-1 Wc Wm^-1`` (None if singular)."""
+        if self._corrected is None:
+            Wm, Jm = self.h1
+            try:
+                Wmi = np.linalg.inv(Wm)
+            except np.linalg.LinAlgError:
+                self._corrected = (None,)
+                return None
+            dS_u, dm_u = self.space.unit_jacobian()
+            Wc = information.expected_complete(np.linalg.inv(self.moments.cov), dS_u, dm_u) / 2.0
+            self._corrected = (Wm, Wmi @ Jm @ Wmi, Wmi @ Wc @ Wmi)
+        return None if self._corrected[0] is None else self._corrected
+
+    def k_of(self, delta: np.ndarray) -> float:
+        """``tr(U Wm^-1 Wc Wm^-1 U Gamma)`` of a model with Jacobian ``delta``."""
+        Wm, gamma, middle = self.corrected_parts()
+        WD = Wm @ delta
+        U = Wm - WD @ np.linalg.solve(delta.T @ WD, WD.T)
+        return float(np.sum((U @ middle @ U) * gamma.T))
+
+    def baseline(self) -> tuple[float, int, float]:
+        """chi2 (FIML-corrected with missing answers), df and scaling factor of the
+        baseline model (lavaan's independence model unless another table was given)."""
+        if self._baseline is None:
+            self._baseline = self._fit_baseline()
+        return self._baseline
+
+    def _fit_baseline(self) -> tuple[float, int, float]:
+        m, space = self.moments, self.space
+        table = self.baseline_table
+        if table is None:
+            table = independence_table(m.names, space.meanstructure)
+        fit_b = fit_ml(table, m, standard_errors=False)
+        if fit_b.fit is None or fit_b.df <= 0:
+            return math.nan, 0, math.nan
+        struct = Structure(table, m.names)
+        if self.fiml:
+            if self.corrected_parts() is None:
+                return math.nan, 0, math.nan
+            bs, bm = struct.implied(fit_b.theta)
+            Tb = m.n * ml_discrepancy(m.cov, bs, m.mean, bm)
+            return Tb, fit_b.df, self.k_of(space.delta(*struct.jacobian(fit_b.theta))) / fit_b.df
+        h0 = _trace_h0(struct, space, m, fit_b.theta)
+        if h0 is None:
+            return math.nan, 0, math.nan
+        c = (self.tr1 - h0[0]) / fit_b.df
+        return fit_b.fit.chi2, fit_b.df, (c if c > 0 else math.nan)
+
+
 def robust_fit(fit: MLFit, table: pd.DataFrame, moments: Moments | PatternMoments,
                data: pd.DataFrame, *, baseline: bool = True,
-               baseline_table: pd.DataFrame | None = None) -> RobustFit:
+               baseline_table: pd.DataFrame | None = None,
+               prepared: Prepared | None = None) -> RobustFit:
     """MLR statistics of ``fit`` (a converged :func:`~psychometrics.sem.fit_ml` of
     ``table`` on ``moments``); ``data`` holds the rows the moments came from, columns
     in the moments' order (missing answers as NaN for full-information ML).
 
     ``baseline=False`` skips the robust CFI/TLI (they need the baseline model's scaling
     factor); ``baseline_table`` replaces lavaan's independence model as the baseline
-    (e.g. a longitudinal null model). In R: ``lavaan(model, data, estimator = "MLR"[,
+    (e.g. a longitudinal null model). ``prepared`` (a :class:`Prepared` of the same
+    moments and data) shares the unrestricted and baseline models' work between the
+    models of a sequence. In R: ``lavaan(model, data, estimator = "MLR"[,
     missing = "ml"])``.
     """
     with one_blas_thread():
-        return _robust_fit(fit, table, moments, data, baseline, baseline_table)
+        struct = Structure(table, moments.names)
+        if prepared is None:
+            prepared = Prepared(moments, data, struct.meanstructure, baseline_table)
+        return _robust_fit(fit, table, struct, prepared, baseline)
 
 
 def _nan_result(fit: MLFit, status: str, reason: str) -> RobustFit:
@@ -279,26 +366,19 @@ def _nan_result(fit: MLFit, status: str, reason: str) -> RobustFit:
                      math.nan, math.nan, NAN_INTERVAL, math.nan)
 
 
-def _robust_fit(fit: MLFit, table: pd.DataFrame, moments, data: pd.DataFrame,
-                baseline: bool, baseline_table: pd.DataFrame | None) -> RobustFit:
+def _robust_fit(fit: MLFit, table: pd.DataFrame, struct: Structure, prep: Prepared,
+                baseline: bool) -> RobustFit:
     if fit.fit is None or not fit.converged:
         return _nan_result(fit, "not_computed", "the model has no admissible ML solution")
-    struct = Structure(table, moments.names)
-    space = Space(data[list(moments.names)], struct.meanstructure)
-    h1 = _h1_parts(space, moments)
+    moments, space = prep.moments, prep.space
     h0 = _trace_h0(struct, space, moments, fit.theta)
-    if h1 is None or h0 is None:
+    if prep.h1 is None or h0 is None:
         return _nan_result(fit, "not_computed", "an information matrix could not be computed")
-    A1, B1 = h1
     tr0, E_inv, B0 = h0
     n, df, chi2 = fit.n, fit.df, fit.fit.chi2
     cov_theta = E_inv @ B0 @ E_inv / n
     robust_table = estimates_table(table, struct, fit.theta, cov_theta)
-    try:
-        tr1 = float(np.trace(np.linalg.solve(A1, B1)))
-    except np.linalg.LinAlgError:
-        tr1 = math.nan
-    c = (tr1 - tr0) / df if df > 0 else math.nan
+    c = (prep.tr1 - tr0) / df if df > 0 else math.nan
     if not (c > 0):
         c = math.nan
     scaled = chi2 / c if df > 0 else math.nan
@@ -312,22 +392,22 @@ def _robust_fit(fit: MLFit, table: pd.DataFrame, moments, data: pd.DataFrame,
     cfi = tli = rmsea = math.nan
     ci = NAN_INTERVAL
     if df > 0 and math.isfinite(c):
-        if isinstance(moments, PatternMoments):
-            corrected = _fiml_corrected(struct, space, moments, fit, A1, B1, baseline,
-                                        baseline_table)
-            T, cc, Tb, cb_c, dfb = corrected
-            cb = cb_c
+        if prep.fiml:
+            # lavaan 0.6.14's FIML-corrected (V3) statistic and scaling factor
+            if prep.corrected_parts() is not None:
+                T = n * ml_discrepancy(moments.cov, fit.implied_cov, moments.mean,
+                                       fit.implied_mean)
+                cc = prep.k_of(space.delta(*struct.jacobian(fit.theta))) / df
         else:
             T, cc = chi2, c
-            Tb, dfb = fit.fit.baseline_chi2, fit.fit.baseline_df
-            if baseline:
-                Tb, dfb, cb = _baseline_scaling(space, moments, (A1, B1), baseline_table)
         if math.isfinite(T) and math.isfinite(cc):
             rmsea = math.sqrt(max(T / (n * df) - cc / n, 0.0))
             base_ci = rmsea_ci(T / cc, df, n)
             ci = Interval(math.sqrt(cc) * base_ci.low, math.sqrt(cc) * base_ci.high)
-            if baseline and math.isfinite(cb):
-                cfi, tli = robust_cfi_tli(T, df, Tb, dfb, cc, cb)
+            if baseline:
+                Tb, dfb, cb = prep.baseline()
+                if math.isfinite(cb):
+                    cfi, tli = robust_cfi_tli(T, df, Tb, dfb, cc, cb)
     return RobustFit(status, reason, df, chi2, c, scaled, pvalue, cfi, tli, rmsea, ci, cb,
                      robust_table, cov_theta, T, cc)
 
@@ -349,62 +429,6 @@ def robust_cfi_tli(chi2: float, df: int, chi2_b: float, df_b: int, c: float,
     u2 = (chi2_b - c_b * df_b) * df
     tli = 1.0 - u1 / u2 if abs(u2) > 0 else 1.0
     return cfi, tli
-
-
-def _baseline_scaling(space: Space, moments: Moments, h1, table: pd.DataFrame | None):
-    """chi2, df and Yuan-Bentler scaling factor of the baseline model (complete data)."""
-    if table is None:
-        table = independence_table(moments.names, space.meanstructure)
-    fit_b = fit_ml(table, moments)
-    if fit_b.fit is None or fit_b.df <= 0:
-        return math.nan, 0, math.nan
-    struct = Structure(table, moments.names)
-    h0 = _trace_h0(struct, space, moments, fit_b.theta)
-    if h0 is None:
-        return math.nan, 0, math.nan
-    A1, B1 = h1
-    c = (float(np.trace(np.linalg.solve(A1, B1))) - h0[0]) / fit_b.df
-    return fit_b.fit.chi2, fit_b.df, (c if c > 0 else math.nan)
-
-
-def _fiml_corrected(struct: Structure, space: Space, pm: PatternMoments, fit: MLFit,
-                    Wm: np.ndarray, Jm: np.ndarray, baseline: bool,
-                    btable: pd.DataFrame | None):
-    """lavaan 0.6.14's FIML-corrected (V3) statistics for the robust indices:
-    T, c, T_B, c_B, df_B."""
-    n, df = fit.n, fit.df
-    try:
-        Wmi = np.linalg.inv(Wm)
-    except np.linalg.LinAlgError:
-        return math.nan, math.nan, math.nan, math.nan, 0
-    gamma = Wmi @ Jm @ Wmi
-    dS_u, dm_u = space.unit_jacobian()
-    Wc = information.expected_complete(np.linalg.inv(pm.cov), dS_u, dm_u) / 2.0
-    middle = Wmi @ Wc @ Wmi
-
-    def k_of(delta: np.ndarray) -> float:
-        WD = Wm @ delta
-        U = Wm - WD @ np.linalg.solve(delta.T @ WD, WD.T)
-        return float(np.sum((U @ middle @ U) * gamma.T))
-
-    sigma, mu = fit.implied_cov, fit.implied_mean
-    T = n * ml_discrepancy(pm.cov, sigma, pm.mean, mu)
-    dS, dm = struct.jacobian(fit.theta)
-    c = k_of(space.delta(dS, dm)) / df
-    if not baseline:
-        return T, c, math.nan, math.nan, 0
-    if btable is None:
-        btable = independence_table(pm.names, True)
-    bfit = fit_ml(btable, pm, standard_errors=False)
-    if bfit.fit is None or bfit.df <= 0:
-        return T, c, math.nan, math.nan, 0
-    bstruct = Structure(btable, pm.names)
-    bs, bm = bstruct.implied(bfit.theta)
-    Tb = n * ml_discrepancy(pm.cov, bs, pm.mean, bm)
-    dfb = bfit.df
-    bS, bdm = bstruct.jacobian(bfit.theta)
-    cb = k_of(space.delta(bS, bdm)) / dfb
-    return T, c, Tb, cb, dfb
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,17 +479,17 @@ def scaled_difference(chi2_0: float, df_0: int, c_0: float, chi2_1: float, df_1:
 
 
 def scaling_at(table: pd.DataFrame, moments, data: pd.DataFrame, theta: np.ndarray,
-               df: int) -> float:
+               df: int, prepared: Prepared | None = None) -> float:
     """The Yuan-Bentler scaling factor of the model ``table`` at a given ``theta`` (not
     its estimates): ``c_10`` of the Satorra-Bentler (2010) difference test."""
     with one_blas_thread():
         struct = Structure(table, moments.names)
-        space = Space(data[list(moments.names)], struct.meanstructure)
-        h1 = _h1_parts(space, moments)
-        h0 = _trace_h0(struct, space, moments, theta)
-        if h1 is None or h0 is None or df <= 0:
+        if prepared is None:
+            prepared = Prepared(moments, data, struct.meanstructure)
+        h0 = _trace_h0(struct, prepared.space, moments, theta)
+        if prepared.h1 is None or h0 is None or df <= 0:
             return math.nan
-        return (float(np.trace(np.linalg.solve(*h1))) - h0[0]) / df
+        return (prepared.tr1 - h0[0]) / df
 
 
 def theta_from(table: pd.DataFrame, estimates: pd.DataFrame) -> np.ndarray:
