@@ -23,7 +23,8 @@ Prints, with lavaan's time on the same models and data in the same run and the r
 
 The first line says the BLAS thread count of the process (threadpoolctl); the engine's
 fits run BLAS on one thread whatever it is (see ``sem._blas.one_blas_thread``).
-``--quick`` skips comparison 3 (lavaan needs minutes for it). Without Rscript and
+``--quick`` skips comparison 3 (lavaan needs minutes for it); ``--mlr-only`` runs
+comparison 4 alone. Without Rscript and
 lavaan, lavaan's figures are printed as unavailable.
 
 Run:  python benchmarks/bench_sem.py [--quick]
@@ -177,7 +178,7 @@ def _median_time(fn, runs: int) -> float:
 def mlr_costs(folder: Path, lavaan: bool, data93: pd.DataFrame, scales93, py) -> None:
     """Comparison 4: what MLR costs next to ML, in our engine and in lavaan."""
     from psychometrics.sem import PatternMoments, fit_ml
-    from psychometrics.sem.robust import robust_fit
+    from psychometrics.sem.robust import Prepared, robust_fit
 
     print("MLR against ML (issue 13): the four FIML invariance models of one 5-item scale")
     for n in (93, 5000):
@@ -191,9 +192,10 @@ def mlr_costs(folder: Path, lavaan: bool, data93: pd.DataFrame, scales93, py) ->
             pm = PatternMoments.from_data(wide)
             return pm, [fit_ml(t, pm) for t in tables]
 
-        def mlr():
+        def mlr():  # as the invariance sequence: the unrestricted model's work shared
             pm, fits = ml()
-            return [robust_fit(f, t, pm, wide) for f, t in zip(fits, tables)]
+            prepared = Prepared(pm, wide, True)
+            return [robust_fit(f, t, pm, wide, prepared=prepared) for f, t in zip(fits, tables)]
 
         t_ml, t_mlr = _median_time(ml, 5), _median_time(mlr, 5)
         jobs = [(to_lavaan(t), wide) for t in tables]
@@ -220,6 +222,16 @@ def main() -> None:
     py = [sys.executable]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if "--mlr-only" in sys.argv:
+            data, scales = instrument_data(93, seed=1)
+            data.to_csv(folder / "inst.csv", index=False)
+            (folder / "inst.yaml").write_text(instrument_yaml(scales))
+            ours = wall([*py, "-m", "psychometrics", "validate", str(folder / "inst.csv"),
+                         "--instrument", str(folder / "inst.yaml"), "--wave", "wave",
+                         "--out", str(folder / "out"), "--quiet", "--no-report"], runs=3)
+            report("validate --no-report, 4 x 5 items, N = 93, 2 waves", ours, None)
+            mlr_costs(folder, lavaan, data, scales, py)
+            return
         # 1. one FIML CFA, whole process
         for n in (93, 5000):
             data, scales = instrument_data(n, seed=n)
