@@ -139,3 +139,30 @@ def test_latent_mean_change_has_lavaans_robust_se():
     assert res.level == "strict"
     change = res.latent_mean_diff_std["T1"]
     assert_allclose([change.estimate, change.se], [est, se], rtol=1e-4)
+
+
+@pytest.mark.parametrize("missing, kind", [("listwise", "cc"), ("fiml", "ml")])
+def test_sequence_steps_equal_lavaan_with_complete_cases_and_fiml(missing, kind):
+    """The invariance sequence of the simulated skewed items (strict reached, nothing
+    released): every step's scaled statistics are lavaan's, listwise and by FIML."""
+    d = pd.read_csv(REFERENCE / "mlr" / "sim_skew.csv")
+    items = ["y1", "y2", "y3", "y4"]
+    frame = pd.concat([d[[f"{i}_{w}" for i in items]].set_axis(items, axis=1)
+                       .assign(id=range(len(d)), wave=w) for w in ("T0", "T1")])
+    res = longitudinal_invariance(frame, "F", items, ["T0", "T1"], estimator="MLR",
+                                  missing=missing, standard_errors=False)
+    ref = read_reference(REFERENCE / "mlr" / "reference.csv")
+    assert [s.model for s in res.steps] == ["configural", "metric", "scalar", "strict"]
+    for st in res.steps:
+        v = ref[(ref.model == f"sim_skew_{kind}_{st.model}") & (ref.op == "")]
+        v = v.set_index("statistic")["value"]
+        out = st.to_dict()
+        assert_allclose([out["chi2_scaled"], out["cfi_robust"], out["tli_robust"],
+                         out["rmsea_robust"], *out["rmsea_robust_ci"]],
+                        [v["chisq.scaled"], v["cfi.robust"], v["tli.robust"], v["rmsea.robust"],
+                         v["rmsea.ci.lower.robust"], v["rmsea.ci.upper.robust"]],
+                        rtol=1e-5, atol=1e-6)
+        if st.model != "configural":
+            assert out["delta_method"] == "satorra.bentler.2001"
+            assert_allclose([out["delta_chi2_scaled"], out["delta_p_scaled"]],
+                            [v["lrt2001_chisq_diff"], v["lrt2001_p"]], rtol=1e-4)
