@@ -188,12 +188,12 @@ def mlr_costs(folder: Path, lavaan: bool, data93: pd.DataFrame, scales93, py) ->
         wide = wide[wide.notna().any(axis=1)]
         tables = [build_table(model_rows("S1", its, ["T0", "T1"], s)) for s in STEPS]
 
-        def ml():
+        def ml(wide=wide, tables=tables):
             pm = PatternMoments.from_data(wide)
             return pm, [fit_ml(t, pm) for t in tables]
 
-        def mlr():  # as the invariance sequence: the unrestricted model's work shared
-            pm, fits = ml()
+        def mlr(wide=wide, tables=tables):  # as a sequence: the unrestricted model shared
+            pm, fits = ml(wide, tables)
             prepared = Prepared(pm, wide, True)
             return [robust_fit(f, t, pm, wide, prepared=prepared) for f, t in zip(fits, tables)]
 
