@@ -14,9 +14,17 @@ Prints, with lavaan's time on the same models and data in the same run and the r
 3. The same for the bundled ``kvb`` instrument (58 items, 16 scales) at N = 480 with
    3% missing answers (the example-study simulator at N = 480).
 
+4. MLR against ML (issue 13): the four FIML invariance models of one 5-item scale at
+   2 waves, fitted in this process with ML (estimates and observed-information SEs) and
+   with MLR (the same plus ``robust_fit``: scores, sandwich, scaled chi2, robust
+   indices with the FIML correction), at N = 93 and N = 5,000, beside lavaan's
+   ``estimator = "ML"`` and ``"MLR"`` on the same models (one Rscript process each);
+   and ``validate --no-report`` of comparison 2 with ``--estimator MLR``.
+
 The first line says the BLAS thread count of the process (threadpoolctl); the engine's
 fits run BLAS on one thread whatever it is (see ``sem._blas.one_blas_thread``).
-``--quick`` skips comparison 3 (lavaan needs minutes for it). Without Rscript and
+``--quick`` skips comparison 3 (lavaan needs minutes for it); ``--mlr-only`` runs
+comparison 4 alone. Without Rscript and
 lavaan, lavaan's figures are printed as unavailable.
 
 Run:  python benchmarks/bench_sem.py [--quick]
@@ -47,13 +55,16 @@ from psychometrics.sem import Row, build_table, to_lavaan  # noqa: E402
 
 _R_FIT_ALL = r"""
 suppressMessages(library(lavaan))
-jobs <- read.csv(commandArgs(trailingOnly = TRUE)[1], stringsAsFactors = FALSE)
+args <- commandArgs(trailingOnly = TRUE)
+jobs <- read.csv(args[1], stringsAsFactors = FALSE)
+estimator <- if (length(args) > 1) args[2] else "ML"
 data <- list()
 for (k in seq_len(nrow(jobs))) {
   f <- jobs$data[k]
   if (is.null(data[[f]])) data[[f]] <- read.csv(f)
   fit <- suppressWarnings(lavaan(paste(readLines(jobs$model[k]), collapse = "\n"),
-                                 data = data[[f]], meanstructure = TRUE, missing = "ml"))
+                                 data = data[[f]], meanstructure = TRUE, missing = "ml",
+                                 estimator = estimator))
 }
 """
 
@@ -107,7 +118,8 @@ def wall(cmd: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def lavaan_run(folder: Path, jobs: list[tuple[str, pd.DataFrame]], runs: int) -> float:
+def lavaan_run(folder: Path, jobs: list[tuple[str, pd.DataFrame]], runs: int,
+               estimator: str = "ML") -> float:
     """Wall time of one Rscript process fitting every (syntax, data) job."""
     rows = []
     files: dict[int, str] = {}
@@ -120,7 +132,8 @@ def lavaan_run(folder: Path, jobs: list[tuple[str, pd.DataFrame]], runs: int) ->
         rows.append({"model": str(folder / f"model{k}.lav"), "data": files[key]})
     pd.DataFrame(rows).to_csv(folder / "jobs.csv", index=False)
     (folder / "fit_all.R").write_text(_R_FIT_ALL)
-    return wall(["Rscript", str(folder / "fit_all.R"), str(folder / "jobs.csv")], runs)
+    return wall(["Rscript", str(folder / "fit_all.R"), str(folder / "jobs.csv"), estimator],
+                runs)
 
 
 def report(label: str, ours: float, theirs: float | None) -> None:
@@ -153,6 +166,53 @@ def validate_jobs(data: pd.DataFrame, scales: dict[str, list[str]], id_col: str)
     return jobs
 
 
+def _median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def mlr_costs(folder: Path, lavaan: bool, data93: pd.DataFrame, scales93, py) -> None:
+    """Comparison 4: what MLR costs next to ML, in our engine and in lavaan."""
+    from psychometrics.sem import PatternMoments, fit_ml
+    from psychometrics.sem.robust import Prepared, robust_fit
+
+    print("MLR against ML (issue 13): the four FIML invariance models of one 5-item scale")
+    for n in (93, 5000):
+        data, scales = instrument_data(n, seed=n, n_scales=1)
+        its = scales["S1"]
+        wide = _wide(data[["id", "wave", *its]], its, ["T0", "T1"])
+        wide = wide[wide.notna().any(axis=1)]
+        tables = [build_table(model_rows("S1", its, ["T0", "T1"], s)) for s in STEPS]
+
+        def ml(wide=wide, tables=tables):
+            pm = PatternMoments.from_data(wide)
+            return pm, [fit_ml(t, pm) for t in tables]
+
+        def mlr(wide=wide, tables=tables):  # as a sequence: the unrestricted model shared
+            pm, fits = ml(wide, tables)
+            prepared = Prepared(pm, wide, True)
+            return [robust_fit(f, t, pm, wide, prepared=prepared) for f, t in zip(fits, tables)]
+
+        t_ml, t_mlr = _median_time(ml, 5), _median_time(mlr, 5)
+        jobs = [(to_lavaan(t), wide) for t in tables]
+        lav_ml = lavaan_run(folder, jobs, 3, "ML") if lavaan else None
+        lav_mlr = lavaan_run(folder, jobs, 3, "MLR") if lavaan else None
+        print(f"  N = {n:>5,}: ours ML {t_ml:6.3f} s, MLR {t_mlr:6.3f} s "
+              f"({t_mlr / t_ml:4.1f}x ML; robust part {t_mlr - t_ml:6.3f} s)"
+              + (f"; lavaan process ML {lav_ml:5.2f} s, MLR {lav_mlr:5.2f} s"
+                 if lavaan else "; lavaan unavailable"))
+    ours = wall([*py, "-m", "psychometrics", "validate", str(folder / "inst.csv"),
+                 "--instrument", str(folder / "inst.yaml"), "--wave", "wave", "--estimator",
+                 "MLR", "--out", str(folder / "out_mlr"), "--quiet", "--no-report"], runs=3)
+    theirs = (lavaan_run(folder, validate_jobs(data93, scales93, "id"), 3, "MLR")
+              if lavaan else None)
+    report("validate --no-report --estimator MLR, 4 x 5, N = 93", ours, theirs)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     lavaan = _lavaan.available()
@@ -162,6 +222,16 @@ def main() -> None:
     py = [sys.executable]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if "--mlr-only" in sys.argv:
+            data, scales = instrument_data(93, seed=1)
+            data.to_csv(folder / "inst.csv", index=False)
+            (folder / "inst.yaml").write_text(instrument_yaml(scales))
+            ours = wall([*py, "-m", "psychometrics", "validate", str(folder / "inst.csv"),
+                         "--instrument", str(folder / "inst.yaml"), "--wave", "wave",
+                         "--out", str(folder / "out"), "--quiet", "--no-report"], runs=3)
+            report("validate --no-report, 4 x 5 items, N = 93, 2 waves", ours, None)
+            mlr_costs(folder, lavaan, data, scales, py)
+            return
         # 1. one FIML CFA, whole process
         for n in (93, 5000):
             data, scales = instrument_data(n, seed=n)
@@ -185,6 +255,7 @@ def main() -> None:
                      "--out", str(folder / "out"), "--quiet", "--no-report"], runs=3)
         theirs = lavaan_run(folder, validate_jobs(data, scales, "id"), runs=3) if lavaan else None
         report("validate --no-report, 4 x 5 items, N = 93, 2 waves", ours, theirs)
+        mlr_costs(folder, lavaan, data, scales, py)
         if quick:
             print("(--quick: the kvb comparison at N = 480 is skipped)")
             return

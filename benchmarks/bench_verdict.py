@@ -16,7 +16,13 @@ Every rule judges the same data sets (``invariance_verdicts``: shared fits).
 MC error: the standard error ``sqrt(p (1 - p) / R)`` of each rate is printed with it.
 Seeds: replication r of a condition uses seed ``base + r`` (bases printed).
 
+``--estimator MLR`` judges every rule on the robust statistics (the same seeds, so the
+same data sets as under ML); ``--n-only 93`` runs the N = 93 rows only;
+``--intercepts 4.0 4.6`` draws the intercepts from that range instead (answers piled
+against the top of the 5-point scale: skewed, as Likert items often are).
+
 Run:  python benchmarks/bench_verdict.py [--reps 400] [--reps-large 200] [--jobs 2]
+                                         [--estimator ML|MLR] [--n-only 93]
       python benchmarks/bench_verdict.py --robustness   (other populations, N = 93)
 """
 
@@ -29,6 +35,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this tree's package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from simulate import questionnaire_study
@@ -39,13 +46,16 @@ from psychometrics.invariance import invariance_verdicts
 DRIFT = 0.8
 
 
-def one(args: tuple[int, int, float, dict]) -> dict:
-    seed, n, drift, population = args
+ESTIMATOR = "ML"
+
+
+def one(args: tuple[int, int, float, dict, str]) -> dict:
+    seed, n, drift, population, estimator = args
     k = population.get("k", 5)
     pop = {key: v for key, v in population.items() if key != "k"}
     data, items, which = questionnaire_study(n, k, seed, drift=drift, **pop)
     verdicts = invariance_verdicts(data, "f", items, ("T0", "T1"), rules=RULES, seed=seed,
-                                   standard_errors=False)
+                                   standard_errors=False, estimator=estimator)
     out = {}
     for rule, res in verdicts.items():
         if which is None:
@@ -57,7 +67,7 @@ def one(args: tuple[int, int, float, dict]) -> dict:
 
 def condition(n: int, drift: float, reps: int, base: int, jobs: int,
               population: dict | None = None) -> tuple[dict[str, float], float]:
-    tasks = [(base + r, n, drift, population or {}) for r in range(reps)]
+    tasks = [(base + r, n, drift, population or {}, ESTIMATOR) for r in range(reps)]
     t0 = time.perf_counter()
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
@@ -79,7 +89,13 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--robustness", action="store_true",
                     help="other populations at N = 93 instead of the main table")
+    ap.add_argument("--estimator", choices=("ML", "MLR"), default="ML")
+    ap.add_argument("--n-only", type=int, choices=(93, 300), default=None)
+    ap.add_argument("--intercepts", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
+    ap.add_argument("--no-power", action="store_true", help="false flags only")
     a = ap.parse_args()
+    global ESTIMATOR
+    ESTIMATOR = a.estimator
     if a.robustness:
         populations = {
             "weak loadings (.4-.6)": {"loadings": (0.4, 0.6)},
@@ -98,13 +114,18 @@ def main() -> None:
                       + " ".join(f"{_fmt(rates[r], a.reps):>16s}" for r in RULES)
                       + f"  (seeds {base}+, {secs:.0f} s)", flush=True)
         return
-    print("Invariance verdict, Monte Carlo (5 items, 5-point answers, 3% missing, 6 persons "
-          "lost, drift 0.8 on one intercept); rate ± MC SE")
+    population = {"intercepts": tuple(a.intercepts)} if a.intercepts else None
+    print(f"Invariance verdict, Monte Carlo (5 items, 5-point answers, 3% missing, 6 persons "
+          f"lost, drift 0.8 on one intercept), estimator {ESTIMATOR}"
+          + (f", intercepts {a.intercepts[0]}-{a.intercepts[1]}" if a.intercepts else "")
+          + "; rate ± MC SE")
     print(f"{'N':>5s} {'what':11s} {'reps':>5s} " + " ".join(f"{r:>16s}" for r in RULES))
     for n, reps, base in ((93, a.reps, 100_000), (300, a.reps_large, 200_000)):
-        for what, drift in (("false flag", 0.0), ("power", DRIFT)):
+        if a.n_only is not None and n != a.n_only:
+            continue
+        for what, drift in (("false flag", 0.0), ("power", DRIFT))[:1 if a.no_power else 2]:
             seed0 = base + (50_000 if drift else 0)
-            rates, secs = condition(n, drift, reps, seed0, a.jobs)
+            rates, secs = condition(n, drift, reps, seed0, a.jobs, population)
             print(f"{n:5d} {what:11s} {reps:5d} "
                   + " ".join(f"{_fmt(rates[r], reps):>16s}" for r in RULES)
                   + f"  (seeds {seed0}..{seed0 + reps - 1}, {secs:.0f} s)", flush=True)

@@ -13,6 +13,13 @@ Problems are stated, not hidden: too few cases (``n <= p``), a non-positive-defi
 sample covariance matrix, non-convergence and Heywood cases give a ``status`` and a
 ``reason`` and no fit indices (a Heywood case keeps its numbers, flagged);
 fewer than 5 cases per free parameter adds a note.
+
+``estimator="MLR"`` keeps the ML estimates and adds lavaan's robust statistics
+(:mod:`psychometrics.sem.robust`): the standard errors in the table (and of the
+standardized loadings) are the sandwich ones; the block carries ``chi2_scaled``,
+``scaling_factor``, ``pvalue_scaled``, ``cfi_robust``, ``tli_robust``, ``rmsea_robust``
+and ``rmsea_robust_ci`` beside the ML fields. Modification indices stay the ordinary
+score tests (as lavaan's ``modindices`` on an MLR fit).
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.results import to_jsonable
 from psychometrics.sem import (FitIndices, Moments, PatternMoments, Row, build_table,
                                covariance_problem, fit_ml, score_tests, to_lavaan)
-from psychometrics.results import to_jsonable
+from psychometrics.sem.robust import RobustFit, robust_fields, robust_fit
 
 #: Below this many cases per free parameter a note warns that estimates are unstable.
 MIN_CASES_PER_PARAMETER = 5
@@ -69,6 +78,10 @@ class CFAResult:
         E.g. few cases per free parameter; how many persons answered every item.
     missing_rule : str
         ``"fiml"``, ``"listwise"`` or ``"complete data"``.
+    estimator : {"ML", "MLR"}
+    robust : RobustFit or None
+        Under MLR: sandwich SEs, the Yuan-Bentler scaled chi2 and the robust indices
+        (:mod:`psychometrics.sem.robust`); ``None`` under ML.
     loadings_std : Series
         Standardized loadings (``std.all``), by item.
     factor_correlations : DataFrame
@@ -108,6 +121,9 @@ class CFAResult:
     syntax: str = field(repr=False, default="")
     notes: tuple[str, ...] = ()
     missing_rule: str = "listwise"
+    estimator: str = DEFAULT_ESTIMATOR
+    #: The MLR statistics (None under ML).
+    robust: RobustFit | None = field(repr=False, default=None)
 
     @property
     def loadings_std(self) -> pd.Series:
@@ -169,6 +185,8 @@ class CFAResult:
         return to_jsonable({
             "status": self.status, "reason": reason, "notes": list(self.notes),
             "n": self.n, "n_total": self.n_total, "missing_rule": self.missing_rule,
+            "estimator": self.estimator,
+            **(robust_fields(self.robust if ok else None) if self.estimator == "MLR" else {}),
             "npar": self.npar, "df": self.df,
             "chi2": f.get("chi2"), "pvalue": f.get("pvalue"), "cfi": f.get("cfi"),
             "tli": f.get("tli"), "rmsea": f.get("rmsea"),
@@ -241,7 +259,8 @@ def cfa_rows(factors: Mapping[str, Sequence[str]]) -> list[Row]:
 
 
 def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str = "cfa", *,
-            missing: Literal["fiml", "listwise"] = "fiml", max_iter: int = 500) -> CFAResult:
+            missing: Literal["fiml", "listwise"] = "fiml", max_iter: int = 500,
+            estimator: Estimator = DEFAULT_ESTIMATOR) -> CFAResult:
     """Fit a CFA (one factor per entry of ``factors``) to the item columns of ``data``.
 
     ``missing="fiml"`` (default) uses every person with at least one answer by
@@ -273,6 +292,9 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
         Full-information ML, or complete cases.
     max_iter : int
         Iterations of the ML estimation.
+    estimator : {"ML", "MLR"}
+        ``"MLR"`` adds robust statistics as lavaan's ``estimator = "MLR"``: sandwich
+        standard errors, the Yuan-Bentler scaled chi2 and robust CFI/TLI/RMSEA.
 
     Returns
     -------
@@ -332,10 +354,11 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
         used = x[complete]
         rule = "listwise" if not complete.all() else "complete data"
     table = build_table(rows)
-    header = (f"binnenuit CFA '{name}': ML, std.lv identification"
+    est_r = ", estimator = 'MLR'" if estimator == "MLR" else ""
+    header = (f"binnenuit CFA '{name}': {estimator}, std.lv identification"
               + (", full-information ML with free intercepts.\nRefit in R: lavaan::lavaan(model, "
-                 "data = d, meanstructure = TRUE, missing = 'ml')" if fiml else
-                 ", no mean structure.\nRefit in R: lavaan::lavaan(model, data = d)")
+                 f"data = d, meanstructure = TRUE, missing = 'ml'{est_r})" if fiml else
+                 f", no mean structure.\nRefit in R: lavaan::lavaan(model, data = d{est_r})")
               + "  # every parameter is explicit")
     syntax = to_lavaan(table, header)
     n = len(used)
@@ -347,7 +370,7 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
         t = table.assign(est=np.nan, se=np.nan, z=np.nan, pvalue=np.nan, std_all=np.nan,
                          std_se=np.nan)
         return CFAResult(name, status, reason, n_total, n, npar, df, None, math.nan, math.nan,
-                         t, empty, empty, syntax, missing_rule=rule)
+                         t, empty, empty, syntax, missing_rule=rule, estimator=estimator)
 
     if df < 0:
         return missing_result("not_identified", f"{npar} free parameters for "
@@ -379,13 +402,20 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
                      "count through full-information ML")
     if not ml.converged:
         return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, None, math.nan,
-                         math.nan, ml.table, empty, empty, syntax, tuple(notes), rule)
+                         math.nan, ml.table, empty, empty, syntax, tuple(notes), rule, estimator)
     resid = _residual_correlations(moments.cov, ml.implied_cov, items)
     mi = _modification_indices(ml, table, moments, factors)
     if len(mi) and {"lhs", "rhs"} <= set(mi.columns):  # the user's factor names
         mi = mi.assign(lhs=mi["lhs"].map(shown), rhs=mi["rhs"].map(shown))
+    robust, estimates = None, ml.table
+    if estimator == "MLR":
+        robust = robust_fit(ml, table, moments, used)
+        if robust.table is not None:
+            estimates = robust.table
+        if robust.status not in ("ok", "saturated"):
+            notes.append(f"robust statistics not computed: {robust.reason}")
     return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, ml.fit, ml.aic, ml.bic,
-                     ml.table, resid, mi, syntax, tuple(notes), rule)
+                     estimates, resid, mi, syntax, tuple(notes), rule, estimator, robust)
 
 
 def _residual_correlations(S: np.ndarray, Sigma: np.ndarray, items: list[str]) -> pd.DataFrame:

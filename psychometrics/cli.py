@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from psychometrics.decision_rules import DEFAULT_RULE
+from psychometrics.estimators import DEFAULT_ESTIMATOR
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -287,10 +288,13 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
                    help="missing answers in CFA and invariance models: full-information ML "
                    "(default; everyone with an answer counts; with --estimator WLSMV: "
                    "pairwise) or listwise deletion")
-    p.add_argument("--estimator", choices=allowed("estimator"), default="ML",
-                   help="CFA and invariance models: ML (default; items as numbers) or WLSMV "
-                   "(items as ordered categories: thresholds and polychorics, DWLS, robust SEs, "
-                   "scaled-shifted chi2; Wu & Estabrook 2016 threshold invariance; missing "
+    p.add_argument("--estimator", choices=allowed("estimator"), default=DEFAULT_ESTIMATOR,
+                   help="estimator of the CFA and invariance models: ML (default, normal "
+                   "theory); MLR (robust ML as lavaan's estimator = 'MLR': sandwich SEs, "
+                   "Yuan-Bentler scaled chi2, robust CFI/TLI/RMSEA, Satorra-Bentler scaled "
+                   "difference tests; the decision rules then judge the robust statistics); or "
+                   "WLSMV (items as ordered categories: thresholds and polychorics, DWLS, robust "
+                   "SEs, scaled-shifted chi2; Wu & Estabrook 2016 threshold invariance; missing "
                    "answers pairwise, or listwise with --model-missing listwise)")
     p.add_argument("--alpha-ci", choices=allowed("alpha_ci"), default="feldt",
                    help="confidence interval of alpha: Feldt's (default) or a percentile "

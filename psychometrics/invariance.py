@@ -33,6 +33,16 @@ until it is accepted or fewer than two items per factor remain constrained
 the highest accepted (partial) scalar model, is its latent mean in first-wave
 latent SD units (the first wave's factor has mean 0 and variance 1).
 
+With ``estimator="MLR"`` the estimates are ML's and every model carries lavaan's robust
+statistics (:mod:`psychometrics.sem.robust`): the Yuan-Bentler scaled chi2, robust
+CFI/TLI/RMSEA, sandwich SEs (the latent mean change's SE is the robust one); each step
+adds the Satorra-Bentler (2001) scaled delta chi2 (``delta_chi2_scaled``,
+``delta_p_scaled``, ``delta_method``; Satorra-Bentler 2010 where the 2001 scaling factor
+is negative, as lavaan gives NA there) and the decision rules use the robust versions
+(:mod:`psychometrics.decision_rules`). The partial search keeps the ordinary score
+test, as ``lavTestScore`` computes it for an MLR fit in lavaan 0.6.14 (it falls back to
+the standard test), so the release order is the one a lavaan user gets.
+
 The baseline model of CFI and TLI is lavaan's independence model (free means and
 variances) by default; ``null_model="longitudinal"`` uses Widaman & Thompson's
 (2003) longitudinal null model (no covariances; each item's mean and variance equal
@@ -62,11 +72,14 @@ from psychometrics.decision_rules import (
     needs_bootstrap,
     rule_details,
 )
+from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
 from psychometrics.noninvariance import NonInvariance, noninvariance_sizes
+from psychometrics.results import Interval, to_jsonable
 from psychometrics.sem import (MLFit, Moments, PatternMoments, Row, build_table, cfi_tli,
                                covariance_problem, fit_ml, score_tests, to_lavaan)
-from psychometrics.results import Interval, to_jsonable
+from psychometrics.sem.robust import (Prepared, RobustFit, robust_fields, robust_fit,
+                                      scaled_difference, scaling_at, theta_from)
 
 STEPS = ("configural", "metric", "scalar", "strict")
 #: What each step constrains, and the parameter kind released in its partial form.
@@ -133,10 +146,25 @@ class Step:
     bootstrap_draws: int = 0
     #: p of the test of close fit (H0: RMSEA <= .05), for the configural model.
     close_fit_p: float = math.nan
+    estimator: str = DEFAULT_ESTIMATOR
+    #: MLR: the model's robust statistics and the scaled difference test.
+    robust: RobustFit | None = field(repr=False, default=None)
+    delta_chi2_scaled: float = math.nan
+    delta_p_scaled: float = math.nan
+    delta_method: str | None = None
+    delta_cfi_robust: float = math.nan
+    delta_rmsea_robust: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         # An inadmissible model (e.g. a Heywood case) gets no fit numbers.
         f = self.fit.fit if self.fit.status == "ok" else None
+        mlr = {}
+        if self.estimator == "MLR":
+            mlr = {**robust_fields(self.robust if f else None),
+                   "delta_chi2_scaled": self.delta_chi2_scaled,
+                   "delta_p_scaled": self.delta_p_scaled, "delta_method": self.delta_method,
+                   "delta_cfi_robust": self.delta_cfi_robust,
+                   "delta_rmsea_robust": self.delta_rmsea_robust}
         return to_jsonable({
             "model": self.model, "status": self.status, "reason": self.reason,
             "n": self.fit.n, "npar": self.fit.npar,
@@ -153,6 +181,7 @@ class Step:
             "bootstrap_draws": self.bootstrap_draws or None,
             "close_fit_p": self.close_fit_p,
             "accepted": self.accepted, "decision": self.decision, "freed": list(self.freed),
+            "estimator": self.estimator, **mlr,
         })
 
 
@@ -417,6 +446,12 @@ class _Context:
     notes: tuple[str, ...]
     seed: int
     cache: dict[Any, Any] = field(default_factory=dict)
+    estimator: str = DEFAULT_ESTIMATOR
+    baseline_table: pd.DataFrame | None = None
+
+    @property
+    def mlr(self) -> bool:
+        return self.estimator == "MLR"
 
     def run(self, step: str, freed: Sequence[tuple[str, str, str]],
             se: bool = False) -> tuple[MLFit, pd.DataFrame, str]:
@@ -429,9 +464,45 @@ class _Context:
                                + (f", freed: {', '.join(_describe(f) for f in freed)}"
                                   if freed else "")
                                + "\nRefit in R: lavaan::lavaan(model, data = wide, "
-                               "meanstructure = TRUE" + (", missing = 'ml')" if self.fiml else ")"))
+                               "meanstructure = TRUE"
+                               + (", estimator = 'MLR'" if self.mlr else "")
+                               + (", missing = 'ml')" if self.fiml else ")"))
             self.cache[key] = (fit, table, syntax)
         return self.cache[key]
+
+    def robust(self, fit: MLFit) -> RobustFit | None:
+        """The MLR statistics of a fitted model (cached; None under ML or without fit)."""
+        if not self.mlr or fit.fit is None:
+            return None
+        key = ("robust", id(fit))
+        if key not in self.cache:
+            self.cache[key] = (fit, robust_fit(fit, self._table_of(fit), self.moments, self.used,
+                                               prepared=self.prepared()))
+        return self.cache[key][1]
+
+    def prepared(self) -> Prepared:
+        """The MLR work shared by every model of the scale (one per context)."""
+        if "prepared" not in self.cache:
+            self.cache["prepared"] = Prepared(self.moments, self.used, True, self.baseline_table)
+        return self.cache["prepared"]
+
+    def _table_of(self, fit: MLFit) -> pd.DataFrame:
+        for key, value in self.cache.items():
+            if isinstance(key, tuple) and key[0] == "fit" and value[0] is fit:
+                return value[1]
+        raise KeyError("a fit that is not in the cache")
+
+    def estimates(self, fit: MLFit) -> pd.DataFrame:
+        """The estimates table: with robust SEs under MLR."""
+        rob = self.robust(fit)
+        return rob.table if rob is not None and rob.table is not None else fit.table
+
+    def robust_indices(self, fit: MLFit) -> tuple[float, float, float]:
+        """Robust CFI, TLI and RMSEA (NaN without them)."""
+        rob = self.robust(fit)
+        if rob is None:
+            return math.nan, math.nan, math.nan
+        return rob.cfi_robust, rob.tli_robust, rob.rmsea_robust
 
     def indices(self, fit: MLFit) -> tuple[float, float]:
         if fit.fit is None:
@@ -446,7 +517,7 @@ class _Context:
 
 def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
              rule: str, null_model: str, missing: str,
-             seed: int) -> _Context | InvarianceResult:
+             seed: int, estimator: str = DEFAULT_ESTIMATOR) -> _Context | InvarianceResult:
     """Reshape, apply the missing-data rule, compute the moments; or say why not."""
     items, waves = tuple(items), tuple(waves)
     wide = _wide(frame, items, waves)
@@ -506,16 +577,19 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
         return InvarianceResult(status=problem[0], reason=problem[1], level="none", steps=(),
                                 **base)
     baseline = None
+    baseline_table = None
     notes: list[str] = []
     if null_model == "longitudinal":
-        null_fit = fit_ml(build_table(longitudinal_null_rows(items, waves)), moments)
+        null_table = build_table(longitudinal_null_rows(items, waves))
+        null_fit = fit_ml(null_table, moments)
         if null_fit.fit is not None:
             baseline = (null_fit.fit.chi2, null_fit.df)
+            baseline_table = null_table
         else:
             notes.append(f"the longitudinal null model could not be fitted ({null_fit.reason}); "
                          "CFI and TLI use lavaan's independence model")
     return _Context(scale, items, waves, wide, used, moments, fiml, base, baseline,
-                    tuple(notes), seed)
+                    tuple(notes), seed, estimator=estimator, baseline_table=baseline_table)
 
 
 def longitudinal_invariance(
@@ -523,7 +597,7 @@ def longitudinal_invariance(
     rule: Rule = DEFAULT_RULE,
     null_model: Literal["independence", "longitudinal"] = "independence",
     partial: bool = True, missing: Literal["fiml", "listwise"] = "fiml", seed: int = 0,
-    standard_errors: bool = True,
+    standard_errors: bool = True, estimator: Estimator = DEFAULT_ESTIMATOR,
 ) -> InvarianceResult:
     """Run configural -> metric -> scalar -> strict (with partial steps) for one scale.
 
@@ -577,6 +651,10 @@ def longitudinal_invariance(
         Seed of the bootstrap draws of ``"lrt-calibrated"``.
     standard_errors : bool
         Compute the standard errors of the latent mean change.
+    estimator : {"ML", "MLR"}
+        ``"MLR"`` adds the robust statistics (sandwich SEs, scaled chi2 and
+        Satorra-Bentler scaled differences, robust indices) and judges on them.
+        (Ordered items by WLSMV: :func:`psychometrics.ordinal_invariance`.)
 
     Returns
     -------
@@ -641,7 +719,7 @@ def longitudinal_invariance(
     """
     return invariance_verdicts(frame, scale, items, waves, rules=(rule,), null_model=null_model,
                                partial=partial, missing=missing, seed=seed,
-                               standard_errors=standard_errors)[rule]
+                               standard_errors=standard_errors, estimator=estimator)[rule]
 
 
 def invariance_verdicts(
@@ -649,7 +727,7 @@ def invariance_verdicts(
     rules: Sequence[str] = RULES,
     null_model: Literal["independence", "longitudinal"] = "independence",
     partial: bool = True, missing: Literal["fiml", "listwise"] = "fiml", seed: int = 0,
-    standard_errors: bool = True,
+    standard_errors: bool = True, estimator: Estimator = DEFAULT_ESTIMATOR,
 ) -> dict[str, InvarianceResult]:
     """The invariance sequence of one scale under several decision rules at once
     (models that two rules both need are fitted once): a sensitivity analysis of the
@@ -675,6 +753,8 @@ def invariance_verdicts(
     missing : {"fiml", "listwise"}
     seed : int
     standard_errors : bool
+        As :func:`longitudinal_invariance`.
+    estimator : {"ML", "MLR"}
         As :func:`longitudinal_invariance`.
 
     Returns
@@ -719,8 +799,12 @@ def invariance_verdicts(
     if unknown:
         raise ValueError(f"The 'rule' parameter must be one of {', '.join(RULES)}. "
                          f"Got {unknown[0]!r} instead.")
+    if estimator not in ("ML", "MLR"):  # ordered items: psychometrics.ordinal_invariance
+        raise ValueError(f"The 'estimator' parameter must be one of 'ML', 'MLR' (ordered "
+                         f"items by WLSMV: ordinal_invariance). Got {estimator!r} instead.")
     out: dict[str, InvarianceResult] = {}
-    ctx_or_result = _prepare(frame, scale, items, waves, rules[0], null_model, missing, seed)
+    ctx_or_result = _prepare(frame, scale, items, waves, rules[0], null_model, missing, seed,
+                             estimator)
     for rule in rules:
         if isinstance(ctx_or_result, InvarianceResult):
             out[rule] = replace(ctx_or_result, rule=rule,
@@ -742,17 +826,26 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
     if conf.n / conf.npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{conf.n / conf.npar:.1f} cases per free parameter in the configural "
                      f"model (fewer than {MIN_CASES_PER_PARAMETER}): the comparisons are imprecise")
+    est = dict(estimator=ctx.estimator)
     if conf.status != "ok":
         steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
                           accepted=False, cfi=cfi, tli=tli,
-                          decision=f"not admissible: {conf.reason}"))
+                          decision=f"not admissible: {conf.reason}", **est))
         return InvarianceResult(status=conf.status, reason=f"configural model: {conf.reason}",
                                 level="none", steps=tuple(steps), notes=tuple(notes), **base)
     f0 = conf.fit
-    judged = judge_configural(rule, f0.chi2, conf.df, conf.n, cfi, f0.rmsea)
+    rob = ctx.robust(conf)
+    if rob is not None:
+        cfi_r, _, rmsea_r = ctx.robust_indices(conf)
+        judged = judge_configural(rule, rob.index_chi2, conf.df, conf.n, cfi_r, rmsea_r,
+                                  scaling=rob.index_scaling)
+        close_p = close_fit_pvalue(rob.index_chi2, conf.df, conf.n, rob.index_scaling)
+    else:
+        judged = judge_configural(rule, f0.chi2, conf.df, conf.n, cfi, f0.rmsea)
+        close_p = close_fit_pvalue(f0.chi2, conf.df, conf.n)
     steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
                       accepted=judged.accepted, cfi=cfi, tli=tli, decision=judged.decision,
-                      close_fit_p=close_fit_pvalue(f0.chi2, conf.df, conf.n)))
+                      close_fit_p=close_p, robust=rob, **est))
     if not judged.accepted:
         # Shown for information only: nothing is built on a configural model that fails.
         last = steps[0]
@@ -817,7 +910,7 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
                         s.model in ("scalar", "partial_scalar")), None)
     released = [f for f in freed if f[0] in ("loading", "intercept")]
     if scalar_step is not None:
-        t = ctx.run("scalar", released, se=se)[0].table
+        t = ctx.estimates(ctx.run("scalar", released, se=se)[0])
         for w in waves[1:]:
             row = t[(t["lhs"] == factor_name(ctx.scale, w)) & (t["op"] == "~1")].iloc[0]
             est, s_e = float(row["est"]), float(row["se"])
@@ -877,21 +970,33 @@ def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rul
     """The step ``model`` against the last accepted one, judged by ``rule`` (or, with
     ``judge=False``, only described)."""
     cfi, tli = ctx.indices(fit)
+    est = dict(estimator=ctx.estimator)
     if fit.status != "ok":
         return Step(model, fit.status, fit.reason, fit, last.model, syntax=syntax,
                     accepted=False if judge else None,
-                    decision=f"not admissible: {fit.reason}", freed=freed)
+                    decision=f"not admissible: {fit.reason}", freed=freed, **est)
     f, g = fit.fit, last.fit.fit
     d_chi2 = f.chi2 - g.chi2
     d_df = fit.df - last.fit.df
     d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else math.nan
     d_cfi, d_rmsea, d_srmr = cfi - last.cfi, f.rmsea - g.rmsea, f.srmr - g.srmr
+    rob = ctx.robust(fit)
+    delta_note = ""
+    if rob is not None:
+        est.update(_scaled_step(ctx, fit, rob, last, freed_keys))
+        delta_note = est.pop("delta_note", "")
     if not judge:
         return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
                     d_rmsea, d_srmr, None, "not judged: the configural model was rejected",
-                    freed, syntax, cfi, tli)
-    p_boot, draws, note = math.nan, 0, ""
-    if needs_bootstrap(rule, d_p):
+                    freed, syntax, cfi, tli, **est)
+    # Under MLR the rules judge the scaled test and the robust indices.
+    test_stat, test_p = ((est["delta_chi2_scaled"], est["delta_p_scaled"]) if rob is not None
+                         else (d_chi2, d_p))
+    judge_cfi, judge_rmsea = ((est["delta_cfi_robust"], est["delta_rmsea_robust"])
+                              if rob is not None else (d_cfi, d_rmsea))
+    p_boot, draws = math.nan, 0
+    note = f"; {delta_note}" if delta_note else ""
+    if needs_bootstrap(rule, test_p):
         key = ("boot", model, freed_keys, last.model, last.freed)
         if key not in ctx.cache:
             step = model.removeprefix("partial_")
@@ -899,18 +1004,43 @@ def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rul
             last_table = ctx.run(last.model.removeprefix("partial_"),
                                  _keys_of(last.freed, freed_keys))[1]
             ctx.cache[key] = bootstrap_lr_pvalue(
-                table, fit, last_table, last.fit, ctx.seen(), d_chi2,
+                table, fit, last_table, last.fit, ctx.seen(), test_stat,
                 alpha=alpha_per_test(rule), seed=_seed(ctx, model, freed_keys),
                 max_draws=BOOTSTRAP_MAX_DRAWS)
         boot = ctx.cache[key]
         p_boot, draws = boot.pvalue, boot.draws
         if boot.failed:
-            note = (f"; {boot.failed} bootstrap draw(s) did not converge and were not counted"
-                    + ("" if draws else ", so the asymptotic p decided"))
-    judged = judge_step(rule, d_cfi, d_rmsea, d_p, p_boot, draws)
+            note += (f"; {boot.failed} bootstrap draw(s) did not converge and were not counted"
+                     + ("" if draws else ", so the asymptotic p decided"))
+    judged = judge_step(rule, judge_cfi, judge_rmsea, test_p, p_boot, draws,
+                        robust=rob is not None)
     return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
                 d_rmsea, d_srmr, judged.accepted, judged.decision + note, freed, syntax, cfi, tli,
-                p_bootstrap=p_boot, bootstrap_draws=draws)
+                p_bootstrap=p_boot, bootstrap_draws=draws, **est)
+
+
+def _scaled_step(ctx: _Context, fit: MLFit, rob: RobustFit, last: Step,
+                 freed_keys: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
+    """MLR: the Satorra-Bentler scaled difference against the last accepted model and the
+    changes of the robust indices (fields of :class:`Step`, and a note)."""
+    last_rob = last.robust
+    out: dict[str, Any] = {"robust": rob}
+    if last_rob is None:
+        return out
+
+    def c_10() -> float:  # the less restricted model at this model's estimates (2010)
+        last_table = ctx.run(last.model.removeprefix("partial_"),
+                             _keys_of(last.freed, freed_keys))[1]
+        return scaling_at(last_table, ctx.moments, ctx.used, theta_from(last_table, fit.table),
+                          last.fit.df, ctx.prepared())
+
+    d = scaled_difference(fit.fit.chi2, fit.df, rob.scaling_factor, last.fit.fit.chi2,
+                          last.fit.df, last_rob.scaling_factor, c_10)
+    out.update(delta_chi2_scaled=d.chi2, delta_p_scaled=d.pvalue, delta_method=d.method,
+               delta_cfi_robust=rob.cfi_robust - last_rob.cfi_robust,
+               delta_rmsea_robust=rob.rmsea_robust - last_rob.rmsea_robust,
+               delta_note=d.note)
+    return out
 
 
 def _keys_of(described: tuple[str, ...],

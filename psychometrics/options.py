@@ -21,7 +21,7 @@ alpha_ci                'feldt', 'bootstrap'
 n_boot                  an int in [MIN_N_BOOT (1000), 1000000]
 seed                    an int in [0, 2**32 - 1]
 model_missing           'fiml', 'listwise' (with WLSMV: 'fiml' means pairwise)
-estimator               'ML', 'WLSMV' (items as ordered categories)
+estimator               ESTIMATORS: 'ML', 'MLR', 'WLSMV' (items as ordered categories)
 rule                    RULES: 'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'chi2'
 null_model              'independence', 'longitudinal'
 rci_reliability         'alpha', 'omega'
@@ -47,6 +47,7 @@ from instruments.options import (
     check_options,
 )
 from psychometrics.decision_rules import RULES
+from psychometrics.estimators import ESTIMATORS
 
 #: The fewest bootstrap resamples accepted (``--n-boot``): a percentile interval rests
 #: on the resamples in its tails (25 on each side of a 95% interval at 1,000), and
@@ -55,7 +56,7 @@ from psychometrics.decision_rules import RULES
 MIN_N_BOOT = 1000
 MAX_N_BOOT = 1_000_000
 
-__all__ = ["MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers", "check_settings"]
+__all__ = ["ESTIMATORS", "MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers", "check_settings"]
 
 #: Decision rules of the invariance tests (``--rule``), defined with the rules
 #: themselves in :mod:`psychometrics.decision_rules` (the first is the default).
@@ -68,7 +69,7 @@ OPTIONS: dict[str, Constraint] = {
     "n_boot": Integer(MIN_N_BOOT, MAX_N_BOOT),
     "seed": Integer(0, 2**32 - 1),
     "model_missing": Choice(("fiml", "listwise")),
-    "estimator": Choice(("ML", "WLSMV")),
+    "estimator": Choice(ESTIMATORS),
     "rule": Choice(RULES),
     "null_model": Choice(("independence", "longitudinal")),
     "rci_reliability": Choice(("alpha", "omega")),
@@ -90,6 +91,10 @@ def allowed(name: str) -> tuple[str, ...]:
 def check_settings(values: Mapping[str, Any], function: str = "validate") -> None:
     """Check options (from the API or a settings file) against :data:`OPTIONS`.
 
+    >>> check_settings({"estimator": "GLS"})
+    Traceback (most recent call last):
+    ...
+    instruments.errors.OptionError: The 'estimator' parameter of validate must be one of 'ML', 'MLR', 'WLSMV'. Got 'GLS' instead.
     >>> check_settings({"rule": "bogus"})
     Traceback (most recent call last):
     ...

@@ -32,6 +32,9 @@ from psychometrics.change import (
 )
 from psychometrics.decision_rules import DEFAULT_RULE, rule_details
 from psychometrics.efa import EFAResult, efa
+from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
+from psychometrics.estimators import FIML_DESCRIPTIONS
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
@@ -286,7 +289,7 @@ def validate(
     n_boot: int = 2000,
     seed: int = 0,
     model_missing: Literal["fiml", "listwise"] = "fiml",
-    estimator: Literal["ML", "WLSMV"] = "ML",
+    estimator: Estimator = DEFAULT_ESTIMATOR,
     rule: Rule = DEFAULT_RULE,
     null_model: Literal["independence", "longitudinal"] = "independence",
     rci_reliability: Literal["alpha", "omega"] = "alpha",
@@ -444,15 +447,19 @@ def validate(
                         "seed": seed if alpha_ci == "bootstrap" else None,
                         "omega": "omega total of the one-factor ML model on complete cases "
                                  "(semTools::compRelSEM, obs.var = TRUE)"},
-        "cfa": {"estimator": "ML (chi2 = N * F_ML, RMSEA with N)", "identification": "std.lv",
-                "missing": model_missing},
+        "cfa": {"estimator": estimator, "estimator_details": ESTIMATOR_DESCRIPTIONS[estimator],
+                "identification": "std.lv", "missing": model_missing},
         "efa": {"correlations": "Pearson, pairwise complete", "extraction": "minres",
                 "rotation": "oblimin", "n_factors": "the number of scales of the instrument "
                 "(parallel analysis reported beside it)", "parallel_analysis_seed": seed},
-        "invariance": {"decision_rule": rule, "rule": rule_details(rule, seed),
+        "invariance": {"estimator": estimator, "decision_rule": rule,
+                       "rule": rule_details(rule, seed),
                        "null_model": null_model, "missing": model_missing,
                        "partial": "largest score test released one at a time; at least two "
-                                  "constrained items per factor"},
+                                  "constrained items per factor"
+                                  + ("; the ordinary score test under MLR too, as lavaan "
+                                     "0.6.14's lavTestScore on an MLR fit"
+                                     if estimator == "MLR" else "")},
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
                    "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
                    "cluster": cluster},
@@ -498,6 +505,8 @@ def validate(
         + [c.missing_rule for c in instrument_cfa.values()])
     settings["invariance"]["missing_applied"] = _applied(
         [v.missing_rule for v in invariance.values()])
+    if "fiml" in settings["cfa"]["missing_applied"] + settings["invariance"]["missing_applied"]:
+        settings["cfa"]["estimator_details"] += FIML_DESCRIPTIONS.get(estimator, "")
     multi = multi_scale_table(person_change, instrument)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
@@ -544,13 +553,14 @@ def _omega_h(responses, keyed, progress):
     return out
 
 
-def _cfa(responses, keyed, missing, progress, estimator="ML"):
+def _cfa(responses, keyed, missing, progress, estimator=DEFAULT_ESTIMATOR):
     inst = responses.instrument
     if estimator == "WLSMV":
         miss = "listwise" if missing == "listwise" else "pairwise"
         fit = lambda x, factors, name: fit_cfa_ordinal(x, factors, name, missing=miss)
     else:
-        fit = lambda x, factors, name: fit_cfa(x, factors, name, missing=missing)
+        fit = lambda x, factors, name: fit_cfa(x, factors, name, missing=missing,
+                                               estimator=estimator)
     per_scale: dict[str, dict[str, Any]] = {}
     for scale in inst.scales:
         progress(f"CFA: {scale.id}")
@@ -564,7 +574,8 @@ def _cfa(responses, keyed, missing, progress, estimator="ML"):
     return per_scale, whole
 
 
-def _invariance(responses, keyed, rule, null_model, missing, seed, progress, estimator="ML"):
+def _invariance(responses, keyed, rule, null_model, missing, seed, progress,
+                estimator=DEFAULT_ESTIMATOR):
     """The invariance of each scale over all waves; where that model cannot be tested
     (a status other than ok, e.g. one wave with few persons) and there are more than
     two waves, also each pair of waves that change is computed for, on its own, so a
@@ -585,7 +596,8 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress, est
             continue
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
-                                                missing=missing, seed=seed)
+                                                missing=missing, seed=seed,
+                                                estimator=estimator)
         if out[scale.id].status != "ok" and len(responses.waves) > 2:
             pairs[scale.id] = {}
             for a, b in _pairs(responses.waves):
@@ -593,7 +605,7 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress, est
                 part = frame[frame["wave"].isin([a, b])].reset_index(drop=True)
                 pairs[scale.id][f"{a}->{b}"] = longitudinal_invariance(
                     part, scale.id, scale.items, (a, b), rule=rule, null_model=null_model,
-                    missing=missing, seed=seed)
+                    missing=missing, seed=seed, estimator=estimator)
     return out, pairs
 
 

@@ -131,12 +131,16 @@ def report_tables(result: ValidationResult, data: dict | None = None) -> dict[st
                 items.append({"scale": s, "wave": w, "item": item, **st})
         for w, c in d["cfa"].items():
             cfa.append({"scale": s, "wave": w, **{k: c.get(k) for k in (
-                "status", "n", "chi2", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")},
-                "rmsea_ci_low": c["rmsea_ci"][0], "rmsea_ci_high": c["rmsea_ci"][1]})
+                "status", "estimator", "n", "chi2", "df", "pvalue", "cfi", "tli", "rmsea",
+                "srmr")},
+                "rmsea_ci_low": c["rmsea_ci"][0], "rmsea_ci_high": c["rmsea_ci"][1],
+                **_robust_columns(c)})
         for st in d.get("invariance", {}).get("steps", []):
-            inv.append({"scale": s, **{k: (";".join(v) if isinstance(v, list) else v)
-                                       for k, v in st.items() if k != "rmsea_ci"},
-                        "rmsea_ci_low": st["rmsea_ci"][0], "rmsea_ci_high": st["rmsea_ci"][1]})
+            inv.append({"scale": s, **{k: (";".join(v) if k == "freed" else v)
+                                       for k, v in st.items()
+                                       if k not in ("rmsea_ci", "rmsea_robust_ci")},
+                        "rmsea_ci_low": st["rmsea_ci"][0], "rmsea_ci_high": st["rmsea_ci"][1],
+                        **_robust_columns(st)})
         for pair, c in d.get("change", {}).items():
             change.append({"scale": s, "pair": pair, **{k: v for k, v in c.items()
                                                          if not isinstance(v, (list, dict))},
@@ -326,9 +330,14 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
                          _p(c["pvalue"]), _f(c["cfi"]), _f(c["tli"]),
                          f"{_f(c['rmsea'])} {_ci(c['rmsea_ci'])}", _f(c["srmr"]),
                          " ".join(f"{esc(k)}:{_f(v, 2)}" for k, v in c["loadings_std"].items())])
-    out.append("<h4>One-factor CFA</h4>" + _table(
-        ["wave", "status", "n", "&chi;&sup2;", "df", "p", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
-         "standardized loadings"], cfa_rows, 2))
+    cfa_head = ["wave", "status", "n", "&chi;&sup2;", "df", "p", "CFI", "TLI",
+                "RMSEA [90% CI]", "SRMR", "standardized loadings"]
+    if any(d["cfa"][w].get("estimator") == "MLR" for w in waves):
+        cfa_head += _ROBUST_HEAD
+        for row, w in zip(cfa_rows, waves):
+            row += _robust_cells(d["cfa"][w])
+    out.append("<h4>One-factor CFA</h4>" + _estimator_note(d["cfa"][waves[0]] if waves else {})
+               + _table(cfa_head, cfa_rows, 2))
     if any(d["cfa"][w].get("estimator") == "WLSMV" for w in waves):
         out.append(f'<p class="note">{WLSMV_NOTE}</p>')
     # Invariance
@@ -344,9 +353,19 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
                           _p(st["delta_p"]), _f(st["delta_cfi"]), _f(st["delta_rmsea"]),
                           _verdict(st), esc(st["decision"]),
                           esc(", ".join(st["freed"]))])
-        out.append(_table(["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
-                           "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
-                           "decision", "why", "freed"], steps))
+        head = ["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
+                "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
+                "decision", "why", "freed"]
+        if any(st.get("estimator") == "MLR" for st in inv["steps"]):
+            # The robust columns go before the decision, which is taken on them.
+            head[12:12] = _ROBUST_HEAD + ["scaled &Delta;&chi;&sup2;", "scaled p",
+                                          "&Delta; robust CFI", "&Delta; robust RMSEA"]
+            for row, st in zip(steps, inv["steps"]):
+                row[12:12] = _robust_cells(st) + [
+                    _f(st.get("delta_chi2_scaled"), 2), _p(st.get("delta_p_scaled")),
+                    _f(st.get("delta_cfi_robust")), _f(st.get("delta_rmsea_robust"))]
+            out.append(_estimator_note(inv["steps"][0]))
+        out.append(_table(head, steps))
         if inv.get("estimator") == "WLSMV":
             out.append(f'<p class="note">{WLSMV_NOTE}</p>')
         out.append(f"<p class=\"note\">{esc(invariance_sample(inv))} "
@@ -386,6 +405,40 @@ def _verdict(step: dict) -> str:
     if step["accepted"] is None:
         return "not judged"
     return "accepted" if step["accepted"] else '<span class="bad">rejected</span>'
+
+
+_ROBUST_HEAD = ["scaled &chi;&sup2;", "scaling factor", "scaled p", "robust CFI", "robust TLI",
+                "robust RMSEA [90% CI]"]
+
+
+def _robust_cells(block: dict) -> list[str]:
+    """The MLR statistics of a model block, as table cells."""
+    return [_f(block.get("chi2_scaled"), 2), _f(block.get("scaling_factor")),
+            _p(block.get("pvalue_scaled")), _f(block.get("cfi_robust")),
+            _f(block.get("tli_robust")),
+            f"{_f(block.get('rmsea_robust'))} {_ci(block.get('rmsea_robust_ci') or [None, None])}"]
+
+
+def _robust_columns(block: dict) -> dict:
+    """The MLR statistics of a model block, as columns of a CSV table."""
+    if block.get("estimator") != "MLR":
+        return {}
+    ci = block.get("rmsea_robust_ci") or [None, None]
+    return {**{k: block.get(k) for k in ("chi2_scaled", "scaling_factor", "pvalue_scaled",
+                                         "cfi_robust", "tli_robust", "rmsea_robust")},
+            "rmsea_robust_ci_low": ci[0], "rmsea_robust_ci_high": ci[1]}
+
+
+def _estimator_note(block: dict) -> str:
+    """Which estimator produced the numbers below."""
+    if block.get("estimator") != "MLR":
+        return ""
+    return ('<p class="note">Estimator <b>MLR</b> (robust ML, as lavaan 0.6.14\'s estimator = '
+            '"MLR"): ML estimates and &chi;&sup2;; standard errors are Huber&ndash;White '
+            "sandwich ones; the scaled &chi;&sup2; is Yuan&ndash;Bentler's (Mplus variant); "
+            "robust CFI, TLI and RMSEA after Brosseau-Liard &amp; Savalei (FIML-corrected with "
+            "missing answers); differences are Satorra&ndash;Bentler scaled. The decisions "
+            "use the robust statistics.</p>")
 
 
 def _rule_note(inv: dict) -> str:
@@ -484,10 +537,13 @@ def _instrument_section(result: ValidationResult, res: dict) -> str:
                     out.append("<p class=\"note\">Flagged: " + esc(
                         "; ".join(f"{k} ({v})" for k, v in e.flags.items())) + "</p>")
     rows = [[esc(w), esc(c["status"]), _f(c["n"]), _f(c["chi2"], 1), _f(c["df"]), _f(c["cfi"]),
-             _f(c["tli"]), _f(c["rmsea"]), _f(c["srmr"]), esc(c["reason"])]
+             _f(c["tli"]), _f(c["rmsea"]), _f(c["srmr"])]
+            + (_robust_cells(c) if c.get("estimator") == "MLR" else []) + [esc(c["reason"])]
             for w, c in ((w, _shown(c)) for w, c in res["instrument_cfa"].items())]
+    mlr = any(c.get("estimator") == "MLR" for c in res["instrument_cfa"].values())
     out.append("<h4>CFA of the instrument (correlated factors)</h4>" + _table(
-        ["wave", "status", "n", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA", "SRMR", "reason"], rows, 2))
+        ["wave", "status", "n", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA", "SRMR"]
+        + (_ROBUST_HEAD if mlr else []) + ["reason"], rows, 2))
     for g, v in res["omega_hierarchical"].items():
         rows = [[esc(w), esc(x["status"]), _f(x["omega_h"]), _f(x["omega_total"]),
                  esc(x["reason"])] for w, x in v["by_wave"].items()]

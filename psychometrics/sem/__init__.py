@@ -10,7 +10,9 @@
 - :mod:`~psychometrics.sem.estimation`: Fisher scoring, standard errors, :class:`MLFit`;
 - :mod:`~psychometrics.sem.standardized`: estimates table and std.all;
 - :mod:`~psychometrics.sem.score_tests`: modification indices and score tests;
-- :mod:`~psychometrics.sem.fit_indices`: chi2-based indices, RMSEA, SRMR, CFI/TLI.
+- :mod:`~psychometrics.sem.fit_indices`: chi2-based indices, RMSEA, SRMR, CFI/TLI;
+- :mod:`~psychometrics.sem.robust`: robust ML (MLR): sandwich SEs, the Yuan-Bentler
+  scaled chi2, robust CFI/TLI/RMSEA, Satorra-Bentler scaled differences;
 - :mod:`~psychometrics.sem.ordinal`: thresholds, polychorics and their asymptotic
   covariance (ordered items);
 - :mod:`~psychometrics.sem.dwls`: DWLS (WLSMV) fits of ordered items, robust SEs,

@@ -481,7 +481,7 @@ class ScaledDifference:
     delta_df: int
     delta_chi2_scaled: float
     delta_p_scaled: float
-    delta_method: str = "satorra.2000 (scaled.shifted), as lavTestLRT for WLSMV"
+    delta_method: str = "satorra.2000"  # lavTestLRT's method for a scaled.shifted test (WLSMV)
 
     def to_dict(self) -> dict:
         return {"delta_chi2": self.delta_chi2, "delta_df": self.delta_df,
