@@ -209,37 +209,52 @@ def factor_name(scale: str, wave: str) -> str:
 
 
 def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str,
-               freed: Sequence[tuple[str, str, str]] = ()) -> list[Row]:
-    """Rows of an invariance model. ``freed`` holds (kind, item, wave) releases."""
+               freed: Sequence[tuple[str, ...]] = (), groups: Sequence[str] = ()) -> list[Row]:
+    """Rows of an invariance model. ``freed`` holds (kind, item, wave) releases, or
+    with ``groups`` (a multi-group model, lavaan's ``group =``, the first group the
+    reference) (kind, item, wave, group) releases. Equalities hold across waves and
+    groups together; the reference factor (first group, first wave) has variance 1 and
+    mean 0, the others are freed with the loadings (variances) and the intercepts
+    (means), as ``semTools::measEq.syntax(ID.fac = "std.lv")``."""
     level = STEPS.index(step)
     eq_load, eq_int, eq_res = level >= 1, level >= 2, level >= 3
     released = set(freed)
+    cells = [(g, label) for g, label in enumerate(groups, start=1)] or [(1, None)]
     rows: list[Row] = []
-    for w_i, w in enumerate(waves):
-        f = factor_name(scale, w)
-        for it in items:
-            lab = f"l_{it}" if eq_load and ("loading", it, w) not in released else ""
-            rows.append(Row(f, "=~", column(it, w), label=lab))
-    for w_i, w in enumerate(waves):
-        for it in items:
-            lab = f"t_{it}" if eq_res and ("residual", it, w) not in released else ""
-            rows.append(Row(column(it, w), "~~", column(it, w), label=lab))
-    for it in items:  # the same item's residuals covary across all pairs of waves
-        for a in range(len(waves)):
-            for b in range(a + 1, len(waves)):
-                rows.append(Row(column(it, waves[a]), "~~", column(it, waves[b])))
-    for w_i, w in enumerate(waves):
-        f = factor_name(scale, w)
-        rows.append(Row(f, "~~", f, value=1.0 if (w_i == 0 or not eq_load) else None))
-        for w2 in waves[w_i + 1:]:
-            rows.append(Row(f, "~~", factor_name(scale, w2)))
-    for w_i, w in enumerate(waves):
-        for it in items:
-            lab = f"n_{it}" if eq_int and ("intercept", it, w) not in released else ""
-            rows.append(Row(column(it, w), "~1", label=lab))
-    for w_i, w in enumerate(waves):
-        rows.append(Row(factor_name(scale, w), "~1",
-                        value=0.0 if (w_i == 0 or not eq_int) else None))
+    for g, label in cells:
+        def free_of(kind: str, it: str, w: str) -> bool:
+            key = (kind, it, w) if label is None else (kind, it, w, label)
+            return key in released
+
+        def first(w_i: int) -> bool:  # the reference factor
+            return g == 1 and w_i == 0
+
+        for w in waves:
+            f = factor_name(scale, w)
+            for it in items:
+                lab = f"l_{it}" if eq_load and not free_of("loading", it, w) else ""
+                rows.append(Row(f, "=~", column(it, w), label=lab, group=g))
+        for w in waves:
+            for it in items:
+                lab = f"t_{it}" if eq_res and not free_of("residual", it, w) else ""
+                rows.append(Row(column(it, w), "~~", column(it, w), label=lab, group=g))
+        for it in items:  # the same item's residuals covary across all pairs of waves
+            for a in range(len(waves)):
+                for b in range(a + 1, len(waves)):
+                    rows.append(Row(column(it, waves[a]), "~~", column(it, waves[b]), group=g))
+        for w_i, w in enumerate(waves):
+            f = factor_name(scale, w)
+            rows.append(Row(f, "~~", f, value=1.0 if (first(w_i) or not eq_load) else None,
+                            group=g))
+            for w2 in waves[w_i + 1:]:
+                rows.append(Row(f, "~~", factor_name(scale, w2), group=g))
+        for w in waves:
+            for it in items:
+                lab = f"n_{it}" if eq_int and not free_of("intercept", it, w) else ""
+                rows.append(Row(column(it, w), "~1", label=lab, group=g))
+        for w_i, w in enumerate(waves):
+            rows.append(Row(factor_name(scale, w), "~1",
+                            value=0.0 if (first(w_i) or not eq_int) else None, group=g))
     return rows
 
 

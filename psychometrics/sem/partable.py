@@ -8,6 +8,10 @@ the same label are one parameter: an equality constraint) and an optional fixed
 - ``a ~~ b``   a (co)variance: of factors (Psi) or of residuals (Theta);
 - ``a ~1``     an intercept: of an item (nu) or a factor mean (alpha).
 
+Several groups (lavaan's ``group =``): column ``group`` numbers the group of each row
+(1, 2, ...; 1 for a single-group model); a label shared by rows of different groups
+is one parameter, i.e. an equality across groups (lavaan's ``group.equal``).
+
 :func:`build_table` numbers the free parameters (column ``free``: 0 for fixed,
 1..q otherwise, shared by rows with the same label) and :func:`to_lavaan` writes
 the model as lavaan syntax that refits the same model in R as is.
@@ -21,7 +25,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["lhs", "op", "rhs", "label", "free", "value"]
+COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,7 @@ class Row:
     label: str = ""
     value: float | None = None
     start: float | None = None
+    group: int = 1
 
 
 def build_table(rows: Iterable[Row]) -> pd.DataFrame:
@@ -43,9 +48,10 @@ def build_table(rows: Iterable[Row]) -> pd.DataFrame:
     q = 0
     seen = set()
     for r in rows:
-        key = (r.lhs, r.op, r.rhs)
+        key = (r.lhs, r.op, r.rhs, r.group)
         if key in seen:
-            raise ValueError(f"parameter {r.lhs} {r.op} {r.rhs} is specified twice")
+            raise ValueError(f"parameter {r.lhs} {r.op} {r.rhs} is specified twice"
+                             + (f" in group {r.group}" if r.group != 1 else ""))
         seen.add(key)
         if r.value is not None:
             free = 0
@@ -56,7 +62,8 @@ def build_table(rows: Iterable[Row]) -> pd.DataFrame:
             free = q
             if r.label:
                 index_of_label[r.label] = q
-        records.append({"lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
+        records.append({"lhs": r.lhs, "op": r.op, "rhs": r.rhs, "group": int(r.group),
+                        "label": r.label,
                         "free": free, "value": np.nan if r.value is None else float(r.value),
                         "start": np.nan if r.start is None else float(r.start)})
     return pd.DataFrame.from_records(records, columns=COLUMNS + ["start"])
@@ -71,9 +78,22 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
 
     Every parameter is written out, so fit it with ``lavaan::lavaan()`` (which adds
     no parameters of its own), e.g.
-    ``lavaan(model, data = d, meanstructure = TRUE)``.
+    ``lavaan(model, data = d, meanstructure = TRUE)``. A multi-group table is written
+    in lavaan's block syntax (``group: 1``, ``group: 2``, ... in the order of
+    ``group.label``); shared labels are equalities across groups.
     """
     lines = [f"# {line}" for line in header.splitlines()] if header else []
+    groups = sorted(set(table["group"])) if "group" in table else [1]
+    if len(groups) == 1:
+        return "\n".join(lines + _lavaan_lines(table)) + "\n"
+    for g in groups:
+        lines.append(f"group: {int(g)}")
+        lines += ["  " + line for line in _lavaan_lines(table[table["group"] == g])]
+    return "\n".join(lines) + "\n"
+
+
+def _lavaan_lines(table: pd.DataFrame) -> list[str]:
+    lines: list[str] = []
     records = table[["lhs", "op", "rhs", "label", "free", "value"]].to_dict(orient="records")
     for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),
                       ("~1", "intercepts and means")):
@@ -96,4 +116,4 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
                 lines += [f"{lhs} ~ {t}" for t in terms]
             else:
                 lines.append(f"{lhs} {op} " + " + ".join(terms))
-    return "\n".join(lines) + "\n"
+    return lines
