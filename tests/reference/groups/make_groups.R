@@ -45,6 +45,12 @@
 #   pair in lhs/rhs; sim_scalar_labels.csv maps plabels to rows (with group)
 # - latent_mean, latent_mean_se: the later group's factor mean (in the reference
 #   group's SD, which is 1), from the (partial) scalar model
+# - exg_scalar latent_diff_std, latent_diff_std_se (lhs = wave): the group difference
+#   in latent mean at each wave in the reference group's latent SD at that wave,
+#   (alpha_male,w - alpha_female,w) / sqrt(psi_female,w), as lavaan ":=" defined
+#   parameters added to the measEq.syntax model (delta-method SE)
+# - simmiss_<step>: groups_drift_missing.csv (groups_drift.csv with 6% of the item
+#   cells set missing completely at random, set.seed(15)) fitted with missing = "ml"
 suppressMessages({library(lavaan); library(semTools)})
 dir <- "tests/reference/groups"
 
@@ -156,6 +162,33 @@ for (lv in names(levels)) {
 }
 for (j in 2:length(levels)) add_lrt(paste0("exg_", names(levels)[j]), exf[[j - 1]], exf[[j]])
 add_mean("exg_scalar", exf$scalar, facs)
+
+syn <- as.character(exf$scalar@external$measEq.syntax)
+defs <- c("d1 := alpha.1.g2",  # psi.1_1.g1 is fixed at 1
+          "d2 := (alpha.2.g2 - alpha.2.g1) / sqrt(psi.2_2.g1)",
+          "d3 := (alpha.3.g2 - alpha.3.g1) / sqrt(psi.3_3.g1)")
+dfit <- lavaan(c(syn, defs), data = ex, group = "sex", meanstructure = TRUE)
+stopifnot(abs(fitMeasures(dfit, "chisq") - fitMeasures(exf$scalar, "chisq")) < 1e-8)
+pe <- parameterEstimates(dfit)
+for (t in 1:3) {
+  r <- pe[pe$lhs == paste0("d", t) & pe$op == ":=", ]
+  add("exg_scalar", "latent_diff_std", "", paste0("T", t), "", "", r$est)
+  add("exg_scalar", "latent_diff_std_se", "", paste0("T", t), "", "", r$se)
+}
+
+set.seed(15)
+simm <- sim
+cells <- as.matrix(simm[, paste0("x", 1:4)])
+cells[matrix(runif(length(cells)) < .06, nrow(cells))] <- NA
+simm[, paste0("x", 1:4)] <- cells
+write.csv(simm, file.path(dir, "groups_drift_missing.csv"), row.names = FALSE, na = "")
+simm <- read.csv(file.path(dir, "groups_drift_missing.csv"))
+for (lv in c("configural", "scalar")) {
+  record(paste0("simmiss_", lv), measEq.syntax(
+    configural.model = "F =~ x1 + x2 + x3 + x4", data = simm, group = "group",
+    ID.fac = "std.lv", group.equal = levels[[lv]], meanstructure = TRUE, estimator = "ML",
+    missing = "ml", return.fit = TRUE))
+}
 
 out <- do.call(rbind, rows)
 write.csv(out, file.path(dir, "reference.csv"), row.names = FALSE)
