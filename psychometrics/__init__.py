@@ -23,7 +23,7 @@ _HOME = {
     "ChangeResult": "change", "observed_change": "change",
     "EFAResult": "efa", "efa": "efa",
     "InvarianceResult": "invariance", "longitudinal_invariance": "invariance",
-    "invariance_verdicts": "invariance",
+    "invariance_verdicts": "invariance", "group_invariance": "group_invariance",
     "OmegaHierarchical": "omega_hierarchical", "omega_hierarchical": "omega_hierarchical",
     "SCHEMA_VERSION": "pipeline", "ValidationResult": "pipeline", "validate": "pipeline",
     "cronbach_alpha": "reliability", "omega_total": "reliability",
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from psychometrics.cfa import CFAResult, fit_cfa
     from psychometrics.change import ChangeResult, observed_change
     from psychometrics.efa import EFAResult, efa
+    from psychometrics.group_invariance import group_invariance
     from psychometrics.invariance import (
         InvarianceResult,
         invariance_verdicts,
@@ -59,6 +60,7 @@ __all__ = [
     "cronbach_alpha",
     "efa",
     "fit_cfa",
+    "group_invariance",
     "invariance_verdicts",
     "longitudinal_invariance",
     "observed_change",

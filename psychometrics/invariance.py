@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -163,6 +163,11 @@ class InvarianceResult:
     noninvariance: tuple[NonInvariance, ...] = ()
     #: Items whose loadings and intercepts stayed equal across waves.
     invariant_items: tuple[str, ...] = ()
+    #: Invariance across groups (:mod:`psychometrics.group_invariance`): the groups,
+    #: the first the reference, and their sizes; ``latent_mean_diff_std`` is then
+    #: ``{group: {wave: LatentMeanChange}}``.
+    groups: tuple[str, ...] = ()
+    n_per_group: dict[str, int] = field(default_factory=dict)
 
     @property
     def allows_change(self) -> bool:
@@ -188,14 +193,21 @@ class InvarianceResult:
             "n_total": self.n_total, "n": self.n, "n_dropped": sum(self.dropped.values()),
             "dropped": self.dropped, "missing_rule": self.missing_rule,
             "incomplete_included": self.incomplete,
-            "identification": "std.lv: first-wave factor variance 1 and mean 0 "
+            "identification": ("std.lv: the first group's " if self.groups else "std.lv: ")
+                              + "first-wave factor variance 1 and mean 0 "
                               "(semTools::measEq.syntax ID.fac = 'std.lv')",
             "steps": [s.to_dict() for s in self.steps], "freed": list(self.freed),
-            "latent_mean_diff_std": {w: c.to_dict() for w, c in self.latent_mean_diff_std.items()},
+            "latent_mean_diff_std": _latent_dict(self.latent_mean_diff_std),
             "noninvariance": [x.to_dict() for x in self.noninvariance],
             "invariant_items": list(self.invariant_items),
             "notes": list(self.notes),
+            **({"groups": list(self.groups), "n_per_group": self.n_per_group}
+               if self.groups else {}),
         })
+
+
+def _latent_dict(d: dict) -> dict:
+    return {k: (_latent_dict(v) if isinstance(v, dict) else v.to_dict()) for k, v in d.items()}
 
 
 # -- model building -------------------------------------------------------------------
@@ -291,6 +303,11 @@ class _Context:
     baseline: tuple[float, int] | None
     notes: tuple[str, ...]
     seed: int
+    #: Several groups: their labels (the first the reference) and each used person's group.
+    groups: tuple[str, ...] = ()
+    group_of: pd.Series | None = None
+    #: Latent mean differences from the (partial) scalar fit, when not across waves.
+    latent: Callable[[MLFit], dict[str, Any]] | None = None
     cache: dict[Any, Any] = field(default_factory=dict)
 
     def run(self, step: str, freed: Sequence[tuple[str, str, str]],
@@ -298,13 +315,21 @@ class _Context:
         """Fit one model (cached: rules share their fits)."""
         key = ("fit", step, tuple(freed), se)
         if key not in self.cache:
-            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed))
+            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
+                                           self.groups))
             fit = fit_ml(table, self.moments, standard_errors=se)
-            syntax = to_lavaan(table, f"binnenuit invariance model '{step}' of scale {self.scale}"
+            across = (f" across groups ({', '.join(self.groups)}, in this order)"
+                      if self.groups else "")
+            syntax = to_lavaan(table, f"binnenuit invariance model '{step}'{across} of scale "
+                               f"{self.scale}"
                                + (f", freed: {', '.join(_describe(f) for f in freed)}"
                                   if freed else "")
                                + "\nRefit in R: lavaan::lavaan(model, data = wide, "
-                               "meanstructure = TRUE" + (", missing = 'ml')" if self.fiml else ")"))
+                               + ("group = 'group', group.label = c("
+                                  + ", ".join(repr(g) for g in self.groups) + "), "
+                                  if self.groups else "")
+                               + "meanstructure = TRUE"
+                               + (", missing = 'ml')" if self.fiml else ")"))
             self.cache[key] = (fit, table, syntax)
         return self.cache[key]
 
@@ -315,15 +340,20 @@ class _Context:
             return fit.fit.cfi, fit.fit.tli
         return cfi_tli(fit.fit.chi2, fit.df, *self.baseline)
 
-    def seen(self) -> np.ndarray | None:
-        return self.used.notna().to_numpy() if self.fiml else None
+    def seen(self) -> np.ndarray | tuple[np.ndarray, ...] | None:
+        if not self.fiml:
+            return None
+        if self.groups:
+            return tuple(self.used[(self.group_of == g).to_numpy()].notna().to_numpy()
+                         for g in self.groups)
+        return self.used.notna().to_numpy()
 
 
-def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
-             rule: str, null_model: str, missing: str,
-             seed: int) -> _Context | InvarianceResult:
-    """Reshape, apply the missing-data rule, compute the moments; or say why not."""
-    items, waves = tuple(items), tuple(waves)
+def select_cases(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str],
+                 missing: str) -> tuple[pd.DataFrame, pd.DataFrame, bool, dict[str, Any]]:
+    """The wide data, the persons used under the missing-data rule, whether FIML is
+    used, and the counts (``n_total``, ``n``, ``dropped``, ``missing_rule``,
+    ``incomplete``)."""
     wide = _wide(frame, items, waves)
     n_total = len(wide)
     present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id").reindex(wide.index)[list(items)]
@@ -344,9 +374,19 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
         dropped = {"not_at_every_wave": attrition,
                    "missing_answers": int(n_total - len(complete) - attrition)}
         missing_rule = "listwise: persons with every item at every wave"
+    return wide, used, fiml, dict(n_total=n_total, n=len(used), dropped=dropped,
+                                  missing_rule=missing_rule,
+                                  incomplete=incomplete if fiml else {})
+
+
+def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
+             rule: str, null_model: str, missing: str,
+             seed: int) -> _Context | InvarianceResult:
+    """Reshape, apply the missing-data rule, compute the moments; or say why not."""
+    items, waves = tuple(items), tuple(waves)
+    wide, used, fiml, cases = select_cases(frame, items, waves, missing)
     base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
-                n_total=n_total, n=len(used), dropped=dropped, missing_rule=missing_rule,
-                incomplete=incomplete if fiml else {}, rule_details=rule_details(rule, seed))
+                **cases, rule_details=rule_details(rule, seed))
     if len(waves) < 2:
         return InvarianceResult(status="single_wave", reason="invariance across waves needs at "
                                 "least two waves", level="none", steps=(), **base)
@@ -497,13 +537,14 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
             key = ("scores", step, tuple(freed))
             if key not in ctx.cache:
                 ctx.cache[key] = _release_scores(fit, table, ctx.moments, kind, items, waves,
-                                                 freed)
+                                                 freed, ctx.groups)
             scores = ctx.cache[key]
             tests[f"{step}:{len(freed)}"] = scores
             if scores.empty or not np.isfinite(scores["mi"]).any():
                 break
             best = scores.iloc[int(np.nanargmax(scores["mi"].to_numpy()))]
-            freed.append((kind, best["item"], best["wave"]))
+            freed.append((kind, best["item"], best["wave"])
+                         + ((best["group"],) if ctx.groups else ()))
             fit, table, syntax = ctx.run(step, freed)
             st = _compare(ctx, f"partial_{step}", fit, last, syntax, rule, tuple(freed),
                           tuple(_describe(f) for f in freed))
@@ -522,7 +563,9 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
     scalar_step = next((s for s in reversed(steps) if s.accepted and
                         s.model in ("scalar", "partial_scalar")), None)
     released = [f for f in freed if f[0] in ("loading", "intercept")]
-    if scalar_step is not None:
+    if scalar_step is not None and ctx.latent is not None:
+        changes = ctx.latent(ctx.run("scalar", released, se=se)[0])
+    elif scalar_step is not None:
         t = ctx.run("scalar", released, se=se)[0].table
         for w in waves[1:]:
             row = t[(t["lhs"] == factor_name(ctx.scale, w)) & (t["op"] == "~1")].iloc[0]
@@ -530,7 +573,7 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
             changes[w] = LatentMeanChange(w, est, s_e, Interval(est - 1.959963984540054 * s_e,
                                                                 est + 1.959963984540054 * s_e))
     sizes: tuple[NonInvariance, ...] = ()
-    if released and last.fit.status == "ok":
+    if released and last.fit.status == "ok" and not ctx.groups:
         sizes = noninvariance_sizes(last.fit.table, released, ctx.wide, items, waves, column,
                                     lambda w: factor_name(ctx.scale, w))
     invariant = tuple(it for it in items if not any(f[1] == it for f in released))
@@ -550,7 +593,12 @@ def _column_label(col: str, items: Sequence[str], waves: Sequence[str]) -> str:
     return col
 
 
-def _describe(f: tuple[str, str, str]) -> str:
+def _describe(f: tuple[str, ...]) -> str:
+    """'intercept of x3 at T1' (across waves), 'intercept of x3 in group B' (one wave),
+    'intercept of x3 in group B at T1' (groups x waves)."""
+    if len(f) == 4:
+        kind, item, wave, group = f
+        return f"{kind} of {item} in group {group}" + ("" if wave == "all" else f" at {wave}")
     kind, item, wave = f
     return f"{kind} of {item} at {wave}"
 
@@ -605,34 +653,42 @@ def _keys_of(described: tuple[str, ...],
 
 def _seed(ctx: _Context, model: str, freed: tuple[tuple[str, str, str], ...]) -> int:
     """A reproducible seed per scale, model and releases, derived from the run's seed."""
-    return zlib.crc32(f"{ctx.seed}|{ctx.scale}|{model}|{freed}".encode())
+    across = "groups|" if ctx.groups else ""  # time-only seeds as before
+    return zlib.crc32(f"{ctx.seed}|{across}{ctx.scale}|{model}|{freed}".encode())
 
 
-def _release_scores(fit: MLFit, table: pd.DataFrame, moments: Moments, kind: str,
+def _release_scores(fit: MLFit, table: pd.DataFrame, moments, kind: str,
                     items: Sequence[str], waves: Sequence[str],
-                    freed: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
-    """Score tests of releasing each still-constrained parameter of ``kind`` at each
-    later wave (the first wave's parameter is the reference)."""
+                    freed: Sequence[tuple[str, ...]], groups: Sequence[str] = ()) -> pd.DataFrame:
+    """Score tests of releasing each still-constrained parameter of ``kind``: at each
+    later wave (the first wave's parameter is the reference), or with ``groups`` in
+    every (group, wave) but the first group's first wave."""
     position = {}
+    group = table["group"].to_numpy()
     for k, r in enumerate(table.itertuples(index=False)):
         if r.op == "=~":  # an item column loads on one factor: key the loading by the item
-            position[("loading", r.rhs)] = k
+            position[("loading", r.rhs, group[k])] = k
         elif r.op == "~1":
-            position[("intercept", r.lhs)] = k
+            position[("intercept", r.lhs, group[k])] = k
         elif r.op == "~~" and r.lhs == r.rhs:
-            position[("residual", r.lhs)] = k
+            position[("residual", r.lhs, group[k])] = k
+    cells = ([(g, label, w) for g, label in enumerate(groups, start=1) for w in waves
+              if (g, w) != (1, waves[0])] if groups else [(1, None, w) for w in waves[1:]])
     rows, meta = [], []
     for it in items:
         if any(f[0] == kind and f[1] == it for f in freed):
             continue
-        for w in waves[1:]:
-            key = (kind, column(it, w))
+        for g, label, w in cells:
+            key = (kind, column(it, w), g)
             if key in position:
                 rows.append(position[key])
-                meta.append((it, w))
+                meta.append((it, w, label))
+    columns = ["item", "wave"] + (["group"] if groups else []) + ["mi", "epc", "pvalue"]
     if not rows:
-        return pd.DataFrame(columns=["item", "wave", "mi", "epc", "pvalue"])
+        return pd.DataFrame(columns=columns)
     res = score_tests(fit, table, moments, rows)
+    if groups:
+        res.insert(0, "group", [m[2] for m in meta])
     res.insert(0, "wave", [m[1] for m in meta])
     res.insert(0, "item", [m[0] for m in meta])
     return res
