@@ -171,3 +171,69 @@ def _cov_theta(fit: MLFit) -> np.ndarray | None:
     if not np.all(np.isfinite(H)) or not np.isfinite(fit.table["se"]).all():
         return None
     return np.linalg.inv(H) * 2.0 / fit.n
+
+
+def order_groups(labels) -> tuple[str, ...]:
+    """Group labels sorted: numbers numerically (``2`` before ``10``), then text.
+
+    >>> order_groups(["10", "2", "b", "a"])
+    ('2', '10', 'a', 'b')
+    """
+    def key(label: str):
+        try:
+            number = float(label)
+        except ValueError:
+            return (1, 0.0, label)
+        return (0, number, label) if math.isfinite(number) else (1, 0.0, label)
+    return tuple(sorted(set(map(str, labels)), key=key))
+
+
+def person_groups(responses, column: str,
+                  order: Sequence[str] | None = None) -> tuple[pd.Series, tuple[str, ...]]:
+    """Each scored row's group (from the column ``column`` of the input) and the groups
+    in order (``order``, else :func:`order_groups`; the first is the reference).
+
+    Raises ``ResponseError`` naming the file, row, column and value for an empty group
+    cell; naming the person and the values for a person whose group differs between
+    waves; listing the labels found when ``order`` does not name each exactly once, or
+    when there are fewer than two groups.
+    """
+    from instruments.errors import ResponseError
+
+    src = responses.source
+    if column not in responses.extra.columns:
+        raise ResponseError(f"{src}: there is no group column '{column}'. Other columns: "
+                            f"{', '.join(map(str, responses.extra.columns)) or 'none'}.")
+    raw = responses.extra[column]
+    text = raw.astype(str).str.strip()
+    empty = raw.isna().to_numpy() | (text == "").to_numpy()
+    if empty.any():
+        rows = responses.keys["row"].to_numpy()[empty]
+        shown = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+        raise ResponseError(f"{src}: row(s) {shown}, column '{column}': no group label (empty "
+                            "cell); every scored row needs its group")
+    labels = text.reset_index(drop=True)
+    keys = responses.keys.reset_index(drop=True)
+    pairs = pd.DataFrame({"id": keys["id"], "wave": keys["wave"], "group": labels})
+    per_person = pairs.groupby("id", sort=False)["group"].nunique()
+    clash = per_person[per_person > 1]
+    if len(clash):
+        who = clash.index[0]
+        seen = pairs[pairs["id"] == who]
+        values = "; ".join(f"'{g}' at wave {w}" for w, g in zip(seen["wave"], seen["group"]))
+        raise ResponseError(f"{src}: column '{column}': person {who} is in more than one group "
+                            f"between waves ({values}); a person's group must be the same at "
+                            f"every wave" + (f" ({len(clash)} persons in all)"
+                                             if len(clash) > 1 else ""))
+    found = order_groups(labels)
+    if order is not None:
+        order = tuple(order)
+        if sorted(order) != sorted(found):
+            raise ResponseError(f"{src}: --group-order must name each group of column "
+                                f"'{column}' once. Found: {', '.join(found)}; got: "
+                                f"{', '.join(order)}.")
+        found = order
+    if len(found) < 2:
+        raise ResponseError(f"{src}: column '{column}' has one group ({', '.join(found)}): "
+                            "invariance across groups needs at least two")
+    return labels, found

@@ -317,7 +317,15 @@ class _Context:
         if key not in self.cache:
             table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
                                            self.groups))
-            fit = fit_ml(table, self.moments, standard_errors=se)
+            warm = self.cache.get("warm")
+            if self.groups and warm is not None and warm.converged:
+                # Across groups: start from the last fitted model of the sequence (the same
+                # rows; the optimum is the same, reached in fewer steps).
+                fit = fit_ml(table.assign(start=warm.table["est"].to_numpy()), self.moments,
+                             standard_errors=se)
+            else:
+                fit = fit_ml(table, self.moments, standard_errors=se)
+            self.cache["warm"] = fit
             across = (f" across groups ({', '.join(self.groups)}, in this order)"
                       if self.groups else "")
             syntax = to_lavaan(table, f"binnenuit invariance model '{step}'{across} of scale "

@@ -31,6 +31,8 @@ from psychometrics.change import (
 )
 from psychometrics.decision_rules import DEFAULT_RULE, rule_details
 from psychometrics.efa import EFAResult, efa
+from psychometrics.group_change import ChangeByGroup, welch_difference
+from psychometrics.group_invariance import group_invariance, person_groups
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
@@ -67,6 +69,10 @@ class ValidationResult:
     multi_scale: dict[str, Any] = field(default_factory=dict)
     clusters: dict[str, Any] = field(default_factory=dict)
     attrition: dict[str, Any] = field(default_factory=dict)
+    #: With ``group``: the column, the groups (the first the reference), persons per group.
+    grouping: dict[str, Any] = field(default_factory=dict)
+    group_invariance: dict[str, InvarianceResult] = field(default_factory=dict)
+    change_by_group: dict[str, dict[str, ChangeByGroup]] = field(default_factory=dict)
 
     @property
     def responses(self) -> Responses:
@@ -101,6 +107,11 @@ class ValidationResult:
                 scales[s.id]["invariance"] = self.invariance[s.id].to_dict()
             if s.id in self.change:
                 scales[s.id]["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
+            if s.id in self.group_invariance:
+                scales[s.id]["group_invariance"] = self.group_invariance[s.id].to_dict()
+            if s.id in self.change_by_group:
+                scales[s.id]["change_by_group"] = {
+                    k: v.to_dict() for k, v in self.change_by_group[s.id].items()}
         return to_jsonable({
             "schema_version": SCHEMA_VERSION,
             "instrument": {
@@ -115,6 +126,9 @@ class ValidationResult:
                 "rows_not_scored": r.rows_not_scored, "rows_with_problems": rows_with_problems,
                 "blank_rows": list(r.blank_rows), "unused_columns": list(r.extra.columns),
                 "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
+                **({"group_column": self.grouping["column"],
+                    "groups": list(self.grouping["groups"]),
+                    "persons_per_group": self.grouping["persons"]} if self.grouping else {}),
             },
             "problems": [
                 {"row": None if pd.isna(p.row) else int(p.row), "column": p.column,
@@ -158,10 +172,16 @@ def validate(
     rci_reliability: Literal["alpha", "omega"] = "alpha",
     ignore_invariance: bool = False,
     cluster: str | None = None,
+    group: str | None = None,
+    group_order: Sequence[str] | None = None,
     progress: Progress = _quiet,
 ) -> ValidationResult:
     """Check, score and validate an instrument on raw responses; then, where the
-    scales are (partially) scalar invariant, compute change.
+    scales are (partially) scalar invariant, compute change. With ``group`` (a column of
+    the data), invariance across its groups too (one wave: across groups; several: groups
+    x waves together), the latent group differences and, with waves, the change by group
+    (:mod:`psychometrics.group_invariance`, :mod:`psychometrics.group_change`);
+    ``group_order`` orders the groups (the first is the reference).
 
     Returns a :class:`ValidationResult`; :func:`psychometrics.outputs.write_outputs`
     writes ``results.json``, ``scores.csv`` and the rest. Every option is checked
@@ -183,6 +203,8 @@ def validate(
     if cluster is not None and cluster not in responses.extra.columns:
         raise ResponseError(f"{responses.source}: there is no cluster column '{cluster}'. "
                             f"Other columns: {', '.join(responses.extra.columns) or 'none'}.")
+    group_labels, groups = (person_groups(responses, group, group_order) if group is not None
+                            else (None, ()))
     progress(f"scoring {len(instrument.scales)} scales on {len(responses.keys)} rows")
     scores = score(responses)
     settings = {
@@ -205,6 +227,12 @@ def validate(
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
                    "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
                    "cluster": cluster},
+        "groups": ({"column": group, "order": list(groups), "reference": groups[0],
+                    "model": "one wave: configural -> strict across groups; several waves: the "
+                             "longitudinal model in every group, equalities across groups and "
+                             "waves together (semTools::measEq.syntax group.equal = long.equal)",
+                    "change_gate": "groups x time invariance partial_scalar or higher"}
+                   if group is not None else None),
     }
     keyed = {s.id: keyed_items(responses, s.id) for s in instrument.scales}
     waves_of_rows = responses.keys["wave"].to_numpy()
@@ -227,6 +255,16 @@ def validate(
     change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
                                     ignore_invariance, cluster, progress)
     multi = multi_scale_table(person_change, instrument)
+    grouping, by_group, change_by_group = {}, {}, {}
+    if group is not None:
+        person_group = dict(zip(responses.keys["id"], group_labels))
+        grouping = {"column": group, "groups": groups,
+                    "persons": {g: int(sum(v == g for v in person_group.values()))
+                                for g in groups}}
+        by_group = _group_invariance(responses, keyed, group_labels, groups, rule,
+                                     model_missing, seed, progress)
+        change_by_group = _change_by_group(scores, person_group, groups, by_group,
+                                           ignore_invariance)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
         omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
@@ -234,7 +272,8 @@ def validate(
         change=change, person_change=person_change, multi_scale_persons=multi,
         multi_scale=_multi_scale(multi, instrument),
         clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
-        attrition=_attrition(scores),
+        attrition=_attrition(scores), grouping=grouping, group_invariance=by_group,
+        change_by_group=change_by_group,
     )
 
 
@@ -299,6 +338,58 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress):
         out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
                                                 rule=rule, null_model=null_model,
                                                 missing=missing, seed=seed)
+    return out
+
+
+def _group_invariance(responses, keyed, labels, groups, rule, missing, seed, progress):
+    out: dict[str, InvarianceResult] = {}
+    ids = responses.keys[["id", "wave"]].reset_index(drop=True).assign(group=labels.to_numpy())
+    for scale in responses.instrument.scales:
+        progress(f"invariance across groups: {scale.id}")
+        frame = pd.concat([ids, keyed[scale.id].reset_index(drop=True)], axis=1)
+        out[scale.id] = group_invariance(frame, scale.id, scale.items, responses.waves, groups,
+                                         rule=rule, missing=missing, seed=seed)
+    return out
+
+
+def _change_by_group(scores, person_group, groups, by_group, ignore_invariance):
+    """Per scale and pair of waves: the change per group and the group differences,
+    gated by the groups x time invariance level."""
+    r = scores.responses
+    out: dict[str, dict[str, ChangeByGroup]] = {}
+    if len(r.waves) < 2:
+        return out
+    table = scores.table.assign(_wave=r.keys["wave"].to_numpy(), _id=r.keys["id"].to_numpy())
+    for scale in r.instrument.scales:
+        inv = by_group[scale.id]
+        wide = table.pivot(index="_id", columns="_wave", values=scale.id)
+        member = np.array([person_group[i] for i in wide.index], dtype=object)
+        out[scale.id] = {}
+        for a, b in _pairs(r.waves):
+            key = f"{a}->{b}"
+            if not (inv.allows_change or ignore_invariance):
+                why = (f"groups x time invariance could not be tested ({inv.status}: "
+                       f"{inv.reason})" if inv.status != "ok" else
+                       f"groups x time invariance level is {inv.level}: the groups' changes "
+                       "are not on a common metric")
+                out[scale.id][key] = ChangeByGroup(scale.id, a, b, "blocked", why, inv.level,
+                                                   {}, {})
+                continue
+            per, diffs, d = {}, {}, {}
+            for g in groups:
+                sel = member == g
+                x, y = wide[a].to_numpy()[sel], wide[b].to_numpy()[sel]
+                per[g] = observed_change(x, y, wide.index.to_numpy()[sel], scale=scale.id,
+                                         wave_from=a, wave_to=b, reliability=math.nan,
+                                         higher_is_better=scale.higher_is_better)
+                d[g] = y - x
+            for g in groups[1:]:
+                diffs[g] = welch_difference(d[g], d[groups[0]], g, groups[0])
+            unverified = not inv.allows_change
+            out[scale.id][key] = ChangeByGroup(
+                scale.id, a, b, "unverified" if unverified else "ok",
+                (f"unverified: computed with --ignore-invariance although the groups x time "
+                 f"invariance level is {inv.level}") if unverified else "", inv.level, per, diffs)
     return out
 
 

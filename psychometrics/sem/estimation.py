@@ -312,7 +312,10 @@ def _fiml_objective(struct: Structure, pm: PatternMoments):
     weights = st.n / n
     exact = (len(weights) + q) * p ** 4 <= _EXACT_SCORING_COST
 
-    def terms(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def terms(th: np.ndarray, check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and step matrix; ``check=False`` returns the observed information
+        unchecked (a group of a multi-group model: the sum is what must be positive
+        definite)."""
         sigma, mu = struct.implied(th)
         point = point_at(th)
         dS, dm = struct.jacobian(th)
@@ -322,6 +325,8 @@ def _fiml_objective(struct: Structure, pm: PatternMoments):
             # (near the optimum: quadratic convergence), else scoring on the expected.
             hess = information.fiml_observed(point, weights, dS, dm,
                                              struct.second_order(th, point.G, point.g))
+            if not check:
+                return grad, hess
             try:
                 np.linalg.cholesky(hess)
                 return grad, hess
@@ -329,7 +334,14 @@ def _fiml_objective(struct: Structure, pm: PatternMoments):
                 return grad, information.fiml_expected(point, weights, dS, dm)
         return grad, information.expected_complete(np.linalg.inv(sigma), dS, dm)
 
-    return value, terms, point_at
+    def expected(th: np.ndarray) -> np.ndarray:
+        """The expected information (the fallback step matrix)."""
+        dS, dm = struct.jacobian(th)
+        if exact:
+            return information.fiml_expected(point_at(th), weights, dS, dm)
+        return information.expected_complete(np.linalg.inv(struct.implied(th)[0]), dS, dm)
+
+    return value, terms, point_at, expected
 
 
 def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int,
@@ -342,7 +354,7 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
     n, p, q = pm.n, struct.p, struct.q
     df = p * (p + 1) // 2 + p - q
     st = pm.stacked
-    value, terms, point_at = _fiml_objective(struct, pm)
+    value, terms, point_at, _ = _fiml_objective(struct, pm)
     theta, f, status, reason, it, H = _fisher_scoring(_start(struct, table, pm.cov, pm.mean),
                                                       value, terms, tol, max_iter)
     cov_theta = None

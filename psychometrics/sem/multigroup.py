@@ -65,10 +65,18 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
         return float(sum(wg * o[0](th) for wg, o in zip(w, objectives)))
 
     def terms(th: np.ndarray):
+        # A group's information is singular (it does not touch the other groups'
+        # parameters): with FIML, Newton on the summed observed information where that
+        # is positive definite, else scoring on the summed expected information.
         grad, H = 0.0, 0.0
         for wg, o in zip(w, objectives):
-            gg, hg = o[1](th)
+            gg, hg = o[1](th, False) if fiml else o[1](th)
             grad, H = grad + wg * gg, H + wg * hg
+        if fiml:
+            try:
+                np.linalg.cholesky(H)
+            except np.linalg.LinAlgError:
+                H = sum(wg * o[3](th) for wg, o in zip(w, objectives))
         return grad, H
 
     q = structs[0].q
