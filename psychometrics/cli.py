@@ -114,6 +114,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
             **_stat_options(args)}
     opts["cluster"] = opts["cluster"] or EXAMPLE.cluster_column
+    opts["group"] = opts["group"] or EXAMPLE.group_column
     return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
 
 
@@ -268,7 +269,7 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
                    help="a column of groups (e.g. language version, condition): invariance "
                    "across the groups (with waves: groups x waves together), latent group "
                    "differences and change by group; a person's group must be the same at "
-                   "every wave")
+                   "every wave (the demo uses 'district')")
     p.add_argument("--group-order", default=None, metavar="G1,G2,...",
                    help="the order of the groups, the first the reference (default: sorted "
                    "by label, numbers numerically)")

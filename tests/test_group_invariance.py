@@ -132,3 +132,21 @@ def test_item_constant_in_one_group_is_refused():
     frame.loc[frame["group"] == "B", "x2"] = 3.0
     res = group_invariance(frame, "F", SIM_ITEMS, ["all"], ["A", "B"])
     assert res.status == "no_variance" and "group B" in res.reason and "x2" in res.reason
+
+
+def test_welch_difference_in_change_equals_r_t_test(reference):
+    from psychometrics.group_change import welch_difference
+
+    d = pd.read_csv(REF / "exlong_sex.csv")
+    change = (d[["y1t2", "y2t2", "y3t2"]].mean(axis=1).to_numpy()
+              - d[["y1t1", "y2t1", "y3t1"]].mean(axis=1).to_numpy())
+    male = d["sex"].to_numpy() == "male"
+    res = welch_difference(change[male], change[~male], "male", "female")
+
+    def ref(stat):
+        r = reference[(reference["model"] == "exg_change") & (reference["statistic"] == stat)]
+        return float(r["value"].iloc[0])
+    assert res.status == "ok" and res.n == 100 and res.n_reference == 100
+    assert_allclose([res.t, res.df, res.p, res.ci.low, res.ci.high, res.mean_diff, res.hedges_g],
+                    [ref("welch_t"), ref("welch_df"), ref("welch_p"), ref("ci_low"),
+                     ref("ci_high"), ref("diff"), ref("hedges_g")], rtol=1e-10)

@@ -49,6 +49,8 @@
 #   in latent mean at each wave in the reference group's latent SD at that wave,
 #   (alpha_male,w - alpha_female,w) / sqrt(psi_female,w), as lavaan ":=" defined
 #   parameters added to the measEq.syntax model (delta-method SE)
+# - exg_change: the change T1 -> T2 of the mean of y1..y3, male minus female: Welch's
+#   t.test (t, df, p, 95% CI) and Hedges' g with the pooled SD and J = 1 - 3/(4(n1+n2)-9)
 # - simmiss_<step>: groups_drift_missing.csv (groups_drift.csv with 6% of the item
 #   cells set missing completely at random, set.seed(15)) fitted with missing = "ml"
 suppressMessages({library(lavaan); library(semTools)})
@@ -188,6 +190,21 @@ for (lv in c("configural", "scalar")) {
     configural.model = "F =~ x1 + x2 + x3 + x4", data = simm, group = "group",
     ID.fac = "std.lv", group.equal = levels[[lv]], meanstructure = TRUE, estimator = "ML",
     missing = "ml", return.fit = TRUE))
+}
+
+# Change by group: the change T1 -> T2 of the scale score (mean of y1..y3) in exLong,
+# male minus female (the reference): Welch's t test and Hedges' g of the change scores.
+d <- rowMeans(ex[, c("y1t2", "y2t2", "y3t2")]) - rowMeans(ex[, c("y1t1", "y2t1", "y3t1")])
+dm <- d[ex$sex == "male"]; df_ <- d[ex$sex == "female"]
+tt <- t.test(dm, df_, var.equal = FALSE)
+n1 <- length(dm); n2 <- length(df_)
+sp <- sqrt(((n1 - 1) * var(dm) + (n2 - 1) * var(df_)) / (n1 + n2 - 2))
+g <- (1 - 3 / (4 * (n1 + n2) - 9)) * (mean(dm) - mean(df_)) / sp
+for (s in c("welch_t", "welch_df", "welch_p", "ci_low", "ci_high", "diff", "hedges_g")) {
+  v <- switch(s, welch_t = tt$statistic, welch_df = tt$parameter, welch_p = tt$p.value,
+              ci_low = tt$conf.int[1], ci_high = tt$conf.int[2],
+              diff = mean(dm) - mean(df_), hedges_g = g)
+  add("exg_change", s, "", "T1", "", "T2", v)
 }
 
 out <- do.call(rbind, rows)
