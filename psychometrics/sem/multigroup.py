@@ -29,7 +29,7 @@ from psychometrics.sem.estimation import (_LOG_2PI, MLFit, _admissible, _complet
 from psychometrics.sem.fit_indices import baseline_chi2, fit_indices_groups
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import GroupMoments
-from psychometrics.sem.standardized import estimates_table
+from psychometrics.sem.standardized import estimate_columns
 
 
 def group_structures(table: pd.DataFrame, gm: GroupMoments) -> list[tuple[pd.DataFrame, Structure]]:
@@ -100,7 +100,13 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
     p = structs[0].p
     ms = structs[0].meanstructure
     df = len(gm.groups) * (p * (p + 1) // 2 + (p if ms else 0)) - q
-    out = pd.concat([estimates_table(sub, s, theta, cov_theta) for sub, s in parts])
+    group = table["group"].to_numpy()
+    filled: dict[str, np.ndarray] = {}
+    for g, (_, s) in enumerate(parts, start=1):
+        rows = np.flatnonzero(group == g)
+        for c, values in estimate_columns(s, theta, cov_theta).items():
+            filled.setdefault(c, np.full(len(table), np.nan))[rows] = values
+    out = table.assign(**filled)
     implied = tuple(s.implied(theta) for s in structs)
     fit = None
     if status == "ok":

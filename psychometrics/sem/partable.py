@@ -83,31 +83,35 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
     ``group.label``); shared labels are equalities across groups.
     """
     lines = [f"# {line}" for line in header.splitlines()] if header else []
-    groups = sorted(set(table["group"])) if "group" in table else [1]
-    if len(groups) == 1:
-        return "\n".join(lines + _lavaan_lines(table)) + "\n"
+    cols = ["lhs", "op", "rhs", "label", "free", "value"]
+    records = list(zip(*(table[c].tolist() for c in cols)))
+    group = table["group"].tolist() if "group" in table else [1] * len(records)
+    groups = sorted(set(group))
+    if len(groups) <= 1:
+        return "\n".join(lines + _lavaan_lines(records)) + "\n"
     for g in groups:
         lines.append(f"group: {int(g)}")
-        lines += ["  " + line for line in _lavaan_lines(table[table["group"] == g])]
+        lines += ["  " + line for line in
+                  _lavaan_lines([r for r, h in zip(records, group) if h == g])]
     return "\n".join(lines) + "\n"
 
 
-def _lavaan_lines(table: pd.DataFrame) -> list[str]:
+def _lavaan_lines(records: list[tuple]) -> list[str]:
+    """Lines of (lhs, op, rhs, label, free, value) records, grouped by operator."""
     lines: list[str] = []
-    records = table[["lhs", "op", "rhs", "label", "free", "value"]].to_dict(orient="records")
     for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),
                       ("~1", "intercepts and means")):
         groups: dict[str, list[str]] = {}
-        for r in records:
-            if r["op"] != op:
+        for lhs, o, rhs, label, free, value in records:
+            if o != op:
                 continue
-            if r["free"] == 0:
-                prefix = f"{_fmt(r['value'])}*"
-            elif r["label"]:
-                prefix = f"{r['label']}*"
+            if free == 0:
+                prefix = f"{_fmt(value)}*"
+            elif label:
+                prefix = f"{label}*"
             else:
                 prefix = ""
-            groups.setdefault(r["lhs"], []).append(prefix + ("1" if op == "~1" else r["rhs"]))
+            groups.setdefault(lhs, []).append(prefix + ("1" if op == "~1" else rhs))
         if not groups:
             continue
         lines.append(f"# {title}")
