@@ -317,7 +317,7 @@ class _Context:
         if key not in self.cache:
             table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
                                            self.groups))
-            warm = self.cache.get("warm")
+            warm = self.cache.get(("fit", step, tuple(freed), False), (self.cache.get("warm"),))[0]
             if self.groups and warm is not None and warm.converged:
                 # Across groups: start from the last fitted model of the sequence (the same
                 # rows; the optimum is the same, reached in fewer steps).

@@ -14,7 +14,8 @@ sums of the groups' (blockwise: a group's rows touch only its own moments);
 free parameters. The baseline model is the independence model of each group (chi2 and
 df summed), RMSEA is lavaan's multi-group one (``sqrt(G)`` times the single-group
 formula with the total N) and SRMR the groups' SRMRs weighted by n_g / N
-(:func:`~psychometrics.sem.fit_indices.fit_indices_groups`).
+(:func:`~psychometrics.sem.fit_indices.fit_indices_groups`). The estimates table has
+std_all per group; its delta-method SE (``std_se``) is not computed (NaN).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
     filled: dict[str, np.ndarray] = {}
     for g, (_, s) in enumerate(parts, start=1):
         rows = np.flatnonzero(group == g)
-        for c, values in estimate_columns(s, theta, cov_theta).items():
+        for c, values in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
             filled.setdefault(c, np.full(len(table), np.nan))[rows] = values
     out = table.assign(**filled)
     implied = tuple(s.implied(theta) for s in structs)

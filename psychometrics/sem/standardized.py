@@ -37,9 +37,10 @@ def standardized(struct: Structure, theta: np.ndarray) -> np.ndarray:
     return std.astype(float)
 
 
-def estimate_columns(struct: Structure, theta: np.ndarray,
-                     cov_theta: np.ndarray | None) -> dict[str, np.ndarray]:
-    """est, se, z, pvalue, std_all and std_se of every row of ``struct``'s table."""
+def estimate_columns(struct: Structure, theta: np.ndarray, cov_theta: np.ndarray | None,
+                     with_std_se: bool = True) -> dict[str, np.ndarray]:
+    """est, se, z, pvalue, std_all and std_se (NaN unless ``with_std_se``) of every row
+    of ``struct``'s table."""
     est = struct.values(theta)
     q = struct.q
     se = np.sqrt(np.clip(np.diag(cov_theta), 0, None)) if cov_theta is not None else np.full(q, np.nan)
@@ -50,7 +51,7 @@ def estimate_columns(struct: Structure, theta: np.ndarray,
     pvalue = np.where(free, 2 * special.ndtr(-np.abs(z)), np.nan)
     std = standardized(struct, theta)
     std_se = np.full(len(std), np.nan)
-    if cov_theta is not None:
+    if cov_theta is not None and with_std_se:
         J = np.zeros((len(std), len(theta)))
         for k in range(len(theta)):
             h = 1e-6 * max(1.0, abs(theta[k]))
