@@ -343,6 +343,9 @@ def _models(result: ValidationResult) -> dict[str, str]:
     for scale, inv in result.invariance.items():
         for k, step in enumerate(inv.steps):
             models[_safe(f"invariance_{scale}_{k + 1}_{step.model}")] = step.syntax
+    for scale, inv in result.group_invariance.items():
+        for k, step in enumerate(inv.steps):
+            models[_safe(f"group_invariance_{scale}_{k + 1}_{step.model}")] = step.syntax
     return models
 
 

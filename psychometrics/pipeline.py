@@ -192,6 +192,11 @@ def validate(
     from psychometrics.options import as_numbers, check_settings
 
     check_settings(options)
+    if group_order is not None and group is None:
+        from instruments.errors import OptionError
+
+        raise OptionError("The 'group_order' parameter of validate needs 'group' (the column "
+                          "of groups). Got group=None instead.")
     missing_codes = as_numbers(missing_codes)
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)

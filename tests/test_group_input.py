@@ -90,3 +90,28 @@ def test_too_small_groups_are_refused_per_scale_with_a_reason(tmp_path, user_ins
         assert gi["groups"] == ["b", "a"] and gi["steps"] == []
         for c in d["change_by_group"].values():
             assert c["status"] == "blocked" and "too_few_cases" in c["reason"]
+
+
+def test_group_order_without_group_is_an_option_error(user_instrument_path):
+    with pytest.raises(OptionError, match="'group_order' parameter of validate needs 'group'"):
+        validate("unused.csv", user_instrument_path, group_order=["a", "b"])
+
+
+def test_group_labels_are_escaped_and_group_models_written(tmp_path, user_instrument_path):
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(80):
+        g = "<b>x" if i < 40 else "y&z"
+        for w in ("T0", "T1"):
+            level = rng.normal()
+            vals = np.clip(np.rint(3.5 + level + rng.normal(0, .7, 8)), 1, 6).astype(int)
+            rows.append(f"p{i},{w},{g}," + ",".join(map(str, vals)))
+    res = validate(_write(tmp_path, rows), user_instrument_path, id_column="id",
+                   wave_column="wave", group="grp", rule="chi2")
+    html = res.report_html()
+    assert "<b>x" not in html and "&lt;b&gt;x" in html and "y&amp;z" in html
+    written = res.write(tmp_path / "out")
+    names = sorted(p.name for p in Path(written["models"]).iterdir())
+    assert any(n.startswith("group_invariance_") and n.endswith("_configural.lav") for n in names)
+    text = next(Path(written["models"]).glob("group_invariance_*_configural.lav")).read_text()
+    assert "group: 2" in text and "group.label = c('<b>x', 'y&z')" in text
