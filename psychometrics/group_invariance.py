@@ -37,8 +37,9 @@ import pandas as pd
 
 from psychometrics.decision_rules import DEFAULT_RULE, RULES, Rule, rule_details
 from psychometrics.invariance import (InvarianceResult, LatentMeanChange, _column_label,
-                                      _Context, _sequence, factor_name, model_rows,
+                                      _Context, _sequence, column, factor_name, model_rows,
                                       select_cases)
+from psychometrics.noninvariance import NonInvariance, dmacs, pooled_sd
 from psychometrics.results import Interval
 from psychometrics.sem import (GroupMoments, MLFit, Moments, PatternMoments, build_table,
                                covariance_problem)
@@ -164,6 +165,32 @@ def latent_differences(fit: MLFit, scale: str, waves: Sequence[str],
             out[label][w] = LatentMeanChange(w, value, se, Interval(value - _Z * se,
                                                                     value + _Z * se))
     return out
+
+
+def group_noninvariance_sizes(ctx: _Context, fit: MLFit,
+                              released: Sequence[tuple[str, ...]]) -> tuple[NonInvariance, ...]:
+    """dMACS and mean bias of each released loading and intercept: the focal group
+    against the reference group at the same wave (the formulas of
+    :mod:`psychometrics.noninvariance`, with the groups in the place of the waves)."""
+    est = {(int(r.group), r.lhs, r.op, r.rhs): r.est for r in fit.table.itertuples(index=False)}
+    number = {g: k for k, g in enumerate(ctx.groups, start=1)}
+    kinds: dict[tuple[str, str, str], set[str]] = {}
+    for kind, item, wave, group in released:
+        if kind in ("loading", "intercept"):
+            kinds.setdefault((item, wave, group), set()).add(kind)
+    out = []
+    for (item, wave, group), what in kinds.items():
+        g, f, c = number[group], factor_name(ctx.scale, wave), column(item, wave)
+        d_l = est[(g, f, "=~", c)] - est[(1, f, "=~", c)]
+        d_n = est[(g, c, "~1", "")] - est[(1, c, "~1", "")]
+        x = ctx.used[c]
+        size, bias = dmacs(d_n, d_l, est[(g, f, "~1", "")], est[(g, f, "~~", f)],
+                           pooled_sd(x[(ctx.group_of == ctx.groups[0]).to_numpy()].to_numpy(float),
+                                     x[(ctx.group_of == group).to_numpy()].to_numpy(float)))
+        out.append(NonInvariance(item, wave, "+".join(sorted(what, reverse=True)), size, bias,
+                                 d_l, d_n, group=group))
+    return tuple(sorted(out, key=lambda x: (number[x.group], ctx.waves.index(x.wave),
+                                            ctx.items.index(x.item))))
 
 
 def _cov_theta(fit: MLFit) -> np.ndarray | None:

@@ -581,7 +581,10 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
             changes[w] = LatentMeanChange(w, est, s_e, Interval(est - 1.959963984540054 * s_e,
                                                                 est + 1.959963984540054 * s_e))
     sizes: tuple[NonInvariance, ...] = ()
-    if released and last.fit.status == "ok" and not ctx.groups:
+    if released and last.fit.status == "ok" and ctx.groups:
+        from psychometrics.group_invariance import group_noninvariance_sizes
+        sizes = group_noninvariance_sizes(ctx, last.fit, released)
+    elif released and last.fit.status == "ok":
         sizes = noninvariance_sizes(last.fit.table, released, ctx.wide, items, waves, column,
                                     lambda w: factor_name(ctx.scale, w))
     invariant = tuple(it for it in items if not any(f[1] == it for f in released))

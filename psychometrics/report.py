@@ -349,6 +349,15 @@ def _group_html(inv: dict, by_group: dict) -> str:
     if inv.get("steps"):
         out.append(_steps_table(inv))
         out.append(_rule_note(inv))
+    sizes = inv.get("noninvariance") or []
+    if sizes:
+        rows = [[esc(x.get("group", "")), esc(x["item"]), esc(x["wave"]), esc(x["parameter"]),
+                 _f(x["dmacs"]), _f(x["mean_bias"])] for x in sizes]
+        out.append("<h4>Size of the non-invariance across groups</h4>" + _table(
+            ["group", "item", "wave", "released", "dMACS", "mean bias (response units)"],
+            rows, 4))
+        out.append(f'<p class="note">dMACS with the group as focal and {esc(groups[0])} as '
+                   "reference at the same wave (pooled item SD of the two groups).</p>")
     rows = [[esc(g), esc(w), _f(v["estimate"], 3), _f(v["se"], 3), _ci(v["ci"])]
             for g, by_wave in inv.get("latent_mean_diff_std", {}).items()
             for w, v in by_wave.items()]

@@ -150,3 +150,17 @@ def test_welch_difference_in_change_equals_r_t_test(reference):
     assert_allclose([res.t, res.df, res.p, res.ci.low, res.ci.high, res.mean_diff, res.hedges_g],
                     [ref("welch_t"), ref("welch_df"), ref("welch_p"), ref("ci_low"),
                      ref("ci_high"), ref("diff"), ref("hedges_g")], rtol=1e-10)
+
+
+def test_size_of_the_released_group_intercept(sim_default):
+    """dMACS of x3's intercept in group B against A (population difference +0.7 in
+    response units, x3's residual variance .5 and loading .7)."""
+    sizes = [s for s in sim_default.noninvariance if s.parameter == "intercept"]
+    assert [(s.item, s.group, s.wave) for s in sizes] == [("x3", "B", "all")]
+    s = sizes[0]
+    fit = [st for st in sim_default.steps if st.accepted][-1].fit  # the last accepted model
+    t = fit.table
+    nu = t[(t["lhs"] == "x3_all") & (t["op"] == "~1")].set_index("group")["est"]
+    assert_allclose(s.delta_intercept, nu[2] - nu[1], rtol=1e-12)
+    assert 0.5 < s.delta_intercept < 0.9 and 0.5 < s.dmacs < 1.0
+    assert s.to_dict()["group"] == "B"
