@@ -14,7 +14,10 @@ Identification (std.lv): the first group's (first wave's) factor has variance 1 
 mean 0; configural: every factor variance 1 and mean 0; metric frees the other
 variances, scalar the other means. The first group in ``groups`` is the reference.
 A release in the partial search is one parameter in one group (and wave): the
-constraint with the largest score test among every (group, wave) but the reference's.
+constraint with the largest score test among every (group, wave) but the reference's;
+an item may be released in several (group, wave) cells (a drift over time that all
+groups share needs one release per group), and the search stops before fewer than two
+items would keep every cell constrained.
 
 ``latent_mean_diff_std``: for each later group g and wave w, the difference in latent
 mean from the reference group in the reference group's latent SD at that wave,

@@ -686,10 +686,15 @@ def _release_scores(fit: MLFit, table: pd.DataFrame, moments, kind: str,
     cells = ([(g, label, w) for g, label in enumerate(groups, start=1) for w in waves
               if (g, w) != (1, waves[0])] if groups else [(1, None, w) for w in waves[1:]])
     rows, meta = [], []
+    released = set(freed)
     for it in items:
-        if any(f[0] == kind and f[1] == it for f in freed):
+        # Across waves an item is released once; across groups once per (group, wave),
+        # so that e.g. a drift over time shared by the groups can be released in each.
+        if not groups and any(f[0] == kind and f[1] == it for f in freed):
             continue
         for g, label, w in cells:
+            if groups and (kind, it, w, label) in released:
+                continue
             key = (kind, column(it, w), g)
             if key in position:
                 rows.append(position[key])

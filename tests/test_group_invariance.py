@@ -165,3 +165,22 @@ def test_size_of_the_released_group_intercept(sim_default):
     assert_allclose(s.delta_intercept, nu[2] - nu[1], rtol=1e-12)
     assert 0.5 < s.delta_intercept < 0.9 and 0.5 < s.dmacs < 1.0
     assert s.to_dict()["group"] == "B"
+
+
+def test_groups_x_waves_release_the_example_drift_in_each_group():
+    """The example study's known drift (TSE06's intercept up by 1 at T1, in every school)
+    is released at T1 in both districts, and nothing else."""
+    from instruments import Instrument, keyed_items, read_responses
+    from psychometrics.example_study import DRIFT_ITEM, EXAMPLE, example_data_path
+    from psychometrics.group_invariance import person_groups
+
+    r = read_responses(example_data_path(), Instrument.load(EXAMPLE.instrument),
+                       id_column=EXAMPLE.id_column, wave_column=EXAMPLE.wave_column)
+    labels, groups = person_groups(r, EXAMPLE.group_column)
+    scale = next(s for s in r.instrument.scales if DRIFT_ITEM in s.items)
+    frame = pd.concat([r.keys[["id", "wave"]].reset_index(drop=True).assign(group=labels.to_numpy()),
+                       keyed_items(r, scale.id).reset_index(drop=True)], axis=1)
+    res = group_invariance(frame, scale.id, scale.items, r.waves, groups)
+    assert groups == ("D1", "D2") and res.level in ("partial_scalar", "partial_strict")
+    assert res.freed == (f"intercept of {DRIFT_ITEM} in group D1 at T1",
+                         f"intercept of {DRIFT_ITEM} in group D2 at T1")
