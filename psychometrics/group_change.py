@@ -68,7 +68,7 @@ def welch_difference(d_group: np.ndarray, d_ref: np.ndarray, group: str,
     a, b = np.asarray(d_group, float), np.asarray(d_ref, float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     n1, n2 = len(a), len(b)
-    base = dict(group=group, reference=reference, n=n1, n_reference=n2)
+    base = {"group": group, "reference": reference, "n": n1, "n_reference": n2}
     if n1 < 2 or n2 < 2:
         return GroupDifference(status="too_few_cases", reason=f"{n1} and {n2} persons with a "
                                "change score; at least 2 per group are needed", **base)

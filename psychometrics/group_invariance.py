@@ -33,19 +33,34 @@ variance (or answered fewer than twice) in a group.
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from psychometrics.decision_rules import DEFAULT_RULE, RULES, Rule, rule_details
-from psychometrics.invariance import (InvarianceResult, LatentMeanChange, _column_label,
-                                      _Context, _sequence, column, factor_name, model_rows,
-                                      select_cases)
+from psychometrics.invariance import (
+    InvarianceResult,
+    LatentMeanChange,
+    _column_label,
+    _Context,
+    _sequence,
+    column,
+    factor_name,
+    model_rows,
+    select_cases,
+)
 from psychometrics.noninvariance import NonInvariance, dmacs, pooled_sd
 from psychometrics.results import Interval
-from psychometrics.sem import (GroupMoments, MLFit, Moments, PatternMoments, build_table,
-                               covariance_problem)
+from psychometrics.sem import (
+    GroupMoments,
+    MLFit,
+    Moments,
+    PatternMoments,
+    build_table,
+    covariance_problem,
+)
 
 _Z = 1.959963984540054
 

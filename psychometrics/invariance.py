@@ -234,11 +234,11 @@ def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str
     cells = [(g, label) for g, label in enumerate(groups, start=1)] or [(1, None)]
     rows: list[Row] = []
     for g, label in cells:
-        def free_of(kind: str, it: str, w: str) -> bool:
+        def free_of(kind: str, it: str, w: str, label: str | None = label) -> bool:
             key = (kind, it, w) if label is None else (kind, it, w, label)
             return key in released
 
-        def first(w_i: int) -> bool:  # the reference factor
+        def first(w_i: int, g: int = g) -> bool:  # the reference factor
             return g == 1 and w_i == 0
 
         for w in waves:

@@ -1,11 +1,9 @@
 """validate --group: bad group input stops with exit 2 and names what is wrong; the
 options are checked at the entrance; a small design runs through to results.json."""
 
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from instruments.errors import OptionError

@@ -13,8 +13,11 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from psychometrics.group_invariance import (group_invariance, group_of_persons,
-                                            latent_differences)
+from psychometrics.group_invariance import (
+    group_invariance,
+    group_of_persons,
+    latent_differences,
+)
 
 REF = Path(__file__).parent / "reference" / "groups"
 

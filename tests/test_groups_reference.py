@@ -21,8 +21,14 @@ import pytest
 from numpy.testing import assert_allclose
 
 from psychometrics.invariance import column, factor_name, model_rows
-from psychometrics.sem import Moments, PatternMoments, build_table, fit_ml, score_tests
-from psychometrics.sem import GroupMoments
+from psychometrics.sem import (
+    GroupMoments,
+    Moments,
+    PatternMoments,
+    build_table,
+    fit_ml,
+    score_tests,
+)
 
 REF = Path(__file__).parent / "reference" / "groups"
 STEPS = ["configural", "metric", "scalar", "strict"]
@@ -149,7 +155,7 @@ def test_bootstrap_draws_each_group_with_its_missing_pattern(reference):
 
     from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
 
-    metric, t_metric, gm = fit_step("simmiss", "metric")
+    metric, t_metric, _ = fit_step("simmiss", "metric")
     conf, t_conf, _ = fit_step("simmiss", "configural")
     lr = metric.fit.chi2 - conf.fit.chi2
     p_asym = float(stats.chi2.sf(lr, metric.df - conf.df))

@@ -23,10 +23,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from psychometrics.sem.estimation import (_LOG_2PI, MLFit, _admissible, _complete_objective,
-                                          _covariance, _fiml_objective, _fisher_scoring,
-                                          _identified, _loglik, _start,
-                                          fiml_observed_information)
+from psychometrics.sem.estimation import (
+    _LOG_2PI,
+    MLFit,
+    _admissible,
+    _complete_objective,
+    _covariance,
+    _fiml_objective,
+    _fisher_scoring,
+    _identified,
+    _loglik,
+    _start,
+    fiml_observed_information,
+)
 from psychometrics.sem.fit_indices import baseline_chi2, fit_indices_groups
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import GroupMoments
