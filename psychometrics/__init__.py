@@ -36,7 +36,7 @@ _HOME = {
     "ChangeResult": "change", "observed_change": "change",
     "EFAResult": "efa", "efa": "efa",
     "InvarianceResult": "invariance", "longitudinal_invariance": "invariance",
-    "invariance_verdicts": "invariance",
+    "invariance_verdicts": "invariance", "group_invariance": "group_invariance",
     "OmegaHierarchical": "omega_hierarchical", "omega_hierarchical": "omega_hierarchical",
     "OrdinalCFAResult": "ordinal_cfa", "fit_cfa_ordinal": "ordinal_cfa",
     "OrdinalInvarianceResult": "ordinal_invariance", "ordinal_invariance": "ordinal_invariance",
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from psychometrics.cfa import CFAResult, fit_cfa
     from psychometrics.change import ChangeResult, observed_change
     from psychometrics.efa import EFAResult, efa
+    from psychometrics.group_invariance import group_invariance
     from psychometrics.invariance import (
         InvarianceResult,
         invariance_verdicts,
@@ -79,6 +80,7 @@ __all__ = [
     "efa",
     "fit_cfa",
     "fit_cfa_ordinal",
+    "group_invariance",
     "invariance_verdicts",
     "longitudinal_invariance",
     "observed_change",

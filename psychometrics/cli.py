@@ -167,6 +167,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     opts = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
             **_stat_options(args)}
     opts["cluster"] = opts["cluster"] or EXAMPLE.cluster_column
+    opts["group"] = opts["group"] or EXAMPLE.group_column
     return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
 
 
@@ -209,7 +210,10 @@ def _stat_options(args: argparse.Namespace) -> dict:
             "seed": args.seed, "model_missing": args.model_missing,
             "estimator": args.estimator, "rule": args.rule, "null_model": args.null_model,
             "rci_reliability": args.rci_reliability,
-            "ignore_invariance": args.ignore_invariance, "cluster": args.cluster}
+            "ignore_invariance": args.ignore_invariance, "cluster": args.cluster,
+            "group": args.group,
+            "group_order": ([g.strip() for g in args.group_order.split(",")]
+                            if args.group_order else None)}
 
 
 def _read_options(args: argparse.Namespace) -> dict:
@@ -326,6 +330,14 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cluster", default=None, metavar="COL",
                    help="a column of clusters (e.g. school): ICC(1), design effects and "
                    "cluster-robust SEs of the change (the demo uses 'school')")
+    p.add_argument("--group", default=None, metavar="COL",
+                   help="a column of groups (e.g. language version, condition): invariance "
+                   "across the groups (with waves: groups x waves together), latent group "
+                   "differences and change by group; a person's group must be the same at "
+                   "every wave (the demo uses 'district')")
+    p.add_argument("--group-order", default=None, metavar="G1,G2,...",
+                   help="the order of the groups, the first the reference (default: sorted "
+                   "by label, numbers numerically)")
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:

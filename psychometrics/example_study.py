@@ -23,6 +23,10 @@ Population model, per scale s, teacher i, wave t (latent variables in T0 SD unit
   its scale and partial scalar invariance should free exactly this intercept.
 - Missing data: ``MISSING_RATE`` = 3% of item cells missing completely at random;
   ``N_LEFT`` = 6 teachers left after T0 (no T1 row).
+- A grouping for invariance across groups: column ``district``, the two halves of
+  the schools (S1-S3 ``D1``, S4-S6 ``D2``; the demo's ``--group``). The population
+  model is the same in both (no group difference beyond the school effects), so the
+  measurement should be invariant across districts and across districts x waves.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ MISSING_RATE = 0.03
 N_LEFT = 6
 DRIFT_ITEM = "TSE06"
 DRIFT = 1.0
+#: The districts: each holds a half of the schools, in order.
+DISTRICTS = ("D1", "D2")
 
 #: Latent mean at T1 in T0 SD units (growth over the programme; frustration falls).
 GROWTH = {
@@ -68,6 +74,7 @@ class ExampleStudy:
     id_column: str = "teacher"
     wave_column: str = "wave"
     cluster_column: str = "school"
+    group_column: str = "district"
 
 
 EXAMPLE = ExampleStudy()
@@ -190,6 +197,8 @@ def simulate_example_study(seed: int = SEED, n_teachers: int = N_TEACHERS) -> pd
             cols[item] = (scale.min + scale.max - y) if p["reversed"] else y
         frame = pd.DataFrame(cols)
         frame.insert(0, "wave", wave)
+        frame.insert(0, "district", [DISTRICTS[k * len(DISTRICTS) // len(sizes)]
+                                     for k in school_of])
         frame.insert(0, "school", [f"S{k + 1}" for k in school_of])
         frame.insert(0, "teacher", [f"L{i + 1:03d}" for i in range(n)])
         frames.append(frame)

@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -253,6 +253,11 @@ class InvarianceResult:
         dMACS and mean bias of every released loading and intercept.
     invariant_items : tuple of str
         Items whose loadings and intercepts stayed equal across waves.
+    groups : tuple of str
+        Across groups (:func:`psychometrics.group_invariance`): the groups, the
+        reference first; empty over waves only.
+    n_per_group : dict of str to int
+        Across groups: the persons used per group.
     allows_change : bool
         Whether means may be compared: (partial) scalar or strict invariance.
 
@@ -298,6 +303,11 @@ class InvarianceResult:
     noninvariance: tuple[NonInvariance, ...] = ()
     #: Items whose loadings and intercepts stayed equal across waves.
     invariant_items: tuple[str, ...] = ()
+    #: Invariance across groups (:mod:`psychometrics.group_invariance`): the groups,
+    #: the first the reference, and their sizes; ``latent_mean_diff_std`` is then
+    #: ``{group: {wave: LatentMeanChange}}``.
+    groups: tuple[str, ...] = ()
+    n_per_group: dict[str, int] = field(default_factory=dict)
 
     @property
     def allows_change(self) -> bool:
@@ -350,14 +360,21 @@ class InvarianceResult:
             "n_total": self.n_total, "n": self.n, "n_dropped": sum(self.dropped.values()),
             "dropped": self.dropped, "missing_rule": self.missing_rule,
             "incomplete_included": self.incomplete,
-            "identification": "std.lv: first-wave factor variance 1 and mean 0 "
+            "identification": ("std.lv: the first group's " if self.groups else "std.lv: ")
+                              + "first-wave factor variance 1 and mean 0 "
                               "(semTools::measEq.syntax ID.fac = 'std.lv')",
             "steps": [s.to_dict() for s in self.steps], "freed": list(self.freed),
-            "latent_mean_diff_std": {w: c.to_dict() for w, c in self.latent_mean_diff_std.items()},
+            "latent_mean_diff_std": _latent_dict(self.latent_mean_diff_std),
             "noninvariance": [x.to_dict() for x in self.noninvariance],
             "invariant_items": list(self.invariant_items),
             "notes": list(self.notes),
+            **({"groups": list(self.groups), "n_per_group": self.n_per_group}
+               if self.groups else {}),
         })
+
+
+def _latent_dict(d: dict) -> dict:
+    return {k: (_latent_dict(v) if isinstance(v, dict) else v.to_dict()) for k, v in d.items()}
 
 
 # -- model building -------------------------------------------------------------------
@@ -378,37 +395,52 @@ def factor_name(scale: str, wave: str) -> str:
 
 
 def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str,
-               freed: Sequence[tuple[str, str, str]] = ()) -> list[Row]:
-    """Rows of an invariance model. ``freed`` holds (kind, item, wave) releases."""
+               freed: Sequence[tuple[str, ...]] = (), groups: Sequence[str] = ()) -> list[Row]:
+    """Rows of an invariance model. ``freed`` holds (kind, item, wave) releases, or
+    with ``groups`` (a multi-group model, lavaan's ``group =``, the first group the
+    reference) (kind, item, wave, group) releases. Equalities hold across waves and
+    groups together; the reference factor (first group, first wave) has variance 1 and
+    mean 0, the others are freed with the loadings (variances) and the intercepts
+    (means), as ``semTools::measEq.syntax(ID.fac = "std.lv")``."""
     level = STEPS.index(step)
     eq_load, eq_int, eq_res = level >= 1, level >= 2, level >= 3
     released = set(freed)
+    cells = [(g, label) for g, label in enumerate(groups, start=1)] or [(1, None)]
     rows: list[Row] = []
-    for w_i, w in enumerate(waves):
-        f = factor_name(scale, w)
-        for it in items:
-            lab = f"l_{it}" if eq_load and ("loading", it, w) not in released else ""
-            rows.append(Row(f, "=~", column(it, w), label=lab))
-    for w_i, w in enumerate(waves):
-        for it in items:
-            lab = f"t_{it}" if eq_res and ("residual", it, w) not in released else ""
-            rows.append(Row(column(it, w), "~~", column(it, w), label=lab))
-    for it in items:  # the same item's residuals covary across all pairs of waves
-        for a in range(len(waves)):
-            for b in range(a + 1, len(waves)):
-                rows.append(Row(column(it, waves[a]), "~~", column(it, waves[b])))
-    for w_i, w in enumerate(waves):
-        f = factor_name(scale, w)
-        rows.append(Row(f, "~~", f, value=1.0 if (w_i == 0 or not eq_load) else None))
-        for w2 in waves[w_i + 1:]:
-            rows.append(Row(f, "~~", factor_name(scale, w2)))
-    for w_i, w in enumerate(waves):
-        for it in items:
-            lab = f"n_{it}" if eq_int and ("intercept", it, w) not in released else ""
-            rows.append(Row(column(it, w), "~1", label=lab))
-    for w_i, w in enumerate(waves):
-        rows.append(Row(factor_name(scale, w), "~1",
-                        value=0.0 if (w_i == 0 or not eq_int) else None))
+    for g, label in cells:
+        def free_of(kind: str, it: str, w: str, label: str | None = label) -> bool:
+            key = (kind, it, w) if label is None else (kind, it, w, label)
+            return key in released
+
+        def first(w_i: int, g: int = g) -> bool:  # the reference factor
+            return g == 1 and w_i == 0
+
+        for w in waves:
+            f = factor_name(scale, w)
+            for it in items:
+                lab = f"l_{it}" if eq_load and not free_of("loading", it, w) else ""
+                rows.append(Row(f, "=~", column(it, w), label=lab, group=g))
+        for w in waves:
+            for it in items:
+                lab = f"t_{it}" if eq_res and not free_of("residual", it, w) else ""
+                rows.append(Row(column(it, w), "~~", column(it, w), label=lab, group=g))
+        for it in items:  # the same item's residuals covary across all pairs of waves
+            for a in range(len(waves)):
+                for b in range(a + 1, len(waves)):
+                    rows.append(Row(column(it, waves[a]), "~~", column(it, waves[b]), group=g))
+        for w_i, w in enumerate(waves):
+            f = factor_name(scale, w)
+            rows.append(Row(f, "~~", f, value=1.0 if (first(w_i) or not eq_load) else None,
+                            group=g))
+            for w2 in waves[w_i + 1:]:
+                rows.append(Row(f, "~~", factor_name(scale, w2), group=g))
+        for w in waves:
+            for it in items:
+                lab = f"n_{it}" if eq_int and not free_of("intercept", it, w) else ""
+                rows.append(Row(column(it, w), "~1", label=lab, group=g))
+        for w_i, w in enumerate(waves):
+            rows.append(Row(factor_name(scale, w), "~1",
+                            value=0.0 if (first(w_i) or not eq_int) else None, group=g))
     return rows
 
 
@@ -445,6 +477,11 @@ class _Context:
     baseline: tuple[float, int] | None
     notes: tuple[str, ...]
     seed: int
+    #: Several groups: their labels (the first the reference) and each used person's group.
+    groups: tuple[str, ...] = ()
+    group_of: pd.Series | None = None
+    #: Latent mean differences from the (partial) scalar fit, when not across waves.
+    latent: Callable[[MLFit], dict[str, Any]] | None = None
     cache: dict[Any, Any] = field(default_factory=dict)
     estimator: str = DEFAULT_ESTIMATOR
     baseline_table: pd.DataFrame | None = None
@@ -458,13 +495,28 @@ class _Context:
         """Fit one model (cached: rules share their fits)."""
         key = ("fit", step, tuple(freed), se)
         if key not in self.cache:
-            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed))
-            fit = fit_ml(table, self.moments, standard_errors=se)
-            syntax = to_lavaan(table, f"binnenuit invariance model '{step}' of scale {self.scale}"
+            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
+                                           self.groups))
+            warm = self.cache.get(("fit", step, tuple(freed), False), (self.cache.get("warm"),))[0]
+            if self.groups and warm is not None and warm.converged:
+                # Across groups: start from the last fitted model of the sequence (the same
+                # rows; the optimum is the same, reached in fewer steps).
+                fit = fit_ml(table.assign(start=warm.table["est"].to_numpy()), self.moments,
+                             standard_errors=se)
+            else:
+                fit = fit_ml(table, self.moments, standard_errors=se)
+            self.cache["warm"] = fit
+            across = (f" across groups ({', '.join(self.groups)}, in this order)"
+                      if self.groups else "")
+            syntax = to_lavaan(table, f"binnenuit invariance model '{step}'{across} of scale "
+                               f"{self.scale}"
                                + (f", freed: {', '.join(_describe(f) for f in freed)}"
                                   if freed else "")
                                + "\nRefit in R: lavaan::lavaan(model, data = wide, "
-                               "meanstructure = TRUE"
+                               + ("group = 'group', group.label = c("
+                                  + ", ".join(repr(g) for g in self.groups) + "), "
+                                  if self.groups else "")
+                               + "meanstructure = TRUE"
                                + (", estimator = 'MLR'" if self.mlr else "")
                                + (", missing = 'ml')" if self.fiml else ")"))
             self.cache[key] = (fit, table, syntax)
@@ -511,15 +563,20 @@ class _Context:
             return fit.fit.cfi, fit.fit.tli
         return cfi_tli(fit.fit.chi2, fit.df, *self.baseline)
 
-    def seen(self) -> np.ndarray | None:
-        return self.used.notna().to_numpy() if self.fiml else None
+    def seen(self) -> np.ndarray | tuple[np.ndarray, ...] | None:
+        if not self.fiml:
+            return None
+        if self.groups:
+            return tuple(self.used[(self.group_of == g).to_numpy()].notna().to_numpy()
+                         for g in self.groups)
+        return self.used.notna().to_numpy()
 
 
-def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
-             rule: str, null_model: str, missing: str,
-             seed: int, estimator: str = DEFAULT_ESTIMATOR) -> _Context | InvarianceResult:
-    """Reshape, apply the missing-data rule, compute the moments; or say why not."""
-    items, waves = tuple(items), tuple(waves)
+def select_cases(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str],
+                 missing: str) -> tuple[pd.DataFrame, pd.DataFrame, bool, dict[str, Any]]:
+    """The wide data, the persons used under the missing-data rule, whether FIML is
+    used, and the counts (``n_total``, ``n``, ``dropped``, ``missing_rule``,
+    ``incomplete``)."""
     wide = _wide(frame, items, waves)
     n_total = len(wide)
     present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id").reindex(wide.index)[list(items)]
@@ -543,9 +600,22 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
                         "(full-information ML and listwise coincide)"
                         if len(complete) == n_total else
                         "listwise: persons with every item at every wave")
+    return wide, used, fiml, dict(n_total=n_total, n=len(used), dropped=dropped,
+                                  missing_rule=missing_rule,
+                                  incomplete=incomplete if fiml else {})
+
+
+def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
+             rule: str, null_model: str, missing: str,
+             seed: int, estimator: str = DEFAULT_ESTIMATOR) -> _Context | InvarianceResult:
+    """Reshape, apply the missing-data rule, compute the moments; or say why not."""
+    items, waves = tuple(items), tuple(waves)
+    wide, used, fiml, cases = select_cases(frame, items, waves, missing)
+    present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id")
+                            .reindex(wide.index)[list(items)].notna().any(axis=1)
+                            for w in waves})
     base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
-                n_total=n_total, n=len(used), dropped=dropped, missing_rule=missing_rule,
-                incomplete=incomplete if fiml else {}, rule_details=rule_details(rule, seed))
+                **cases, rule_details=rule_details(rule, seed))
     if len(waves) < 2:
         return InvarianceResult(status="single_wave", reason="invariance across waves needs at "
                                 "least two waves", level="none", steps=(), **base)
@@ -884,13 +954,14 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
             key = ("scores", step, tuple(freed))
             if key not in ctx.cache:
                 ctx.cache[key] = _release_scores(fit, table, ctx.moments, kind, items, waves,
-                                                 freed)
+                                                 freed, ctx.groups)
             scores = ctx.cache[key]
             tests[f"{step}:{len(freed)}"] = scores
             if scores.empty or not np.isfinite(scores["mi"]).any():
                 break
             best = scores.iloc[int(np.nanargmax(scores["mi"].to_numpy()))]
-            freed.append((kind, best["item"], best["wave"]))
+            freed.append((kind, best["item"], best["wave"])
+                         + ((best["group"],) if ctx.groups else ()))
             fit, table, syntax = ctx.run(step, freed)
             st = _compare(ctx, f"partial_{step}", fit, last, syntax, rule, tuple(freed),
                           tuple(_describe(f) for f in freed))
@@ -909,7 +980,9 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
     scalar_step = next((s for s in reversed(steps) if s.accepted and
                         s.model in ("scalar", "partial_scalar")), None)
     released = [f for f in freed if f[0] in ("loading", "intercept")]
-    if scalar_step is not None:
+    if scalar_step is not None and ctx.latent is not None:
+        changes = ctx.latent(ctx.run("scalar", released, se=se)[0])
+    elif scalar_step is not None:
         t = ctx.estimates(ctx.run("scalar", released, se=se)[0])
         for w in waves[1:]:
             row = t[(t["lhs"] == factor_name(ctx.scale, w)) & (t["op"] == "~1")].iloc[0]
@@ -917,7 +990,10 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
             changes[w] = LatentMeanChange(w, est, s_e, Interval(est - 1.959963984540054 * s_e,
                                                                 est + 1.959963984540054 * s_e))
     sizes: tuple[NonInvariance, ...] = ()
-    if released and last.fit.status == "ok":
+    if released and last.fit.status == "ok" and ctx.groups:
+        from psychometrics.group_invariance import group_noninvariance_sizes
+        sizes = group_noninvariance_sizes(ctx, last.fit, released)
+    elif released and last.fit.status == "ok":
         sizes = noninvariance_sizes(last.fit.table, released, ctx.wide, items, waves, column,
                                     lambda w: factor_name(ctx.scale, w))
     invariant = tuple(it for it in items if not any(f[1] == it for f in released))
@@ -959,7 +1035,12 @@ def _column_label(col: str, items: Sequence[str], waves: Sequence[str]) -> str:
     return col
 
 
-def _describe(f: tuple[str, str, str]) -> str:
+def _describe(f: tuple[str, ...]) -> str:
+    """'intercept of x3 at T1' (across waves), 'intercept of x3 in group B' (one wave),
+    'intercept of x3 in group B at T1' (groups x waves)."""
+    if len(f) == 4:
+        kind, item, wave, group = f
+        return f"{kind} of {item} in group {group}" + ("" if wave == "all" else f" at {wave}")
     kind, item, wave = f
     return f"{kind} of {item} at {wave}"
 
@@ -1051,34 +1132,47 @@ def _keys_of(described: tuple[str, ...],
 
 def _seed(ctx: _Context, model: str, freed: tuple[tuple[str, str, str], ...]) -> int:
     """A reproducible seed per scale, model and releases, derived from the run's seed."""
-    return zlib.crc32(f"{ctx.seed}|{ctx.scale}|{model}|{freed}".encode())
+    across = "groups|" if ctx.groups else ""  # time-only seeds as before
+    return zlib.crc32(f"{ctx.seed}|{across}{ctx.scale}|{model}|{freed}".encode())
 
 
-def _release_scores(fit: MLFit, table: pd.DataFrame, moments: Moments, kind: str,
+def _release_scores(fit: MLFit, table: pd.DataFrame, moments, kind: str,
                     items: Sequence[str], waves: Sequence[str],
-                    freed: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
-    """Score tests of releasing each still-constrained parameter of ``kind`` at each
-    later wave (the first wave's parameter is the reference)."""
+                    freed: Sequence[tuple[str, ...]], groups: Sequence[str] = ()) -> pd.DataFrame:
+    """Score tests of releasing each still-constrained parameter of ``kind``: at each
+    later wave (the first wave's parameter is the reference), or with ``groups`` in
+    every (group, wave) but the first group's first wave."""
     position = {}
+    group = table["group"].to_numpy()
     for k, r in enumerate(table.itertuples(index=False)):
         if r.op == "=~":  # an item column loads on one factor: key the loading by the item
-            position[("loading", r.rhs)] = k
+            position[("loading", r.rhs, group[k])] = k
         elif r.op == "~1":
-            position[("intercept", r.lhs)] = k
+            position[("intercept", r.lhs, group[k])] = k
         elif r.op == "~~" and r.lhs == r.rhs:
-            position[("residual", r.lhs)] = k
+            position[("residual", r.lhs, group[k])] = k
+    cells = ([(g, label, w) for g, label in enumerate(groups, start=1) for w in waves
+              if (g, w) != (1, waves[0])] if groups else [(1, None, w) for w in waves[1:]])
     rows, meta = [], []
+    released = set(freed)
     for it in items:
-        if any(f[0] == kind and f[1] == it for f in freed):
+        # Across waves an item is released once; across groups once per (group, wave),
+        # so that e.g. a drift over time shared by the groups can be released in each.
+        if not groups and any(f[0] == kind and f[1] == it for f in freed):
             continue
-        for w in waves[1:]:
-            key = (kind, column(it, w))
+        for g, label, w in cells:
+            if groups and (kind, it, w, label) in released:
+                continue
+            key = (kind, column(it, w), g)
             if key in position:
                 rows.append(position[key])
-                meta.append((it, w))
+                meta.append((it, w, label))
+    columns = ["item", "wave"] + (["group"] if groups else []) + ["mi", "epc", "pvalue"]
     if not rows:
-        return pd.DataFrame(columns=["item", "wave", "mi", "epc", "pvalue"])
+        return pd.DataFrame(columns=columns)
     res = score_tests(fit, table, moments, rows)
+    if groups:
+        res.insert(0, "group", [m[2] for m in meta])
     res.insert(0, "wave", [m[1] for m in meta])
     res.insert(0, "item", [m[0] for m in meta])
     return res

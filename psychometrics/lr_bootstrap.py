@@ -8,6 +8,9 @@ draw (starting from the original estimates). The statistic is the likelihood rat
 statistic reaches the observed one. Draws stop as soon as acceptance at ``alpha`` is
 certain (Besag & Clifford 1991), so a test far from significance costs few draws.
 
+Several groups: each group is drawn from its own implied moments, at its own n and
+with its own pattern of missing answers.
+
 Draws that do not converge are not counted (their number is reported).
 """
 
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.sem import MLFit, Moments, PatternMoments, fit_ml
+from psychometrics.sem.moments import GroupMoments
 from psychometrics.sem.moments import Pattern
 
 
@@ -56,33 +60,52 @@ def _pattern_moments(x: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]],
                           np.full(p, np.nan), math.nan, 0, "not_estimated")
 
 
+def _patterns(seen: np.ndarray | None):
+    """The rows of each pattern of answered items (None for complete data)."""
+    if seen is None:
+        return None
+    keys, inverse = np.unique(seen, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    return [(np.flatnonzero(k), np.flatnonzero(inverse == g)) for g, k in enumerate(keys)]
+
+
 def bootstrap_lr_pvalue(constrained: pd.DataFrame, fit_constrained: MLFit,
                         free: pd.DataFrame, fit_free: MLFit, seen: np.ndarray | None,
                         observed: float, *, alpha: float, seed: int,
                         max_draws: int = 99) -> BootstrapLR:
     """Bootstrap p of ``observed`` (the LR statistic of ``constrained`` against
     ``free``, both parameter tables as fitted). ``seen`` is the (N, p) mask of the
-    answered cells of the data the models were fitted to, or None for complete data.
+    answered cells of the data the models were fitted to, or None for complete data;
+    for a multi-group model, one mask (or None) per group.
     """
     names = fit_constrained.observed
     n, p = fit_constrained.n, len(names)
     rng = np.random.default_rng(seed)
-    sigma, mu = fit_constrained.implied_cov, fit_constrained.implied_mean
-    chol = np.linalg.cholesky(sigma)
     t0, t1 = _warm(constrained, fit_constrained), _warm(free, fit_free)
-    groups = None
-    if seen is not None:
-        keys, inverse = np.unique(seen, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        groups = [(np.flatnonzero(k), np.flatnonzero(inverse == g)) for g, k in enumerate(keys)]
+    if fit_constrained.implied_groups:
+        sizes = fit_constrained.group_n
+        implied = fit_constrained.implied_groups
+        masks = seen if seen is not None else (None,) * len(sizes)
+    else:
+        sizes = (n,)
+        implied = ((fit_constrained.implied_cov, fit_constrained.implied_mean),)
+        masks = (seen,)
+    draws = [(ng, mu, np.linalg.cholesky(sigma), _patterns(mask))
+             for ng, (sigma, mu), mask in zip(sizes, implied, masks)]
+
+    def draw():
+        out = []
+        for ng, mu, chol, groups in draws:
+            x = mu + rng.standard_normal((ng, p)) @ chol.T
+            out.append(Moments(np.cov(x, rowvar=False, ddof=0), x.mean(axis=0), ng, names)
+                       if groups is None else _pattern_moments(x, groups, names))
+        if fit_constrained.implied_groups:
+            return GroupMoments(tuple(out), fit_constrained.group_labels)
+        return out[0]
+
     exceed = failed = done = 0
     while done < max_draws and failed < max_draws:
-        x = mu + rng.standard_normal((n, p)) @ chol.T
-        moments: Moments | PatternMoments
-        if groups is None:
-            moments = Moments(np.cov(x, rowvar=False, ddof=0), x.mean(axis=0), n, names)
-        else:
-            moments = _pattern_moments(x, groups, names)
+        moments = draw()
         # A likelihood ratio to 1e-7 in the gradient is exact far beyond the p it feeds.
         a = fit_ml(t0, moments, standard_errors=False, tol=1e-7)
         b = fit_ml(t1, moments, standard_errors=False, tol=1e-7)

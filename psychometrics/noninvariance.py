@@ -62,12 +62,15 @@ class NonInvariance:
     mean_bias: float
     delta_loading: float
     delta_intercept: float
+    #: Across groups: the focal group (against the reference group at the same wave).
+    group: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return json_object({"item": self.item, "wave": self.wave, "parameter": self.parameter,
                             "dmacs": self.dmacs, "mean_bias": self.mean_bias,
                             "delta_loading": self.delta_loading,
-                            "delta_intercept": self.delta_intercept})
+                            "delta_intercept": self.delta_intercept,
+                            **({"group": self.group} if self.group else {})})
 
 
 def dmacs(d_intercept: float, d_loading: float, mean_focal: float, var_focal: float,

@@ -27,6 +27,8 @@ null_model              'independence', 'longitudinal'
 rci_reliability         'alpha', 'omega'
 ignore_invariance       True or False
 cluster                 a non-empty str or None
+group                   a non-empty str or None (a column of groups)
+group_order             None or a list of distinct non-empty str
 lang                    'en', 'nl'
 ======================  ==============================================================
 """
@@ -42,6 +44,7 @@ from instruments.options import (
     Flag,
     Function,
     Integer,
+    Labels,
     Text,
     as_numbers,
     check_options,
@@ -75,6 +78,8 @@ OPTIONS: dict[str, Constraint] = {
     "rci_reliability": Choice(("alpha", "omega")),
     "ignore_invariance": Flag(),
     "cluster": Text(none=True),
+    "group": Text(none=True),
+    "group_order": Labels(),
     "lang": Choice(("en", "nl")),
     "progress": Function(),
 }

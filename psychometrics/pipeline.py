@@ -35,6 +35,8 @@ from psychometrics.efa import EFAResult, efa
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
 from psychometrics.estimators import FIML_DESCRIPTIONS
+from psychometrics.group_change import ChangeByGroup, welch_difference
+from psychometrics.group_invariance import group_invariance, person_groups
 from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
@@ -98,6 +100,14 @@ class ValidationResult:
     invariance_pairs : dict of str to dict of str to InvarianceResult
         Per scale and pair of waves, where the model over all waves could not be
         tested (e.g. one thin wave): each pair tested on its own.
+    grouping : dict
+        With ``group``: the column, the groups (the first the reference) and the
+        persons per group.
+    group_invariance : dict of str to InvarianceResult
+        Per scale: invariance across groups (x waves).
+    change_by_group : dict of str to dict of str to ChangeByGroup
+        Per scale and pair of waves: the change per group and the group difference in
+        change (Welch t, Hedges' g), gated by the groups x waves invariance level.
     responses : Responses
         The checked responses (``scores.responses``).
 
@@ -139,6 +149,10 @@ class ValidationResult:
     #: Where the model over all waves could not be tested (e.g. one thin wave): each
     #: pair of waves that change is computed for, tested on its own.
     invariance_pairs: dict[str, dict[str, InvarianceResult]] = field(default_factory=dict)
+    #: With ``group``: the column, the groups (the first the reference), persons per group.
+    grouping: dict[str, Any] = field(default_factory=dict)
+    group_invariance: dict[str, InvarianceResult] = field(default_factory=dict)
+    change_by_group: dict[str, dict[str, ChangeByGroup]] = field(default_factory=dict)
 
     @property
     def responses(self) -> Responses:
@@ -231,6 +245,11 @@ class ValidationResult:
                     k: v.to_dict() for k, v in self.invariance_pairs[s.id].items()}
             if s.id in self.change:
                 scales[s.id]["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
+            if s.id in self.group_invariance:
+                scales[s.id]["group_invariance"] = self.group_invariance[s.id].to_dict()
+            if s.id in self.change_by_group:
+                scales[s.id]["change_by_group"] = {
+                    k: v.to_dict() for k, v in self.change_by_group[s.id].items()}
         return to_jsonable({
             "schema_version": SCHEMA_VERSION,
             "instrument": {
@@ -249,6 +268,9 @@ class ValidationResult:
                 "layout": r.layout.to_dict(),
                 "waves_left_out": dict(r.layout.waves_left_out),
                 "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
+                **({"group_column": self.grouping["column"],
+                    "groups": list(self.grouping["groups"]),
+                    "persons_per_group": self.grouping["persons"]} if self.grouping else {}),
             },
             "problems": [
                 {"row": None if pd.isna(p.row) else int(p.row), "column": p.column,
@@ -295,10 +317,16 @@ def validate(
     rci_reliability: Literal["alpha", "omega"] = "alpha",
     ignore_invariance: bool = False,
     cluster: str | None = None,
+    group: str | None = None,
+    group_order: Sequence[str] | None = None,
     progress: Progress = _quiet,
 ) -> ValidationResult:
     """Check, score and validate an instrument on raw responses; then, where the
-    scales are (partially) scalar invariant, compute change.
+    scales are (partially) scalar invariant, compute change. With ``group`` (a column of
+    the data), invariance across its groups too (one wave: across groups; several: groups
+    x waves together), the latent group differences and, with waves, the change by group
+    (:mod:`psychometrics.group_invariance`, :mod:`psychometrics.group_change`);
+    ``group_order`` orders the groups (the first is the reference).
 
     The data may be long (``wave_column``), wide (``wide="{item}_{wave}"``: one row
     per person, the waves from the column names), keyed by several id columns
@@ -353,6 +381,12 @@ def validate(
     waves : sequence of str, optional
         The waves to analyse, in this order; rows of other waves are counted in
         ``data.waves_left_out`` and not scored.
+    group : str, optional
+        A person-level column (the same at every wave): invariance across its groups
+        (x waves), latent group differences and the change by group.
+    group_order : sequence of str, optional
+        The groups in order, the reference first (default: sorted by label, numbers
+        numerically).
     missing : {"listwise", "pairwise"}
         Missing-data rule of alpha and the item analysis.
     alpha_ci : {"feldt", "bootstrap"}
@@ -425,6 +459,11 @@ def validate(
     from psychometrics.options import as_numbers, check_settings
 
     check_settings(options)
+    if group_order is not None and group is None:
+        from instruments.errors import OptionError
+
+        raise OptionError("The 'group_order' parameter of validate needs 'group' (the column "
+                          "of groups). Got group=None instead.")
     missing_codes = as_numbers(missing_codes)
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
@@ -437,6 +476,8 @@ def validate(
     if cluster is not None and cluster not in responses.extra.columns:
         raise ResponseError(f"{responses.source}: there is no cluster column '{cluster}'. "
                             f"Other columns: {', '.join(responses.extra.columns) or 'none'}.")
+    group_labels, groups = (person_groups(responses, group, group_order) if group is not None
+                            else (None, ()))
     progress(f"scoring {len(instrument.scales)} scales on {len(responses.keys)} rows")
     scores = score(responses)
     settings = {
@@ -463,6 +504,12 @@ def validate(
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
                    "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
                    "cluster": cluster},
+        "groups": ({"column": group, "order": list(groups), "reference": groups[0],
+                    "model": "one wave: configural -> strict across groups; several waves: the "
+                             "longitudinal model in every group, equalities across groups and "
+                             "waves together (semTools::measEq.syntax group.equal = long.equal)",
+                    "change_gate": "groups x time invariance partial_scalar or higher"}
+                   if group is not None else None),
     }
     if estimator == "WLSMV":
         # Items as ordered categories: WLSMV has no full-information counterpart, so
@@ -508,6 +555,16 @@ def validate(
     if "fiml" in settings["cfa"]["missing_applied"] + settings["invariance"]["missing_applied"]:
         settings["cfa"]["estimator_details"] += FIML_DESCRIPTIONS.get(estimator, "")
     multi = multi_scale_table(person_change, instrument)
+    grouping, by_group, change_by_group = {}, {}, {}
+    if group is not None:
+        person_group = dict(zip(responses.keys["id"], group_labels))
+        grouping = {"column": group, "groups": groups,
+                    "persons": {g: int(sum(v == g for v in person_group.values()))
+                                for g in groups}}
+        by_group = _group_invariance(responses, keyed, group_labels, groups, rule,
+                                     model_missing, seed, progress, estimator)
+        change_by_group = _change_by_group(scores, person_group, groups, by_group,
+                                           ignore_invariance)
     return ValidationResult(
         instrument=instrument, scores=scores, settings=settings, reliability=reliability,
         omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
@@ -515,7 +572,8 @@ def validate(
         change=change, person_change=person_change, multi_scale_persons=multi,
         multi_scale=_multi_scale(multi, instrument),
         clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
-        attrition=_attrition(scores),
+        attrition=_attrition(scores), grouping=grouping, group_invariance=by_group,
+        change_by_group=change_by_group,
     )
 
 
@@ -607,6 +665,66 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress,
                     part, scale.id, scale.items, (a, b), rule=rule, null_model=null_model,
                     missing=missing, seed=seed, estimator=estimator)
     return out, pairs
+
+
+def _group_invariance(responses, keyed, labels, groups, rule, missing, seed, progress,
+                      estimator=DEFAULT_ESTIMATOR):
+    """Invariance across groups (x waves) per scale: by normal-theory ML whatever the
+    estimator of the other models (MLR and WLSMV across groups are not built yet); the
+    result says so when another estimator was asked for."""
+    out: dict[str, InvarianceResult] = {}
+    ids = responses.keys[["id", "wave"]].reset_index(drop=True).assign(group=labels.to_numpy())
+    for scale in responses.instrument.scales:
+        progress(f"invariance across groups: {scale.id}")
+        frame = pd.concat([ids, keyed[scale.id].reset_index(drop=True)], axis=1)
+        res = group_invariance(frame, scale.id, scale.items, responses.waves, groups,
+                               rule=rule, missing=missing, seed=seed)
+        if estimator != "ML":
+            res = replace(res, notes=(*res.notes, f"fitted by ML: the estimator {estimator} "
+                                      "is not available across groups yet"))
+        out[scale.id] = res
+    return out
+
+
+def _change_by_group(scores, person_group, groups, by_group, ignore_invariance):
+    """Per scale and pair of waves: the change per group and the group differences,
+    gated by the groups x time invariance level."""
+    r = scores.responses
+    out: dict[str, dict[str, ChangeByGroup]] = {}
+    if len(r.waves) < 2:
+        return out
+    table = scores.table.assign(_wave=r.keys["wave"].to_numpy(), _id=r.keys["id"].to_numpy())
+    for scale in r.instrument.scales:
+        inv = by_group[scale.id]
+        wide = table.pivot(index="_id", columns="_wave", values=scale.id)
+        member = np.array([person_group[i] for i in wide.index], dtype=object)
+        out[scale.id] = {}
+        for a, b in _pairs(r.waves):
+            key = f"{a}->{b}"
+            if not (inv.allows_change or ignore_invariance):
+                why = (f"groups x time invariance could not be tested ({inv.status}: "
+                       f"{inv.reason})" if inv.status != "ok" else
+                       f"groups x time invariance level is {inv.level}: the groups' changes "
+                       "are not on a common metric")
+                out[scale.id][key] = ChangeByGroup(scale.id, a, b, "blocked", why, inv.level,
+                                                   {}, {})
+                continue
+            per, diffs, d = {}, {}, {}
+            for g in groups:
+                sel = member == g
+                x, y = wide[a].to_numpy()[sel], wide[b].to_numpy()[sel]
+                per[g] = observed_change(x, y, wide.index.to_numpy()[sel], scale=scale.id,
+                                         wave_from=a, wave_to=b, reliability=math.nan,
+                                         higher_is_better=scale.higher_is_better)
+                d[g] = y - x
+            for g in groups[1:]:
+                diffs[g] = welch_difference(d[g], d[groups[0]], g, groups[0])
+            unverified = not inv.allows_change
+            out[scale.id][key] = ChangeByGroup(
+                scale.id, a, b, "unverified" if unverified else "ok",
+                (f"unverified: computed with --ignore-invariance although the groups x time "
+                 f"invariance level is {inv.level}") if unverified else "", inv.level, per, diffs)
+    return out
 
 
 def _pairs(waves: Sequence[str]) -> list[tuple[str, str]]:

@@ -80,3 +80,30 @@ def test_python_api_mirrors_the_command_line(tmp_path):
     api["data"]["read_as"] = cli["data"]["read_as"]
     assert json.loads(json.dumps(api)) == cli
     assert 'id="summary">Summary</h2>' in result.report_html()
+
+
+def test_demo_runs_the_district_grouping(demo):
+    """The example study's two halves of the schools (column district): invariance across
+    districts x waves per scale, latent district differences and change by district."""
+    res = json.loads((demo / "results.json").read_text())
+    assert res["data"]["groups"] == ["D1", "D2"]
+    assert res["data"]["persons_per_group"] == {"D1": 43, "D2": 50}
+    levels = {}
+    for scale, d in res["scales"].items():
+        gi = d["group_invariance"]
+        levels[scale] = gi["level"]
+        assert gi["groups"] == ["D1", "D2"] and gi["waves"] == ["T0", "T1"]
+        if gi["level"] in ("partial_scalar", "scalar", "partial_strict", "strict"):
+            assert set(gi["latent_mean_diff_std"]["D2"]) == {"T0", "T1"}
+            c = d["change_by_group"]["T0->T1"]
+            assert c["status"] == "ok" and set(c["groups"]) == {"D1", "D2"}
+            diff = c["difference"]["D2"]
+            assert diff["reference"] == "D1" and diff["welch_df"] > 0
+        else:
+            assert d["change_by_group"]["T0->T1"]["status"] == "blocked"
+    # no group difference in the population: most scales reach (partial) scalar
+    assert sum(v in ("partial_scalar", "scalar", "partial_strict", "strict")
+               for v in levels.values()) >= len(levels) - 3, levels
+    html = (demo / "report.html").read_text()
+    assert "Invariance across groups &times; waves" in html
+    assert "Latent group differences" in html and "Change by group, T0-&gt;T1" in html

@@ -345,27 +345,7 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
     if inv:
         out.append(f"<h4>Longitudinal invariance: level <b>{esc(inv['level'])}</b></h4>")
         out.append(_status(inv))
-        steps = []
-        for st in map(_shown, inv["steps"]):
-            steps.append([esc(st["model"]), _f(st["chi2"], 2), _f(st["df"]), _f(st["cfi"]), _f(st["tli"]),
-                          f"{_f(st['rmsea'])} {_ci(st['rmsea_ci'])}", _f(st["srmr"]),
-                          _f(st["delta_chi2"], 2), _f(st["delta_df"]) if st["compared_with"] else "&ndash;",
-                          _p(st["delta_p"]), _f(st["delta_cfi"]), _f(st["delta_rmsea"]),
-                          _verdict(st), esc(st["decision"]),
-                          esc(", ".join(st["freed"]))])
-        head = ["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
-                "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
-                "decision", "why", "freed"]
-        if any(st.get("estimator") == "MLR" for st in inv["steps"]):
-            # The robust columns go before the decision, which is taken on them.
-            head[12:12] = _ROBUST_HEAD + ["scaled &Delta;&chi;&sup2;", "scaled p",
-                                          "&Delta; robust CFI", "&Delta; robust RMSEA"]
-            for row, st in zip(steps, inv["steps"]):
-                row[12:12] = _robust_cells(st) + [
-                    _f(st.get("delta_chi2_scaled"), 2), _p(st.get("delta_p_scaled")),
-                    _f(st.get("delta_cfi_robust")), _f(st.get("delta_rmsea_robust"))]
-            out.append(_estimator_note(inv["steps"][0]))
-        out.append(_table(head, steps))
+        out.append(_steps_table(inv))
         if inv.get("estimator") == "WLSMV":
             out.append(f'<p class="note">{WLSMV_NOTE}</p>')
         out.append(f"<p class=\"note\">{esc(invariance_sample(inv))} "
@@ -397,7 +377,83 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
         for pair, c in ch.items():
             if c["status"] == "blocked":
                 out.append(f'<p class="bad">{esc(pair)}: {esc(c["reason"])}</p>')
+    if d.get("group_invariance"):
+        out.append(_group_html(d["group_invariance"], d.get("change_by_group", {})))
     out.append(_scale_figures(result, scale))
+    return "\n".join(out)
+
+
+def _steps_table(inv: dict) -> str:
+    """The steps of an invariance sequence (over waves, groups or both), with the robust
+    columns when the estimator was MLR and a note on the estimator."""
+    steps = []
+    for st in map(_shown, inv["steps"]):
+        steps.append([esc(st["model"]), _f(st["chi2"], 2), _f(st["df"]), _f(st["cfi"]), _f(st["tli"]),
+                      f"{_f(st['rmsea'])} {_ci(st['rmsea_ci'])}", _f(st["srmr"]),
+                      _f(st["delta_chi2"], 2), _f(st["delta_df"]) if st["compared_with"] else "&ndash;",
+                      _p(st["delta_p"]), _f(st["delta_cfi"]), _f(st["delta_rmsea"]),
+                      _verdict(st), esc(st["decision"]),
+                      esc(", ".join(st["freed"]))])
+    head = ["model", "&chi;&sup2;", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR",
+            "&Delta;&chi;&sup2;", "&Delta;df", "p", "&Delta;CFI", "&Delta;RMSEA",
+            "decision", "why", "freed"]
+    note = ""
+    if any(st.get("estimator") == "MLR" for st in inv["steps"]):
+        # The robust columns go before the decision, which is taken on them.
+        head[12:12] = _ROBUST_HEAD + ["scaled &Delta;&chi;&sup2;", "scaled p",
+                                      "&Delta; robust CFI", "&Delta; robust RMSEA"]
+        for row, st in zip(steps, inv["steps"]):
+            row[12:12] = _robust_cells(st) + [
+                _f(st.get("delta_chi2_scaled"), 2), _p(st.get("delta_p_scaled")),
+                _f(st.get("delta_cfi_robust")), _f(st.get("delta_rmsea_robust"))]
+        note = _estimator_note(inv["steps"][0])
+    return note + _table(head, steps)
+
+
+def _group_html(inv: dict, by_group: dict) -> str:
+    """Invariance across groups (x waves), the latent group differences and the change
+    by group."""
+    groups = inv.get("groups") or []
+    sizes = ", ".join(f"{esc(g)} (n = {inv.get('n_per_group', {}).get(g, 0)})" for g in groups)
+    across = "groups &times; waves" if len(inv.get("waves", [])) > 1 else "groups"
+    out = [f"<h4>Invariance across {across}: level <b>{esc(inv['level'])}</b></h4>",
+           f"<p>Groups: {sizes}; the first is the reference.</p>", _status(inv)]
+    if inv.get("steps"):
+        out.append(_steps_table(inv))
+        out.append(_rule_note(inv))
+    sizes = inv.get("noninvariance") or []
+    if sizes:
+        rows = [[esc(x.get("group", "")), esc(x["item"]), esc(x["wave"]), esc(x["parameter"]),
+                 _f(x["dmacs"]), _f(x["mean_bias"])] for x in sizes]
+        out.append("<h4>Size of the non-invariance across groups</h4>" + _table(
+            ["group", "item", "wave", "released", "dMACS", "mean bias (response units)"],
+            rows, 4))
+        out.append(f'<p class="note">dMACS with the group as focal and {esc(groups[0])} as '
+                   "reference at the same wave (pooled item SD of the two groups).</p>")
+    rows = [[esc(g), esc(w), _f(v["estimate"], 3), _f(v["se"], 3), _ci(v["ci"])]
+            for g, by_wave in inv.get("latent_mean_diff_std", {}).items()
+            for w, v in by_wave.items()]
+    if rows:
+        out.append("<h4>Latent group differences</h4>" + _table(
+            ["group", "wave", "difference (reference SD)", "SE", "95% CI"], rows, 2))
+        out.append(f'<p class="note">Each group\'s latent mean minus that of {esc(groups[0])}, '
+                   f"in {esc(groups[0])}'s latent SD at that wave, from the (partial) scalar "
+                   "model.</p>")
+    for pair, c in by_group.items():
+        if c["status"] == "blocked":
+            out.append(f'<p class="bad">Change by group {esc(pair)}: {esc(c["reason"])}</p>')
+            continue
+        rows = [[esc(g), esc(x["status"]), _f(x["n"]), _f(x["mean_diff"]), _ci(x["mean_diff_ci"]),
+                 f"{_f(x['d_z'], 2)}"] for g, x in c["groups"].items()]
+        out.append(f"<h4>Change by group, {esc(pair)}</h4>" + _table(
+            ["group", "status", "n", "mean change", "95% CI", "d<sub>z</sub>"], rows, 2))
+        rows = [[esc(g), esc(x["status"]), _f(x["mean_change_diff"]),
+                 _ci(x["mean_change_diff_ci"]), _f(x["welch_t"], 2), _f(x["welch_df"], 1),
+                 _p(x["p"]), _f(x["hedges_g"], 2)] for g, x in c["difference"].items()]
+        out.append(_table(["group minus " + esc(groups[0]), "status", "difference in change",
+                           "95% CI", "Welch t", "df", "p", "Hedges' g"], rows, 2))
+        if c["status"] == "unverified":
+            out.append(f'<p class="bad">{esc(c["reason"])}</p>')
     return "\n".join(out)
 
 

@@ -451,6 +451,9 @@ def _models(result: ValidationResult) -> dict[str, str]:
         for pair, inv in by_pair.items():
             for k, step in enumerate(inv.steps):
                 models[_safe(f"invariance_{scale}_{pair}_{k + 1}_{step.model}")] = step.syntax
+    for scale, inv in result.group_invariance.items():
+        for k, step in enumerate(inv.steps):
+            models[_safe(f"group_invariance_{scale}_{k + 1}_{step.model}")] = step.syntax
     return models
 
 

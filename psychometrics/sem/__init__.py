@@ -8,6 +8,8 @@
 - :mod:`~psychometrics.sem.objective`: the ML and FIML objective with its gradient;
 - :mod:`~psychometrics.sem.information`: expected and (FIML) observed information;
 - :mod:`~psychometrics.sem.estimation`: Fisher scoring, standard errors, :class:`MLFit`;
+- :mod:`~psychometrics.sem.multigroup`: several groups (lavaan's ``group =``), the
+  objective and information summed over the groups with weights n_g / N;
 - :mod:`~psychometrics.sem.standardized`: estimates table and std.all;
 - :mod:`~psychometrics.sem.score_tests`: modification indices and score tests;
 - :mod:`~psychometrics.sem.fit_indices`: chi2-based indices, RMSEA, SRMR, CFI/TLI;
@@ -26,11 +28,11 @@ Every SEM fit in binnenuit goes through :func:`fit_ml`, or, for ordered items,
 
 from psychometrics.sem.estimation import MLFit, fit_ml
 from psychometrics.sem.fit_indices import FitIndices, cfi_tli, fit_indices
-from psychometrics.sem.moments import Moments, PatternMoments, covariance_problem
+from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments, covariance_problem
 from psychometrics.sem.objective import ml_discrepancy
 from psychometrics.sem.partable import Row, build_table, to_lavaan
 from psychometrics.sem.score_tests import score_tests
 
-__all__ = ["FitIndices", "MLFit", "Moments", "PatternMoments", "Row", "build_table",
+__all__ = ["FitIndices", "GroupMoments", "MLFit", "Moments", "PatternMoments", "Row", "build_table",
            "cfi_tli", "covariance_problem", "fit_indices", "fit_ml", "ml_discrepancy",
            "score_tests", "to_lavaan"]

@@ -33,7 +33,7 @@ from psychometrics.sem import information
 from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.fit_indices import FitIndices, fit_indices
 from psychometrics.sem.implied import Structure
-from psychometrics.sem.moments import Moments, PatternMoments
+from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
 from psychometrics.sem.objective import fiml_point, ml_discrepancy, ml_gradient
 from psychometrics.sem.standardized import estimates_table
 
@@ -75,6 +75,11 @@ class MLFit:
     implied_mean: np.ndarray = field(repr=False)
     factors: tuple[str, ...] = ()
     observed: tuple[str, ...] = ()
+    #: Several groups: the labels and, per group, the implied (Sigma, mu);
+    #: ``implied_cov``/``implied_mean`` are then the first group's.
+    group_labels: tuple[str, ...] = ()
+    group_n: tuple[int, ...] = ()
+    implied_groups: tuple[tuple[np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
 
     @property
     def converged(self) -> bool:
@@ -108,26 +113,32 @@ def _start(struct: Structure, table: pd.DataFrame, cov: np.ndarray, mean: np.nda
     return theta
 
 
-def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments, *, tol: float = 1e-10,
-           max_iter: int = 500, standard_errors: bool = True) -> MLFit:
+def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments | GroupMoments, *,
+           tol: float = 1e-10, max_iter: int = 500, standard_errors: bool = True) -> MLFit:
     """Fit the model in ``table`` to ``moments`` by ML (Fisher scoring); with
-    :class:`~psychometrics.sem.moments.PatternMoments`, by full-information ML.
+    :class:`~psychometrics.sem.moments.PatternMoments`, by full-information ML; with
+    :class:`~psychometrics.sem.moments.GroupMoments`, as a multi-group model
+    (:mod:`~psychometrics.sem.multigroup`).
 
     ``standard_errors=False`` skips the observed information of a full-information
     fit when only the fit is needed; SEs are then NaN.
     """
     with one_blas_thread():
+        if isinstance(moments, GroupMoments):
+            from psychometrics.sem.multigroup import fit_groups
+            return fit_groups(table, moments, tol=tol, max_iter=max_iter,
+                              standard_errors=standard_errors)
         if isinstance(moments, PatternMoments):
             return _fit_fiml(table, moments, tol=tol, max_iter=max_iter,
                              standard_errors=standard_errors)
         return _fit_complete(table, moments, tol=tol, max_iter=max_iter)
 
 
-def _fit_complete(table: pd.DataFrame, moments: Moments, *, tol: float, max_iter: int) -> MLFit:
-    struct = Structure(table, moments.names)
-    S, m, n, p = moments.cov, moments.mean, moments.n, struct.p
+def _complete_objective(struct: Structure, moments: Moments):
+    """``value(theta)`` (the ML discrepancy) and ``terms(theta)`` (its gradient and the
+    expected information) of one group's complete data."""
+    S, m = moments.cov, moments.mean
     ms = struct.meanstructure
-    df = p * (p + 1) // 2 + (p if ms else 0) - struct.q
 
     def value(th: np.ndarray) -> float:
         Sigma, mu = struct.implied(th)
@@ -140,6 +151,15 @@ def _fit_complete(table: pd.DataFrame, moments: Moments, *, tol: float, max_iter
         grad = dS @ G.ravel() + (dm @ g if ms else 0.0)
         return grad, information.expected_complete(W, dS, dm if ms else None)
 
+    return value, terms
+
+
+def _fit_complete(table: pd.DataFrame, moments: Moments, *, tol: float, max_iter: int) -> MLFit:
+    struct = Structure(table, moments.names)
+    S, m, n, p = moments.cov, moments.mean, moments.n, struct.p
+    ms = struct.meanstructure
+    df = p * (p + 1) // 2 + (p if ms else 0) - struct.q
+    value, terms = _complete_objective(struct, moments)
     theta, f, status, reason, it, H = _fisher_scoring(_start(struct, table, S, m), value,
                                                       terms, tol, max_iter)
     cov_theta = None
@@ -270,17 +290,11 @@ def fiml_gradient(struct: Structure, pm: PatternMoments, theta: np.ndarray) -> n
     return dS @ point.G.ravel() + dm @ point.g
 
 
-def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int,
-              standard_errors: bool) -> MLFit:
-    """Full-information ML: Fisher scoring on the pattern-wise likelihood; standard
-    errors from the analytic observed information."""
-    struct = Structure(table, pm.names)
-    if not struct.meanstructure:
-        raise ValueError("full-information ML needs a mean structure (intercept rows)")
+def _fiml_objective(struct: Structure, pm: PatternMoments):
+    """``value``, ``terms`` (gradient and step matrix) and ``point_at`` (the objective's
+    saturated pieces, the last one kept) of one group's full-information likelihood."""
     n, p, q = pm.n, struct.p, struct.q
-    df = p * (p + 1) // 2 + p - q
     st = pm.stacked
-
     last: dict[bytes, object] = {}
 
     def point_at(th: np.ndarray):
@@ -298,7 +312,10 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
     weights = st.n / n
     exact = (len(weights) + q) * p ** 4 <= _EXACT_SCORING_COST
 
-    def terms(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def terms(th: np.ndarray, check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and step matrix; ``check=False`` returns the observed information
+        unchecked (a group of a multi-group model: the sum is what must be positive
+        definite)."""
         sigma, mu = struct.implied(th)
         point = point_at(th)
         dS, dm = struct.jacobian(th)
@@ -308,6 +325,8 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
             # (near the optimum: quadratic convergence), else scoring on the expected.
             hess = information.fiml_observed(point, weights, dS, dm,
                                              struct.second_order(th, point.G, point.g))
+            if not check:
+                return grad, hess
             try:
                 np.linalg.cholesky(hess)
                 return grad, hess
@@ -315,6 +334,27 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
                 return grad, information.fiml_expected(point, weights, dS, dm)
         return grad, information.expected_complete(np.linalg.inv(sigma), dS, dm)
 
+    def expected(th: np.ndarray) -> np.ndarray:
+        """The expected information (the fallback step matrix)."""
+        dS, dm = struct.jacobian(th)
+        if exact:
+            return information.fiml_expected(point_at(th), weights, dS, dm)
+        return information.expected_complete(np.linalg.inv(struct.implied(th)[0]), dS, dm)
+
+    return value, terms, point_at, expected
+
+
+def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int,
+              standard_errors: bool) -> MLFit:
+    """Full-information ML: Fisher scoring on the pattern-wise likelihood; standard
+    errors from the analytic observed information."""
+    struct = Structure(table, pm.names)
+    if not struct.meanstructure:
+        raise ValueError("full-information ML needs a mean structure (intercept rows)")
+    n, p, q = pm.n, struct.p, struct.q
+    df = p * (p + 1) // 2 + p - q
+    st = pm.stacked
+    value, terms, point_at, _ = _fiml_objective(struct, pm)
     theta, f, status, reason, it, H = _fisher_scoring(_start(struct, table, pm.cov, pm.mean),
                                                       value, terms, tol, max_iter)
     cov_theta = None

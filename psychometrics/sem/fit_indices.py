@@ -147,3 +147,28 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int
         cfi=cfi, tli=tli, rmsea=math.sqrt(d_model / (df * n)), rmsea_ci=rmsea_ci(chi2, df, n),
         srmr=sr,
     )
+
+
+def fit_indices_groups(sample_covs, implied_covs, ns, df: int, sample_means=None,
+                       implied_means=None, *, chi2: float,
+                       baseline: tuple[float, int]) -> FitIndices:
+    """Global fit of a multi-group model, as lavaan: ``chi2`` and the ``baseline``
+    (chi2, df) summed over the groups; ``RMSEA = sqrt(G) sqrt(max(chi2 - df, 0) /
+    (df N))`` with its CI scaled alike; SRMR the groups' SRMRs weighted by n_g / N."""
+    n, G = int(sum(ns)), len(ns)
+    sr = float(sum(ng * srmr(S, Sig, None if sample_means is None else sample_means[g],
+                             None if implied_means is None else implied_means[g])
+                   for g, (ng, S, Sig) in enumerate(zip(ns, sample_covs, implied_covs))) / n)
+    b_chi2, b_df = baseline
+    if df == 0:
+        return FitIndices(n=n, chi2=chi2, df=0, pvalue=math.nan, baseline_chi2=b_chi2,
+                          baseline_df=b_df, cfi=1.0, tli=1.0, rmsea=0.0,
+                          rmsea_ci=Interval(0.0, 0.0), srmr=sr)
+    cfi, tli = cfi_tli(chi2, df, b_chi2, b_df)
+    ci = rmsea_ci(chi2, df, n)
+    scale = math.sqrt(G)
+    return FitIndices(
+        n=n, chi2=chi2, df=df, pvalue=float(special.chdtrc(df, chi2)), baseline_chi2=b_chi2,
+        baseline_df=b_df, cfi=cfi, tli=tli,
+        rmsea=scale * math.sqrt(max(chi2 - df, 0.0) / (df * n)),
+        rmsea_ci=Interval(scale * ci.low, scale * ci.high), srmr=sr)

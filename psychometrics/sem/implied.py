@@ -25,7 +25,9 @@ KINDS = ("L", "P", "T", "N", "A")
 class Structure:
     """Where each row of the parameter table sits in Lambda, Psi, Theta, nu, alpha."""
 
-    def __init__(self, table: pd.DataFrame, observed: tuple[str, ...]):
+    def __init__(self, table: pd.DataFrame, observed: tuple[str, ...], q: int | None = None):
+        """``table``: the rows of one group; ``q``: the number of free parameters of
+        the whole model (default: those of ``table``)."""
         self.observed = tuple(observed)
         ov = {v: i for i, v in enumerate(self.observed)}
         lhs, op, rhs = (table[c].to_numpy() for c in ("lhs", "op", "rhs"))
@@ -33,7 +35,7 @@ class Structure:
         self.factors = tuple(lv)
         fi = {f: i for i, f in enumerate(lv)}
         self.p, self.m = len(self.observed), len(lv)
-        self.q = int(table["free"].max()) if len(table) else 0
+        self.q = q if q is not None else (int(table["free"].max()) if len(table) else 0)
         kinds, rows, cols = [], [], []
         for a, o, b in zip(lhs, op, rhs):
             if o == "=~":

@@ -191,3 +191,33 @@ def _em(st: Stacked, n: int, tol: float, max_iter: int):
             if eig[0] <= 1e-10 * eig[-1]:  # too few cases for the items: no end to EM
                 return mu, sigma, it, "singular"
     return mu, sigma, it, "not_converged"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMoments:
+    """Sample statistics of several groups (lavaan's ``group =``): one
+    :class:`Moments` (or one :class:`PatternMoments`, all of one kind) per group, over
+    the same items; ``labels`` name the groups in the order of the table's ``group``
+    numbers (1, 2, ...)."""
+
+    groups: tuple[Moments | PatternMoments, ...]
+    labels: tuple[str, ...]
+
+    def __post_init__(self):
+        kinds = {type(g) for g in self.groups}
+        if len(kinds) != 1 or len(self.groups) != len(self.labels):
+            raise ValueError("GroupMoments needs one label per group and moments of one kind")
+        if len({g.names for g in self.groups}) != 1:
+            raise ValueError("GroupMoments needs the same items in every group")
+
+    @property
+    def n(self) -> int:
+        return int(sum(g.n for g in self.groups))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.groups[0].names
+
+    @property
+    def fiml(self) -> bool:
+        return isinstance(self.groups[0], PatternMoments)

@@ -10,6 +10,10 @@ the same label are one parameter: an equality constraint) and an optional fixed
 - ``x | t1``   threshold 1 of an ordered item, ``x ~*~ x`` its scale factor
   (:mod:`~psychometrics.sem.dwls`).
 
+Several groups (lavaan's ``group =``): column ``group`` numbers the group of each row
+(1, 2, ...; 1 for a single-group model); a label shared by rows of different groups
+is one parameter, i.e. an equality across groups (lavaan's ``group.equal``).
+
 :func:`build_table` numbers the free parameters (column ``free``: 0 for fixed,
 1..q otherwise, shared by rows with the same label) and :func:`to_lavaan` writes
 the model as lavaan syntax that refits the same model in R as is.
@@ -23,7 +27,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["lhs", "op", "rhs", "label", "free", "value"]
+COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ class Row:
     label: str = ""
     value: float | None = None
     start: float | None = None
+    group: int = 1
 
 
 def build_table(rows: Iterable[Row]) -> pd.DataFrame:
@@ -45,9 +50,10 @@ def build_table(rows: Iterable[Row]) -> pd.DataFrame:
     q = 0
     seen = set()
     for r in rows:
-        key = (r.lhs, r.op, r.rhs)
+        key = (r.lhs, r.op, r.rhs, r.group)
         if key in seen:
-            raise ValueError(f"parameter {r.lhs} {r.op} {r.rhs} is specified twice")
+            raise ValueError(f"parameter {r.lhs} {r.op} {r.rhs} is specified twice"
+                             + (f" in group {r.group}" if r.group != 1 else ""))
         seen.add(key)
         if r.value is not None:
             free = 0
@@ -58,7 +64,8 @@ def build_table(rows: Iterable[Row]) -> pd.DataFrame:
             free = q
             if r.label:
                 index_of_label[r.label] = q
-        records.append({"lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
+        records.append({"lhs": r.lhs, "op": r.op, "rhs": r.rhs, "group": int(r.group),
+                        "label": r.label,
                         "free": free, "value": np.nan if r.value is None else float(r.value),
                         "start": np.nan if r.start is None else float(r.start)})
     return pd.DataFrame.from_records(records, columns=COLUMNS + ["start"])
@@ -73,24 +80,41 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
 
     Every parameter is written out, so fit it with ``lavaan::lavaan()`` (which adds
     no parameters of its own), e.g.
-    ``lavaan(model, data = d, meanstructure = TRUE)``.
+    ``lavaan(model, data = d, meanstructure = TRUE)``. A multi-group table is written
+    in lavaan's block syntax (``group: 1``, ``group: 2``, ... in the order of
+    ``group.label``); shared labels are equalities across groups.
     """
     lines = [f"# {line}" for line in header.splitlines()] if header else []
-    records = table[["lhs", "op", "rhs", "label", "free", "value"]].to_dict(orient="records")
+    cols = ["lhs", "op", "rhs", "label", "free", "value"]
+    records = list(zip(*(table[c].tolist() for c in cols)))
+    group = table["group"].tolist() if "group" in table else [1] * len(records)
+    groups = sorted(set(group))
+    if len(groups) <= 1:
+        return "\n".join(lines + _lavaan_lines(records)) + "\n"
+    for g in groups:
+        lines.append(f"group: {int(g)}")
+        lines += ["  " + line for line in
+                  _lavaan_lines([r for r, h in zip(records, group) if h == g])]
+    return "\n".join(lines) + "\n"
+
+
+def _lavaan_lines(records: list[tuple]) -> list[str]:
+    """Lines of (lhs, op, rhs, label, free, value) records, grouped by operator."""
+    lines: list[str] = []
     for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),
                       ("~1", "intercepts and means"), ("|", "thresholds"),
                       ("~*~", "scale factors")):
         groups: dict[str, list[str]] = {}
-        for r in records:
-            if r["op"] != op:
+        for lhs, o, rhs, label, free, value in records:
+            if o != op:
                 continue
-            if r["free"] == 0:
-                prefix = f"{_fmt(r['value'])}*"
-            elif r["label"]:
-                prefix = f"{r['label']}*"
+            if free == 0:
+                prefix = f"{_fmt(value)}*"
+            elif label:
+                prefix = f"{label}*"
             else:
                 prefix = ""
-            groups.setdefault(r["lhs"], []).append(prefix + ("1" if op == "~1" else r["rhs"]))
+            groups.setdefault(lhs, []).append(prefix + ("1" if op == "~1" else rhs))
         if not groups:
             continue
         lines.append(f"# {title}")
@@ -99,4 +123,4 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
                 lines += [f"{lhs} ~ {t}" for t in terms]
             else:
                 lines.append(f"{lhs} {op} " + " + ".join(terms))
-    return "\n".join(lines) + "\n"
+    return lines

@@ -6,6 +6,10 @@ shares a label) with the gradient ``g_k`` of F and the expected information ``H`
 change ``EPC = -g_k / (H_kk - H_kf H_ff^-1 H_fk)``. The gradient of every candidate
 comes from the saturated gradient ``(G, g)``; with missing data the expected
 information is the FIML one, summed over the patterns in the saturated space.
+
+Several groups (:class:`~psychometrics.sem.moments.GroupMoments`): F and its
+information are the n_g/N-weighted sums of the groups' (a candidate row belongs to one
+group), so each group's pieces are computed as above and weighted.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from scipy import special
 from psychometrics.sem import information
 from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.implied import Structure
-from psychometrics.sem.moments import Moments, PatternMoments
+from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
 from psychometrics.sem.objective import fiml_point, ml_gradient
 
 _CHUNK = 500  # candidates per block: vectorized, bounded memory
@@ -32,12 +36,46 @@ def score_tests(fit, table: pd.DataFrame, moments: Moments | PatternMoments,
     equality constraint) the test of releasing that row from the constraint.
     """
     with one_blas_thread():
+        if isinstance(moments, GroupMoments):
+            return _score_tests_groups(fit, table, moments, rows)
         return _score_tests(fit, table, moments, rows)
+
+
+def _score_tests_groups(fit, table, gm: GroupMoments, rows) -> pd.DataFrame:
+    q = int(table["free"].max())
+    rows = np.asarray(rows, dtype=int)
+    group_of = table["group"].to_numpy()[rows]
+    H = np.zeros((q, q))
+    pieces = []
+    for g, moments in enumerate(gm.groups, start=1):
+        sub_index = np.flatnonzero(table["group"].to_numpy() == g)
+        sub = table.iloc[sub_index]
+        local = {k: i for i, k in enumerate(sub_index)}
+        w = moments.n / gm.n
+        mine = np.flatnonzero(group_of == g)
+        Hg, g_k, hkk, hkf = _pieces(fit.theta, Structure(sub, moments.names, q=q), moments,
+                                    [local[k] for k in rows[mine]])
+        H += w * Hg
+        pieces.append((mine, w * g_k, w * hkk, w * hkf))
+    H_inv = np.linalg.inv((H + H.T) / 2)
+    g_all, schur_all = np.zeros(len(rows)), np.zeros(len(rows))
+    for mine, g_k, hkk, hkf in pieces:
+        g_all[mine] = g_k
+        schur_all[mine] = hkk - np.sum((hkf @ H_inv) * hkf, axis=1) if len(mine) else 0.0
+    return _score_frame(table, list(rows), g_all, schur_all, gm.n)
 
 
 def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
     struct = Structure(table, moments.names)
-    theta = fit.theta
+    Hff, g, hkk, hkf = _pieces(fit.theta, struct, moments, rows,
+                               None if isinstance(moments, PatternMoments) else fit.information)
+    Hff_inv = np.linalg.inv(Hff)
+    return _score_frame(table, rows, g, hkk - np.sum((hkf @ Hff_inv) * hkf, axis=1), moments.n)
+
+
+def _pieces(theta, struct: Structure, moments, rows, information_ff=None):
+    """The expected information of the free parameters ``H_ff``, and for each of
+    ``rows`` the gradient ``g_k``, ``H_kk`` and ``H_kf`` (one group)."""
     mats = struct.matrices(theta)
     Sigma, mu = struct.implied(theta)
     dS, dm = struct.jacobian(theta)
@@ -50,14 +88,15 @@ def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
         DM = information.pair_half(point.W, point.W, weights, dS)
         Wbar = np.tensordot(weights, point.W, axes=1)
         Hff = DM @ dS.T + 2.0 * dm @ Wbar @ dm.T
-        Hff_inv = np.linalg.inv((Hff + Hff.T) / 2)
+        Hff = (Hff + Hff.T) / 2
     else:
         G, g_mu, W = ml_gradient(moments.cov, moments.mean if ms else None, Sigma, mu)
-        Hff_inv = np.linalg.inv(fit.information)
+        Hff = (information_ff if information_ff is not None
+               else information.expected_complete(W, dS, dm if ms else None))
         p = struct.p
         WdSW = (W @ dS.reshape(len(dS), p, p) @ W).reshape(len(dS), -1)
         Wbar = W
-    g_all, schur_all = [], []
+    g_all, hkk_all, hkf_all = [np.zeros(0)], [np.zeros(0)], [np.zeros((0, struct.q))]
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start:start + _CHUNK]
         A, B = struct.row_jacobian(mats, chunk)
@@ -73,8 +112,9 @@ def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
             hkk = np.sum((Wbar @ A @ Wbar) * A, axis=(1, 2)) + mean_kk
             hkf = Af @ WdSW.T + mean_kf
         g_all.append(g)
-        schur_all.append(hkk - np.sum((hkf @ Hff_inv) * hkf, axis=1))
-    return _score_frame(table, rows, np.concatenate(g_all), np.concatenate(schur_all), moments.n)
+        hkk_all.append(hkk)
+        hkf_all.append(hkf)
+    return Hff, np.concatenate(g_all), np.concatenate(hkk_all), np.concatenate(hkf_all)
 
 
 def _score_frame(table: pd.DataFrame, rows: list[int], g: np.ndarray, schur: np.ndarray,

@@ -37,22 +37,21 @@ def standardized(struct: Structure, theta: np.ndarray) -> np.ndarray:
     return np.asarray(std, dtype=float)
 
 
-def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
-                    cov_theta: np.ndarray | None) -> pd.DataFrame:
-    """The parameter table with est, se, z, pvalue, std_all and std_se."""
-    out = table.copy()
-    out["est"] = struct.values(theta)
+def estimate_columns(struct: Structure, theta: np.ndarray, cov_theta: np.ndarray | None,
+                     with_std_se: bool = True) -> dict[str, np.ndarray]:
+    """est, se, z, pvalue, std_all and std_se (NaN unless ``with_std_se``) of every row
+    of ``struct``'s table."""
+    est = struct.values(theta)
     q = struct.q
     se = np.sqrt(np.clip(np.diag(cov_theta), 0, None)) if cov_theta is not None else np.full(q, np.nan)
-    free = out["free"].to_numpy() > 0
-    out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
+    free = struct.free > 0
+    se_rows = np.where(free, se[np.clip(struct.free - 1, 0, None)], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["z"] = np.where(free, out["est"] / out["se"], np.nan)
-    out["pvalue"] = np.where(free, 2 * special.ndtr(-np.abs(out["z"])), np.nan)
+        z = np.where(free, est / se_rows, np.nan)
+    pvalue = np.where(free, 2 * special.ndtr(-np.abs(z)), np.nan)
     std = standardized(struct, theta)
-    out["std_all"] = std
     std_se = np.full(len(std), np.nan)
-    if cov_theta is not None:
+    if cov_theta is not None and with_std_se:
         J = np.zeros((len(std), len(theta)))
         for k in range(len(theta)):
             h = 1e-6 * max(1.0, abs(theta[k]))
@@ -61,5 +60,11 @@ def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
             down[k] -= h
             J[:, k] = (standardized(struct, up) - standardized(struct, down)) / (2 * h)
         std_se = np.sqrt(np.clip(np.sum((J @ cov_theta) * J, axis=1), 0, None))
-    out["std_se"] = std_se
-    return out
+    return {"est": est, "se": se_rows, "z": z, "pvalue": pvalue, "std_all": std,
+            "std_se": std_se}
+
+
+def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
+                    cov_theta: np.ndarray | None) -> pd.DataFrame:
+    """The parameter table with est, se, z, pvalue, std_all and std_se."""
+    return table.assign(**estimate_columns(struct, theta, cov_theta))

@@ -1,0 +1,161 @@
+"""Multi-group ML (lavaan's ``group =``): one model per group, parameters shared by label.
+
+Each group g (n_g cases of N) has its own rows in the parameter table (column
+``group``) and its own sample statistics; a label shared across groups is one
+parameter (lavaan's ``group.equal``). As lavaan does, the objective is the weighted
+sum of the groups' objectives,
+
+    F = sum_g (n_g / N) F_g,      chi2 = N F = sum_g n_g F_g
+
+(complete data: ``F_g`` the ML discrepancy; missing data: the full-information
+``F_g - F_g,saturated``), so the gradient and the information are the same weighted
+sums of the groups' (blockwise: a group's rows touch only its own moments);
+``cov_theta = H^-1 2 / N``. df = sum over groups of the sample statistics minus the
+free parameters. The baseline model is the independence model of each group (chi2 and
+df summed), RMSEA is lavaan's multi-group one (``sqrt(G)`` times the single-group
+formula with the total N) and SRMR the groups' SRMRs weighted by n_g / N
+(:func:`~psychometrics.sem.fit_indices.fit_indices_groups`). The estimates table has
+std_all per group; its delta-method SE (``std_se``) is not computed (NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.sem.estimation import (
+    _LOG_2PI,
+    MLFit,
+    _admissible,
+    _complete_objective,
+    _covariance,
+    _fiml_objective,
+    _fisher_scoring,
+    _identified,
+    _loglik,
+    _start,
+    fiml_observed_information,
+)
+from psychometrics.sem.fit_indices import baseline_chi2, fit_indices_groups
+from psychometrics.sem.implied import Structure
+from psychometrics.sem.moments import GroupMoments
+from psychometrics.sem.standardized import estimate_columns
+
+
+def group_structures(table: pd.DataFrame, gm: GroupMoments) -> list[tuple[pd.DataFrame, Structure]]:
+    """The rows and the :class:`Structure` of each group (free parameters numbered over
+    the whole model)."""
+    q = int(table["free"].max()) if len(table) else 0
+    out = []
+    for g in range(1, len(gm.groups) + 1):
+        sub = table[table["group"] == g]
+        if sub.empty:
+            raise ValueError(f"the parameter table has no rows for group {g} "
+                             f"({gm.labels[g - 1]})")
+        out.append((sub, Structure(sub, gm.names, q=q)))
+    return out
+
+
+def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: int,
+               standard_errors: bool) -> MLFit:
+    """Fit a multi-group model (see the module notes); called by
+    :func:`~psychometrics.sem.fit_ml` with :class:`GroupMoments`."""
+    parts = group_structures(table, gm)
+    structs = [s for _, s in parts]
+    n = gm.n
+    w = np.array([m.n / n for m in gm.groups])
+    fiml = gm.fiml
+    if fiml and not all(s.meanstructure for s in structs):
+        raise ValueError("full-information ML needs a mean structure (intercept rows)")
+    objectives = [(_fiml_objective(s, m) if fiml else _complete_objective(s, m))
+                  for s, m in zip(structs, gm.groups)]
+    points = [o[2] for o in objectives] if fiml else []
+
+    def value(th: np.ndarray) -> float:
+        return float(sum(wg * o[0](th) for wg, o in zip(w, objectives)))
+
+    def terms(th: np.ndarray):
+        # A group's information is singular (it does not touch the other groups'
+        # parameters): with FIML, Newton on the summed observed information where that
+        # is positive definite, else scoring on the summed expected information.
+        grad, H = 0.0, 0.0
+        for wg, o in zip(w, objectives):
+            gg, hg = o[1](th, False) if fiml else o[1](th)
+            grad, H = grad + wg * gg, H + wg * hg
+        if fiml:
+            try:
+                np.linalg.cholesky(H)
+            except np.linalg.LinAlgError:
+                H = sum(wg * o[3](th) for wg, o in zip(w, objectives))
+        return grad, H
+
+    q = structs[0].q
+    theta0, filled = np.zeros(q), np.zeros(q, dtype=bool)
+    for (sub, s), m in zip(parts, gm.groups):  # each parameter starts from its first group
+        start = _start(s, sub, m.cov, m.mean)
+        here = np.zeros(q, dtype=bool)
+        here[s.free_index] = True
+        take = here & ~filled
+        theta0[take] = start[take]
+        filled |= here
+    theta, f, status, reason, it, H = _fisher_scoring(theta0, value, terms, tol, max_iter)
+    cov_theta = None
+    if status == "ok" and fiml and not standard_errors:
+        status, reason = _identified(H)
+    elif status == "ok":
+        if fiml:
+            H = sum(wg * fiml_observed_information(s, m, theta, pt(theta))
+                    for wg, s, m, pt in zip(w, structs, gm.groups, points))
+        status, reason, cov_theta = _covariance(H, n)
+    p = structs[0].p
+    ms = structs[0].meanstructure
+    df = len(gm.groups) * (p * (p + 1) // 2 + (p if ms else 0)) - q
+    group = table["group"].to_numpy()
+    filled: dict[str, np.ndarray] = {}
+    for g, (_, s) in enumerate(parts, start=1):
+        rows = np.flatnonzero(group == g)
+        for c, values in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
+            filled.setdefault(c, np.full(len(table), np.nan))[rows] = values
+    out = table.assign(**filled)
+    implied = tuple(s.implied(theta) for s in structs)
+    fit = None
+    if status == "ok":
+        problems = [(lab, _admissible(s.matrices(theta)[2], s.matrices(theta)[1]))
+                    for lab, s in zip(gm.labels, structs)]
+        bad = [(lab, r) for lab, (st, r) in problems if st != "ok"]
+        if bad:
+            status = "heywood"
+            reason = "; ".join(f"group {lab}: {r}" for lab, r in bad)
+        else:
+            fit = _fit_indices(gm, implied, f, df, ms)
+    if fiml:
+        loglik = 0.0
+        for (sigma, mu), m, s, pt in zip(implied, gm.groups, structs, points):
+            point = pt(theta)
+            st = m.stacked
+            loglik += -m.n / 2 * point.f - 0.5 * _LOG_2PI * float(st.n @ st.mask.sum(axis=1))
+    else:
+        loglik = sum(_loglik(m.cov, m.mean, sigma, mu, m.n, ms)
+                     for (sigma, mu), m in zip(implied, gm.groups))
+    return MLFit(status=status, reason=reason, table=out, n=n, npar=q, df=df, fmin=f / 2,
+                 loglik=float(loglik), fit=fit, iterations=it, theta=theta, information=H,
+                 implied_cov=implied[0][0], implied_mean=implied[0][1],
+                 factors=structs[0].factors, observed=structs[0].observed,
+                 group_labels=gm.labels, group_n=tuple(m.n for m in gm.groups),
+                 implied_groups=implied)
+
+
+def _fit_indices(gm: GroupMoments, implied, f: float, df: int, ms: bool):
+    n = gm.n
+    if gm.fiml:
+        chi2 = n * f - sum(m.n * m.f_saturated for m in gm.groups)
+        baselines = [m.independence_chi2() for m in gm.groups]
+    else:
+        chi2 = n * f
+        baselines = [baseline_chi2(m.cov, m.n) for m in gm.groups]
+    return fit_indices_groups([m.cov for m in gm.groups], [s for s, _ in implied],
+                              [m.n for m in gm.groups], df,
+                              sample_means=[m.mean for m in gm.groups] if ms else None,
+                              implied_means=[mu for _, mu in implied] if ms else None,
+                              chi2=chi2, baseline=(sum(b[0] for b in baselines),
+                                                   sum(b[1] for b in baselines)))
