@@ -108,7 +108,7 @@ class Responses:
     >>> r
     Responses(source='kvb_example.csv', rows=180/180 scored, persons=93, waves=['T0', 'T1'], problems=0)
     >>> r.values.shape, list(r.extra.columns)
-    ((180, 58), ['school'])
+    ((180, 58), ['school', 'district'])
     """
 
     instrument: Instrument
