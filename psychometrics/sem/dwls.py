@@ -60,6 +60,7 @@ second order chi-square correction.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,12 +115,14 @@ class OrdinalModel:
                 k, r, c = "D", ov[a], 0
             else:
                 raise ValueError(f"unsupported parameter {a} {o} {b}")
-            kinds.append(k); rows.append(r); cols.append(c)
+            kinds.append(k)
+            rows.append(r)
+            cols.append(c)
         self.kind = np.array(kinds, dtype="<U1")
         self.row = np.array(rows, dtype=int)
         self.col = np.array(cols, dtype=int)
-        self.free = table["free"].to_numpy(dtype=int)
-        self.fixed = table["value"].to_numpy(dtype=float)
+        self.free: np.ndarray = table["free"].to_numpy(dtype=int)
+        self.fixed: np.ndarray = table["value"].to_numpy(dtype=float)
         ignored = (self.kind == "T") & (self.row == self.col) if parameterization == "delta" \
             else self.kind == "D"
         if np.any(ignored & (self.free > 0)):
@@ -138,12 +141,16 @@ class OrdinalModel:
         v[self.free_rows] = theta[self.free_index]
         return v
 
-    def matrices(self, theta: np.ndarray) -> dict:
+    def matrices(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         v = self.values(theta)
         dt = theta.dtype
-        L = np.zeros((self.p, self.m), dt); P = np.zeros((self.m, self.m), dt)
-        T = np.zeros((self.p, self.p), dt); nu = np.zeros(self.p, dt); al = np.zeros(self.m, dt)
-        tau = np.zeros(self.nth, dt); d = np.ones(self.p, dt)
+        L = np.zeros((self.p, self.m), dt)
+        P = np.zeros((self.m, self.m), dt)
+        T = np.zeros((self.p, self.p), dt)
+        nu = np.zeros(self.p, dt)
+        al = np.zeros(self.m, dt)
+        tau = np.zeros(self.nth, dt)
+        d = np.ones(self.p, dt)
         s = self._sel
         L[self.row[s["L"]], self.col[s["L"]]] = v[s["L"]]
         for k, M in (("P", P), ("T", T)):
@@ -170,7 +177,8 @@ class OrdinalModel:
         cor = (d[:, None] * star * d[None, :])[self.rows, self.cols]
         return np.concatenate([th, cor])
 
-    def jacobian(self, theta: np.ndarray, fun=None) -> np.ndarray:
+    def jacobian(self, theta: np.ndarray,
+                 fun: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         """d fun / d theta by complex steps (exact to rounding), (len(fun), q)."""
         fun = self.implied if fun is None else fun
         h = 1e-30
@@ -189,7 +197,7 @@ class OrdinalModel:
         v = self.values(theta)[sel]
         sf = np.sqrt(np.diag(mats["P"]))[self.col[sel]]
         sy = np.sqrt(np.diag(mats["Sigma_star"]))[self.row[sel]]
-        return v * sf / sy
+        return np.asarray(v * sf / sy)
 
     def start(self, om: OrdinalMoments, table: pd.DataFrame) -> np.ndarray:
         """Loadings .7, factor variances and scale factors 1, residual variances (theta)
@@ -243,7 +251,7 @@ class DWLSFit:
     rmsea_scaled: float | None
     srmr: float | None
     iterations: int
-    thresholds: dict = field(repr=False)
+    thresholds: dict[str, list[float]] = field(repr=False)
     theta: np.ndarray = field(repr=False)
     jacobian: np.ndarray = field(repr=False)
     cov_theta: np.ndarray | None = field(repr=False)
@@ -257,7 +265,7 @@ class DWLSFit:
     def converged(self) -> bool:
         return self.status in ("ok", "heywood")
 
-    def fit_dict(self) -> dict:
+    def fit_dict(self) -> dict[str, Any]:
         keys = ("estimator", "parameterization", "n", "npar", "df", "chi2", "pvalue", "cfi",
                 "tli", "rmsea", "baseline_df", "chi2_scaled",
                 "pvalue_scaled", "scaling_factor", "shift_parameter", "baseline_chi2",
@@ -281,7 +289,7 @@ def _u_gamma(J: np.ndarray, w: np.ndarray, gamma: np.ndarray) -> np.ndarray:
     WJ = w[:, None] * J
     H = J.T @ WJ
     U = np.diag(w) - WJ @ np.linalg.solve(H, WJ.T)
-    return U @ gamma
+    return np.asarray(U @ gamma)
 
 
 def baseline(om: OrdinalMoments) -> tuple[float, float, int]:
@@ -306,14 +314,14 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
     df = s.size - model.q
     theta = model.start(om, table)
 
-    def value(th):
+    def value(th: np.ndarray) -> float:
         r = s - model.implied(th)
         return float(np.sum(w * r * r)) if np.all(np.isfinite(r)) else math.inf
 
     f = value(theta)
     status, reason, it = "not_converged", "", 0
     J = np.full((s.size, model.q), np.nan)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 -- `it` is read after the loop (iterations)
         if not math.isfinite(f):
             reason = "the model-implied correlations could not be computed at the start"
             break
@@ -380,7 +388,8 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
                    theta=theta, jacobian=J, cov_theta=cov, **fit)
 
 
-def _robust(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int) -> dict:
+def _robust(model: OrdinalModel, om: OrdinalMoments, theta: np.ndarray, J: np.ndarray,
+            df: int) -> dict[str, Any]:
     """lavaan 0.6.14's robust CFI, TLI and RMSEA for ordered items (or the reason why
     they are missing)."""
     none = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust"))
@@ -416,8 +425,8 @@ def _robust(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int) -> dict:
             "robust_reason": "computed as lavaan 0.6.14 (lav_fit_catml_dwls, Savalei 2021)"}
 
 
-def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
-                    chi2: float) -> dict:
+def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta: np.ndarray, J: np.ndarray,
+                    df: int, chi2: float) -> dict[str, Any]:
     n, w = om.n, om.wls_vd
     b_chi2, b_scaled, b_df = baseline(om)
     out: dict[str, Any] = {"chi2": chi2, "baseline_chi2": b_chi2, "baseline_chi2_scaled": b_scaled,
@@ -444,7 +453,8 @@ def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
     return out
 
 
-def _estimates_table(table: pd.DataFrame, model: OrdinalModel, theta, cov) -> pd.DataFrame:
+def _estimates_table(table: pd.DataFrame, model: OrdinalModel, theta: np.ndarray,
+                     cov: np.ndarray | None) -> pd.DataFrame:
     out = table.copy()
     est = model.values(theta)
     mats = model.matrices(theta)
@@ -483,7 +493,7 @@ class ScaledDifference:
     delta_p_scaled: float
     delta_method: str = "satorra.2000 (scaled.shifted), as lavTestLRT for WLSMV"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"delta_chi2": self.delta_chi2, "delta_df": self.delta_df,
                 "delta_chi2_scaled": self.delta_chi2_scaled,
                 "delta_p_scaled": self.delta_p_scaled, "delta_method": self.delta_method}
