@@ -136,10 +136,10 @@ def check_pattern(pattern: str) -> None:
     """A wide pattern must hold ``{item}`` and ``{wave}`` once each and nothing else in braces.
 
     >>> check_pattern("{item}.{wave}")
-    >>> check_pattern("{item}_T")
+    >>> check_pattern("{item}_T")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    instruments.errors.OptionError: The 'wide' pattern must hold {item} and {wave} once each (e.g. '{item}_{wave}', 'T{wave}_{item}'). Got '{item}_T' instead.
+    instruments.errors.OptionError: The 'wide' pattern must hold {item} and {wave} ... Got '{item}_T' instead.
     """
     fields = re.findall(r"\{([^{}]*)\}", pattern)
     if sorted(fields) != ["item", "wave"] or pattern.count("{") != 2 or pattern.count("}") != 2:
@@ -250,14 +250,14 @@ def _from_wide(raw: RawTable, items: Sequence[str], pattern: str,
     return out, layout
 
 
-def _pattern_regex(pattern: str, items: Sequence[str]) -> re.Pattern:
+def _pattern_regex(pattern: str, items: Sequence[str]) -> re.Pattern[str]:
     parts = re.split(r"(\{item\}|\{wave\})", pattern)
     body = "".join("(?P<item>.+)" if p == "{item}" else "(?P<wave>.+)" if p == "{wave}"
                    else re.escape(p) for p in parts)
     return re.compile(body)
 
 
-def _readings(col: str, regex: re.Pattern, items: Sequence[str]) -> list[tuple[str, str]]:
+def _readings(col: str, regex: re.Pattern[str], items: Sequence[str]) -> list[tuple[str, str]]:
     """Every (item, wave) that ``col`` can be read as: each way of splitting it."""
     out = []
     # Try every item explicitly: a greedy match alone would hide a second reading.

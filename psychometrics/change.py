@@ -29,17 +29,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from instruments.scoring import mean_of_answered
-from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
+from psychometrics.results import NAN_INTERVAL, Interval, json_object
 
 RCI_CUT = 1.959963984540054
 Z975 = 1.959963984540054
+
+
+class _Labels(TypedDict):
+    """The labels every :class:`ChangeResult` of one call to :func:`observed_change` shares."""
+
+    scale: str
+    wave_from: str
+    wave_to: str
+    reliability_kind: str
+    higher_is_better: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +150,7 @@ class ChangeResult:
         -------
         dict
         """
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "unverified": self.unverified,
             "n": self.n, "mean_diff": self.mean_diff, "mean_diff_ci": self.mean_diff_ci.to_list(),
             "sd_diff": self.sd_diff, "t": self.t, "df": self.df if self.n else None, "p": self.p,
@@ -173,13 +183,15 @@ def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interva
         return value
 
     def solve(prob: float) -> float:
-        f = lambda ncp: cdf(ncp) - prob
+        def f(ncp: float) -> float:
+            return cdf(ncp) - prob
+
         lo, hi = t_obs - 10.0, t_obs + 10.0
         while f(lo) < 0:
             lo -= 10.0
         while f(hi) > 0:
             hi += 10.0
-        return optimize.brentq(f, lo, hi, xtol=1e-12)
+        return float(optimize.brentq(f, lo, hi, xtol=1e-12))
 
     return Interval(solve(1 - a), solve(a))
 
@@ -252,8 +264,8 @@ def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, sc
     both = ~np.isnan(x_from) & ~np.isnan(x_to)
     a, b, who = x_from[both], x_to[both], ids[both]
     n = len(a)
-    base = dict(scale=scale, wave_from=wave_from, wave_to=wave_to,
-                reliability_kind=reliability_kind, higher_is_better=higher_is_better)
+    base: _Labels = {"scale": scale, "wave_from": wave_from, "wave_to": wave_to,
+                     "reliability_kind": reliability_kind, "higher_is_better": higher_is_better}
     if n < 3:
         return ChangeResult(status="too_few_cases", reason=f"{n} persons with a score at both "
                             "waves; at least 3 are needed", n=n, **base)
@@ -293,7 +305,7 @@ def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, sc
         shares = {c: float(np.mean(cls == c)) for c in ("improved", "unchanged", "deteriorated")}
     else:
         rci_status = " (reliable change not computed: the baseline reliability is missing)"
-        shares = {c: math.nan for c in ("improved", "unchanged", "deteriorated")}
+        shares = dict.fromkeys(("improved", "unchanged", "deteriorated"), math.nan)
     return ChangeResult(status="ok", reason=rci_status.strip(" ()"), n=n, mean_diff=mean,
                         mean_diff_ci=ci, sd_diff=sd_d, t=t, df=df, p=p, wilcoxon_v=w_v,
                         wilcoxon_p=w_p, d_z=d_z, d_z_ci=d_z_ci, d_av=d_av, d_av_ci=d_av_ci,
@@ -323,7 +335,7 @@ def invariant_items_change(items: pd.DataFrame, waves: np.ndarray, ids: np.ndarr
     res = observed_change(wide[wave_from].to_numpy(), wide[wave_to].to_numpy(),
                           wide.index.to_numpy(), scale="", wave_from=wave_from, wave_to=wave_to,
                           reliability=math.nan)
-    return to_jsonable({"items": list(invariant), "n_required": need, "status": res.status,
+    return json_object({"items": list(invariant), "n_required": need, "status": res.status,
                         "reason": res.reason if res.status != "ok" else "", "n": res.n,
                         "mean_diff": res.mean_diff, "mean_diff_ci": res.mean_diff_ci.to_list(),
                         "d_z": res.d_z, "d_z_ci": res.d_z_ci.to_list()})
@@ -346,7 +358,7 @@ class ClusterSummary:
     design_effect: float
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"icc1": self.icc1, "n_clusters": self.n_clusters,
+        return json_object({"icc1": self.icc1, "n_clusters": self.n_clusters,
                             "mean_cluster_size": self.mean_cluster_size,
                             "design_effect": self.design_effect,
                             "naive_p_too_optimistic": bool(self.design_effect > 2)
@@ -400,4 +412,4 @@ def attrition(baseline: pd.DataFrame, completers: np.ndarray, scales: list[str])
         pooled = math.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1))
                            / (len(a) + len(b) - 2))
         out["smd"][s] = (a.mean() - b.mean()) / pooled if pooled > 0 else None
-    return to_jsonable(out)
+    return json_object(out)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from psychometrics.results import to_jsonable
+from psychometrics.results import json_object
 from psychometrics.sem import Row, build_table, to_lavaan
 from psychometrics.sem.dwls import DWLSFit, fit_dwls
 from psychometrics.sem.ordinal import MISSING, ordinal_moments
@@ -116,7 +116,7 @@ class OrdinalCFAResult:
         out["factor_correlations"] = ([{"lhs": a, "rhs": b, "std_all": float(e), "se": float(s)}
                                        for a, b, e, s in zip(cor["lhs"], cor["rhs"], cor["est"],
                                                              cor["se"])] if ok else [])
-        return to_jsonable(out)
+        return json_object(out)
 
     def summary(self) -> str:
         if self.fit is None or self.status != "ok":

@@ -20,8 +20,9 @@ Fitted by DWLS with robust SEs and the scaled-shifted chi2
 ``missing = "pairwise"`` (default: every person with an answer; each threshold from
 the item's answers, each polychoric from the persons who answered both, as lavaan's
 ``missing = "pairwise"``; the n of every pair is reported) or ``"listwise"`` (the
-persons who answered every item at every wave: lavaan 0.6.14's own default for WLSMV). Each step is compared with the last accepted
-model by lavaan's ``lavTestLRT`` for WLSMV (``delta_chi2_scaled``, ``delta_p_scaled``;
+persons who answered every item at every wave: lavaan 0.6.14's own default for WLSMV).
+Each step is compared with the last accepted model by lavaan's ``lavTestLRT`` for WLSMV
+(``delta_chi2_scaled``, ``delta_p_scaled``;
 ``delta_chi2`` is the raw difference of the DWLS statistics, which has no chi-square
 distribution; ``delta_p`` repeats the scaled p, which is lavTestLRT's), and judged by
 the decision rule (:mod:`psychometrics.decision_rules`) on the scaled statistics and
@@ -46,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,8 @@ from psychometrics.decision_rules import (
     rule_details,
 )
 from psychometrics.invariance import LatentMeanChange, _wide, column, factor_name
-from psychometrics.results import Interval, to_jsonable
+from psychometrics.noninvariance import NonInvariance
+from psychometrics.results import Interval, json_object
 from psychometrics.sem import Row, build_table, to_lavaan
 from psychometrics.sem.dwls import DWLSFit, ScaledDifference, fit_dwls, scaled_difference
 from psychometrics.sem.ordinal import MISSING, ordinal_moments
@@ -70,6 +72,23 @@ _KIND = {"thresholds": "thresholds", "metric": "loading", "scalar": "intercept",
 ORDINAL_LEVELS = ("none", "configural", "partial_thresholds", "thresholds", "partial_metric",
                   "metric", "partial_scalar", "scalar", "partial_strict", "strict")
 _Z = 1.959963984540054
+
+
+#: A released constraint: (kind, item, wave).
+_Release = tuple[str, str, str]
+
+
+class _Common(TypedDict):
+    """The fields every :class:`OrdinalInvarianceResult` of one call shares."""
+
+    scale: str
+    rule: str
+    waves: tuple[str, ...]
+    items: tuple[str, ...]
+    n_total: int
+    n: int
+    missing_rule: str
+    pair_n: NotRequired[dict[str, int]]
 
 
 def ordinal_model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str,
@@ -161,7 +180,7 @@ class OrdinalStep:
                       "scaling_factor", "shift_parameter", "cfi_scaled", "tli_scaled",
                       "rmsea_scaled", "srmr"):
                 out[k] = None
-        return to_jsonable(out)
+        return json_object(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +251,7 @@ class OrdinalInvarianceResult:
     pair_n: dict[str, int] = field(default_factory=dict, repr=False)
 
     #: Sizes of released parameters (dMACS) are ML-only; none are computed here.
-    noninvariance: tuple = ()
+    noninvariance: tuple[NonInvariance, ...] = ()
 
     @property
     def allows_change(self) -> bool:
@@ -256,7 +275,7 @@ class OrdinalInvarianceResult:
         return pd.DataFrame([s.to_dict() for s in self.steps])
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "level": self.level,
             "estimator": self.estimator, "rule": self.rule,
             "rule_details": rule_details(self.rule), "waves": list(self.waves),
@@ -287,7 +306,9 @@ def category_problem(wide: pd.DataFrame, items: Sequence[str], waves: Sequence[s
         first = levels[waves[0]]
         for w in waves[1:]:
             if levels[w] != first:
-                fmt = lambda lv: ", ".join(f"{v:g}" for v in lv)
+                def fmt(lv: tuple[float, ...]) -> str:
+                    return ", ".join(f"{v:g}" for v in lv)
+
                 return (f"item {it} was answered in categories {fmt(first)} at {waves[0]} but "
                         f"{fmt(levels[w])} at {w}: a category nobody used at one wave leaves "
                         "its threshold without data there, so thresholds cannot be equated "
@@ -372,8 +393,8 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     wide = _wide(frame, items, waves)
     cols = [column(it, w) for w in waves for it in items]
     used = wide.dropna() if missing == "listwise" else wide.dropna(how="all")
-    base: dict[str, Any] = {"scale": scale, "rule": rule, "waves": waves, "items": items,
-            "n_total": len(wide), "n": len(used), "missing_rule": missing}
+    base: _Common = {"scale": scale, "rule": rule, "waves": waves, "items": items,
+                     "n_total": len(wide), "n": len(used), "missing_rule": missing}
     problem = category_problem(used, items, waves)
     if problem:
         return OrdinalInvarianceResult(status="blocked", reason=problem, level="none", **base)
@@ -398,9 +419,9 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     if rule == "lrt-calibrated":
         notes.append("WLSMV: the scaled-shifted p is judged at the rule's per-test alpha; "
                      "the parametric bootstrap of the calibrated rule is ML-only")
-    cache: dict = {}
+    cache: dict[tuple[str, tuple[_Release, ...], str], tuple[DWLSFit, str]] = {}
 
-    def run(step: str, freed, param: str | None = None) -> tuple[DWLSFit, str]:
+    def run(step: str, freed: Sequence[_Release], param: str | None = None) -> tuple[DWLSFit, str]:
         param = param or ("theta" if step == "strict" else "delta")
         key = (step, tuple(freed), param)
         if key not in cache:
@@ -412,7 +433,8 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
             cache[key] = (fit_dwls(table, om, parameterization=param), syntax)
         return cache[key]
 
-    def compare(model: str, step: str, freed, last: OrdinalStep, last_key) -> OrdinalStep:
+    def compare(model: str, step: str, freed: Sequence[_Release], last: OrdinalStep,
+                last_key: tuple[str, tuple[_Release, ...]]) -> OrdinalStep:
         fit, syntax = run(step, freed)
         desc = tuple(_describe(f) for f in freed)
         if fit.status != "ok":
@@ -451,9 +473,9 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
                                        reason="the configural model does not fit, so no "
                                        f"invariance can be built on it ({judged.decision})",
                                        notes=tuple(notes), **base)
-    last_key: tuple[str, tuple[tuple[str, str, str], ...]] = ("configural", ())
+    last_key: tuple[str, tuple[_Release, ...]] = ("configural", ())
     level, last = "configural", steps[0]
-    freed: list[tuple[str, str, str]] = []
+    freed: list[_Release] = []
     for step in ORDINAL_STEPS[1:]:
         st = compare(step, step, freed, last, last_key)
         steps.append(st)
@@ -468,13 +490,13 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
             constrained = [it for it in items if not any(f[0] == kind and f[1] == it for f in freed)]
             if len(constrained) <= 2:
                 break
-            trials = [compare(f"partial_{step}", step, freed + [(kind, it, w)], last, last_key)
+            trials = [compare(f"partial_{step}", step, [*freed, (kind, it, w)], last, last_key)
                       for it in constrained for w in waves[1:]]
             ok = [t for t in trials if t.difference is not None]
             if not ok:
                 break
             best = max(ok, key=lambda t: t.difference.delta_p_scaled if t.difference else -1.0)
-            freed = freed + [next((kind, it, w) for it in constrained for w in waves[1:]
+            freed = [*freed, next((kind, it, w) for it in constrained for w in waves[1:]
                                   if _describe((kind, it, w)) == best.freed[-1])]
             steps.append(best)
             if best.accepted:
@@ -484,7 +506,7 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
         if not accepted_partial:
             freed = [f for f in freed if f[0] != kind]
             break
-    changes = {}
+    changes: dict[str, LatentMeanChange] = {}
     scalar = next((s for s in reversed(steps) if s.accepted and
                    s.model in ("scalar", "partial_scalar")), None)
     if scalar is not None:

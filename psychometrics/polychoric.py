@@ -67,7 +67,7 @@ def _cell_probabilities(rho: float, tau_x: np.ndarray, tau_y: np.ndarray) -> np.
     cx = np.concatenate([[-np.inf], tau_x, [np.inf]])
     cy = np.concatenate([[-np.inf], tau_y, [np.inf]])
     grid = bivariate_normal_cdf(cx[:, None], cy[None, :], rho)
-    return grid[1:, 1:] - grid[:-1, 1:] - grid[1:, :-1] + grid[:-1, :-1]
+    return np.asarray(grid[1:, 1:] - grid[:-1, 1:] - grid[1:, :-1] + grid[:-1, :-1])
 
 
 def polychoric_from_table(table: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> float:

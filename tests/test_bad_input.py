@@ -86,7 +86,8 @@ def test_duplicate_id_and_wave_is_always_an_error(tmp_path, capsys, user_instrum
     code, err = _run(_score(tmp_path, data, user_instrument_path, "--on-invalid", "missing"), capsys)
     assert code == 2
     assert "row 2, column id+wave, value 'p1 / T0': duplicate id and wave: appears again later" in err
-    assert "row 6, column id+wave, value 'p1 / T0': duplicate id and wave: the same id and wave as row 2" in err
+    assert ("row 6, column id+wave, value 'p1 / T0': duplicate id and wave: "
+            "the same id and wave as row 2") in err
 
 
 def test_duplicate_id_without_wave_column(tmp_path, capsys, user_instrument_path):

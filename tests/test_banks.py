@@ -76,7 +76,8 @@ def _broken_bank(tmp_path: Path, edit) -> Path:
     (lambda d: d["items"][2]["text"].pop("nl"), "item TSE03, field 'text.nl': required but missing"),
     (lambda d: d["items"][0].update(keyng="+"), "item TSE01, field 'keyng': unknown key (misspelled?)"),
     (lambda d: d["items"][4].update(keying="R"), "item TSE05, field 'keying': Input should be '+' or '-'"),
-    (lambda d: d["items"][1].update(subscale="tse_nothing"), "item TSE02: subscale 'tse_nothing' is not one of"),
+    (lambda d: d["items"][1].update(subscale="tse_nothing"),
+     "item TSE02: subscale 'tse_nothing' is not one of"),
     (lambda d: d["items"][3].update(id="TSE01"), "duplicate item id: ['TSE01']"),
     (lambda d: d["response_scale"].update(min=8), "field 'response_scale': min must be below max"),
 ])

@@ -4,11 +4,11 @@ not hidden: each gives a status, a reason and no fit."""
 from pathlib import Path
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
+from tests_paths import REFERENCE
 
 from psychometrics.cfa import fit_cfa
-from tests_paths import REFERENCE
 
 
 def _with_correlations(target: np.ndarray, n: int, seed: int) -> pd.DataFrame:

@@ -6,7 +6,6 @@ warns may not reach full precision, agree to 1.2e-12, held to 1e-10."""
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from numpy.testing import assert_allclose
 

@@ -7,17 +7,14 @@ on the saturated model's EM moments (ours iterate to a change of 1e-10)."""
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from reference_values import read_reference
 
-from psychometrics.sem import PatternMoments
-from psychometrics.sem import Moments, fit_ml
-from psychometrics.sem import Row, build_table
 from psychometrics.cfa import cfa_rows, shown
 from psychometrics.invariance import model_rows
+from psychometrics.sem import Moments, PatternMoments, Row, build_table, fit_ml
 
 REF = Path(__file__).parent / "reference" / "fiml"
 HS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}

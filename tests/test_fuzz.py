@@ -177,7 +177,8 @@ def test_fuzz_validate_small_data(n, answers, report):
 ANY_CELL = st.one_of(
     st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
     st.complex_numbers(max_magnitude=10), st.text(max_size=4), st.binary(max_size=3),
-    st.decimals(allow_nan=False), st.just(__import__("decimal").Decimal("NaN")), st.datetimes(), st.lists(st.integers(), max_size=2),
+    st.decimals(allow_nan=False), st.just(__import__("decimal").Decimal("NaN")), st.datetimes(),
+    st.lists(st.integers(), max_size=2),
     st.sampled_from([1, 2, 3, 4, 5, "3", " 2 ", "NA", float("inf"), object()]),
 )
 
@@ -192,7 +193,7 @@ def test_fuzz_api_dataframes(columns, dtype):
     frame = pd.DataFrame(dict(zip(HEADER, columns)))
     if dtype is not None:
         try:
-            frame = frame.astype({c: dtype for c in HEADER[2:]})
+            frame = frame.astype(dict.fromkeys(HEADER[2:], dtype))
         except Exception:  # noqa: BLE001 - pandas cannot convert these values: not our input
             return
     inst = Instrument.from_dict(yaml.safe_load(INSTRUMENT))

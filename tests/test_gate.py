@@ -3,9 +3,9 @@
 import json
 
 import numpy as np
+from simulate import longitudinal_scale
 
 from psychometrics.cli import main
-from simulate import longitudinal_scale
 
 INSTRUMENT = """id: gate
 version: "1"

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from instruments import Instrument, load_bank
-from instruments import _schema
+from instruments import Instrument, _schema, load_bank
 from instruments.errors import ItemBankError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

@@ -2,15 +2,15 @@
 
 import numpy as np
 import pytest
+from simulate import longitudinal_scale
 
 from psychometrics.decision_rules import judge_configural, judge_step, needs_bootstrap
 from psychometrics.invariance import longitudinal_invariance, model_rows
 from psychometrics.sem import build_table, to_lavaan
-from simulate import longitudinal_scale
 
 ITEMS = ["x1", "x2", "x3", "x4"]
-BASE = dict(loadings=[0.8, 0.7, 0.7, 0.6], intercepts=[3.0, 3.2, 2.8, 3.1],
-            residuals=[0.4, 0.5, 0.5, 0.6])
+BASE = {"loadings": [0.8, 0.7, 0.7, 0.6], "intercepts": [3.0, 3.2, 2.8, 3.1],
+        "residuals": [0.4, 0.5, 0.5, 0.6]}
 
 
 def test_invariant_scale_reaches_strict_and_recovers_the_latent_mean():
@@ -154,9 +154,8 @@ def test_a_model_that_runs_off_to_an_improper_solution_is_not_admitted():
 
 
 def test_longitudinal_null_model_is_offered_and_stated():
-    from psychometrics.invariance import longitudinal_null_rows
+    from psychometrics.invariance import _wide, longitudinal_null_rows
     from psychometrics.sem import Moments, fit_ml
-    from psychometrics.invariance import _wide
 
     data = longitudinal_scale(500, ("T0", "T1"), means=[0, 0.3], variances=[1, 1.2], seed=21, **BASE)
     indep = longitudinal_invariance(data, "F", ITEMS, ["T0", "T1"])

@@ -7,6 +7,7 @@ Every tolerance is the agreement reached (measured worst case) with a margin of 
 nlminb stops at a relative change of 1e-10 in F, so its estimates are ~1e-7 off the
 optimum, while chi2 (second order in that error) agrees to ~1e-11."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from psychometrics.invariance import longitudinal_invariance, model_rows
-from psychometrics.sem import Moments, fit_ml, score_tests
-from psychometrics.sem import build_table
+from psychometrics.sem import Moments, build_table, fit_ml, score_tests
 
 REF = Path(__file__).parent / "reference" / "invariance"
 SETS = {
@@ -86,7 +86,7 @@ def test_likelihood_ratio_tests_equal_lavaan(name, reference, results):
     res = results[name]
     full = [s.model for s in res.steps if not s.model.startswith("partial_")]
     checked = 0
-    for prev, step in zip(full[:-1], full[1:]):
+    for prev, step in itertools.pairwise(full):
         ours = next(s for s in res.steps if s.model == step)
         if ours.compared_with != prev:
             continue  # compared with a partial model: lavTestLRT's pair is not ours

@@ -21,7 +21,7 @@ def long_frame(case: str):
     parts = []
     for w in ("T0", "T1"):
         part = wide[[ident] + [f"{i}_{w}" for i in items]].copy()
-        part.columns = ["id"] + items
+        part.columns = ["id", *items]
         parts.append(part.assign(wave=w))
     return pd.concat(parts, ignore_index=True), items
 

@@ -11,7 +11,6 @@ optimizer stops (ours converge to a gradient of 1e-10, 1e-8 for rotations).
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose

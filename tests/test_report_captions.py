@@ -37,7 +37,7 @@ def _text(page: str) -> str:
 
 
 def test_complete_data_caption(complete):
-    data, result, res, page = complete
+    data, _result, res, page = complete
     text = _text(page)
     n = data["pid"].nunique()
     for scale in ("agree", "calm"):
@@ -53,7 +53,7 @@ def test_complete_data_caption(complete):
 
 
 def test_fiml_caption_counts_who_was_included(fiml):
-    data, result, res, page = fiml
+    data, _result, res, page = fiml
     text = _text(page)
     wide = data.pivot(index="pid", columns="wave", values=["A1", "A2", "A3", "A4", "A5"])
     wide = wide.replace("", float("nan"))  # empty cells are missing answers

@@ -9,9 +9,9 @@ import warnings
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from tests_paths import REFERENCE
 
 from psychometrics.cfa import fit_cfa
-from tests_paths import REFERENCE
 
 semopy = pytest.importorskip("semopy")
 

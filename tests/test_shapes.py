@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,8 @@ def _study(n: int = 160, seed: int = 7, missing: float = 0.04, absent: float = 0
     """Long data of the user instrument (agree A1..A5, calm B1..B3, answers 1..6) at four
     waves, as a real file has it: text cells, 4% of the cells empty, some persons absent
     at some waves, ids unique only within a study, person columns (school, gender)."""
-    common = dict(intercepts=[3.5] * 5, residuals=[0.5] * 5, means=[0, 0.2, 0.3, 0.4],
-                  variances=[1, 1, 1, 1], seed=seed)
+    common = {"intercepts": [3.5] * 5, "residuals": [0.5] * 5, "means": [0, 0.2, 0.3, 0.4],
+              "variances": [1, 1, 1, 1], "seed": seed}
     a = longitudinal_scale(n, WAVES, loadings=[0.9, 0.8, 0.7, 0.8, 0.9], **common)
     common.update(intercepts=[3.2] * 3, residuals=[0.6] * 3, seed=seed + 1)
     b = longitudinal_scale(n, WAVES, loadings=[0.8, 0.7, 0.9], **common)
@@ -57,7 +58,7 @@ def _natural(col: pd.Series) -> pd.Series:
 def _wide(long: pd.DataFrame, id_cols: list[str]) -> pd.DataFrame:
     """One row per person with SPSS-style names (A1_T1, ...) and an extra
     time-varying column that is no item (age_T1)."""
-    persons = long.drop_duplicates(id_cols)[id_cols + ["school", "gender"]]
+    persons = long.drop_duplicates(id_cols)[[*id_cols, "school", "gender"]]
     wide = persons.reset_index(drop=True)
     for w in sorted(long["wave"].unique()):
         part = long[long["wave"] == w].set_index(id_cols)[ITEMS]
@@ -284,7 +285,8 @@ def test_chosen_wave_that_is_not_there_and_ids_that_join_ambiguously(study, user
                           **{i: ["1", "2"] for i in ITEMS}})
     with pytest.raises(ResponseError, match="join to the same key 'x / y / z'"):
         read_responses(clash, user_instrument, id_column="a,b")
-    with pytest.raises(ResponseError, match="there is no id column 'studie'. Did you mean 'study'"):
+    no_studie = re.escape("there is no id column 'studie'. Did you mean 'study'")
+    with pytest.raises(ResponseError, match=no_studie):
         read_responses(study, user_instrument, id_column=["studie", "id"], wave_column="wave")
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from simulate import longitudinal_scale
 
 from psychometrics.cli import main
 from psychometrics.invariance import longitudinal_invariance
 from psychometrics.noninvariance import change_bias, dmacs
-from simulate import longitudinal_scale
 
 
 def _two_factor_scale(n: int, seed: int) -> pd.DataFrame:

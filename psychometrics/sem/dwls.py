@@ -60,8 +60,9 @@ second order chi-square correction.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,48 @@ PARAMETERIZATIONS = ("delta", "theta")
 ROBUST_MISSING_REASON = "no fit numbers: the model did not converge or is not admissible"
 _EQUALITY_REASON = ("lavaan 0.6.14 reports the robust CFI/TLI/RMSEA of ordered items only for "
                     "models without equality constraints")
+
+
+class _FitNumbers(TypedDict):
+    """The fit numbers of a :class:`DWLSFit` (None when they cannot be computed)."""
+
+    chi2: float | None
+    pvalue: float | None
+    cfi: float | None
+    tli: float | None
+    rmsea: float | None
+    baseline_df: int | None
+    chi2_scaled: float | None
+    pvalue_scaled: float | None
+    scaling_factor: float | None
+    shift_parameter: float | None
+    baseline_chi2: float | None
+    baseline_chi2_scaled: float | None
+    cfi_scaled: float | None
+    tli_scaled: float | None
+    rmsea_scaled: float | None
+    srmr: float | None
+
+
+class _RobustNumbers(TypedDict):
+    """The robust CFI/TLI/RMSEA of a :class:`DWLSFit` and why they are (not) there."""
+
+    cfi_robust: float | None
+    tli_robust: float | None
+    rmsea_robust: float | None
+    robust_reason: str
+
+
+def _no_fit() -> _FitNumbers:
+    return {"chi2": None, "pvalue": None, "cfi": None, "tli": None, "rmsea": None,
+            "baseline_df": None, "chi2_scaled": None, "pvalue_scaled": None,
+            "scaling_factor": None, "shift_parameter": None, "baseline_chi2": None,
+            "baseline_chi2_scaled": None, "cfi_scaled": None, "tli_scaled": None,
+            "rmsea_scaled": None, "srmr": None}
+
+
+def _no_robust(reason: str) -> _RobustNumbers:
+    return {"cfi_robust": None, "tli_robust": None, "rmsea_robust": None, "robust_reason": reason}
 
 
 class OrdinalModel:
@@ -114,12 +157,14 @@ class OrdinalModel:
                 k, r, c = "D", ov[a], 0
             else:
                 raise ValueError(f"unsupported parameter {a} {o} {b}")
-            kinds.append(k); rows.append(r); cols.append(c)
+            kinds.append(k)
+            rows.append(r)
+            cols.append(c)
         self.kind = np.array(kinds, dtype="<U1")
         self.row = np.array(rows, dtype=int)
         self.col = np.array(cols, dtype=int)
-        self.free = table["free"].to_numpy(dtype=int)
-        self.fixed = table["value"].to_numpy(dtype=float)
+        self.free: np.ndarray = table["free"].to_numpy(dtype=int)
+        self.fixed: np.ndarray = table["value"].to_numpy(dtype=float)
         ignored = (self.kind == "T") & (self.row == self.col) if parameterization == "delta" \
             else self.kind == "D"
         if np.any(ignored & (self.free > 0)):
@@ -138,12 +183,16 @@ class OrdinalModel:
         v[self.free_rows] = theta[self.free_index]
         return v
 
-    def matrices(self, theta: np.ndarray) -> dict:
+    def matrices(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         v = self.values(theta)
         dt = theta.dtype
-        L = np.zeros((self.p, self.m), dt); P = np.zeros((self.m, self.m), dt)
-        T = np.zeros((self.p, self.p), dt); nu = np.zeros(self.p, dt); al = np.zeros(self.m, dt)
-        tau = np.zeros(self.nth, dt); d = np.ones(self.p, dt)
+        L = np.zeros((self.p, self.m), dt)
+        P = np.zeros((self.m, self.m), dt)
+        T = np.zeros((self.p, self.p), dt)
+        nu = np.zeros(self.p, dt)
+        al = np.zeros(self.m, dt)
+        tau = np.zeros(self.nth, dt)
+        d = np.ones(self.p, dt)
         s = self._sel
         L[self.row[s["L"]], self.col[s["L"]]] = v[s["L"]]
         for k, M in (("P", P), ("T", T)):
@@ -170,7 +219,8 @@ class OrdinalModel:
         cor = (d[:, None] * star * d[None, :])[self.rows, self.cols]
         return np.concatenate([th, cor])
 
-    def jacobian(self, theta: np.ndarray, fun=None) -> np.ndarray:
+    def jacobian(self, theta: np.ndarray,
+                 fun: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         """d fun / d theta by complex steps (exact to rounding), (len(fun), q)."""
         fun = self.implied if fun is None else fun
         h = 1e-30
@@ -189,7 +239,7 @@ class OrdinalModel:
         v = self.values(theta)[sel]
         sf = np.sqrt(np.diag(mats["P"]))[self.col[sel]]
         sy = np.sqrt(np.diag(mats["Sigma_star"]))[self.row[sel]]
-        return v * sf / sy
+        return np.asarray(v * sf / sy)
 
     def start(self, om: OrdinalMoments, table: pd.DataFrame) -> np.ndarray:
         """Loadings .7, factor variances and scale factors 1, residual variances (theta)
@@ -243,7 +293,7 @@ class DWLSFit:
     rmsea_scaled: float | None
     srmr: float | None
     iterations: int
-    thresholds: dict = field(repr=False)
+    thresholds: dict[str, list[float]] = field(repr=False)
     theta: np.ndarray = field(repr=False)
     jacobian: np.ndarray = field(repr=False)
     cov_theta: np.ndarray | None = field(repr=False)
@@ -257,7 +307,7 @@ class DWLSFit:
     def converged(self) -> bool:
         return self.status in ("ok", "heywood")
 
-    def fit_dict(self) -> dict:
+    def fit_dict(self) -> dict[str, Any]:
         keys = ("estimator", "parameterization", "n", "npar", "df", "chi2", "pvalue", "cfi",
                 "tli", "rmsea", "baseline_df", "chi2_scaled",
                 "pvalue_scaled", "scaling_factor", "shift_parameter", "baseline_chi2",
@@ -281,7 +331,7 @@ def _u_gamma(J: np.ndarray, w: np.ndarray, gamma: np.ndarray) -> np.ndarray:
     WJ = w[:, None] * J
     H = J.T @ WJ
     U = np.diag(w) - WJ @ np.linalg.solve(H, WJ.T)
-    return U @ gamma
+    return np.asarray(U @ gamma)
 
 
 def baseline(om: OrdinalMoments) -> tuple[float, float, int]:
@@ -306,14 +356,14 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
     df = s.size - model.q
     theta = model.start(om, table)
 
-    def value(th):
+    def value(th: np.ndarray) -> float:
         r = s - model.implied(th)
         return float(np.sum(w * r * r)) if np.all(np.isfinite(r)) else math.inf
 
     f = value(theta)
     status, reason, it = "not_converged", "", 0
     J = np.full((s.size, model.q), np.nan)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 -- `it` is read after the loop (iterations)
         if not math.isfinite(f):
             reason = "the model-implied correlations could not be computed at the start"
             break
@@ -359,10 +409,8 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
     out = _estimates_table(table, model, theta, cov)
     thresholds = {name: out.loc[(out.op == "|") & (out.lhs == name), "est"].tolist()
                   for name in om.names}
-    fit: dict[str, Any] = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust", "chi2", "pvalue", "cfi",
-                         "tli", "rmsea", "baseline_df", "chi2_scaled", "pvalue_scaled", "scaling_factor",
-                         "shift_parameter", "baseline_chi2", "baseline_chi2_scaled",
-                         "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"))
+    fit = _no_fit()
+    robust = _no_robust(ROBUST_MISSING_REASON)
     if status == "ok":
         mats = model.matrices(theta)
         problems = []
@@ -374,23 +422,23 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
             status, reason = "heywood", "inadmissible solution: " + "; ".join(problems)
         else:
             fit = _fit_statistics(model, om, theta, J, df, (n - 1) * f)
-            fit.update(_robust(model, om, theta, J, df))
+            robust = _robust(model, om, theta, J, df)
     return DWLSFit(status=status, reason=reason, table=out, n=n, npar=model.q, df=df,
                    parameterization=parameterization, iterations=it, thresholds=thresholds,
-                   theta=theta, jacobian=J, cov_theta=cov, **fit)
+                   theta=theta, jacobian=J, cov_theta=cov, **fit, **robust)
 
 
-def _robust(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int) -> dict:
+def _robust(model: OrdinalModel, om: OrdinalMoments, theta: np.ndarray, J: np.ndarray,
+            df: int) -> _RobustNumbers:
     """lavaan 0.6.14's robust CFI, TLI and RMSEA for ordered items (or the reason why
     they are missing)."""
-    none = dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust"))
     if len(np.unique(model.free_index)) < len(model.free_index):
-        return {**none, "robust_reason": _EQUALITY_REASON}
+        return _no_robust(_EQUALITY_REASON)
     if df <= 0:
-        return {**none, "robust_reason": "just identified (df = 0): no fit to test"}
+        return _no_robust("just identified (df = 0): no fit to test")
     R, p, n = om.cor, len(om.names), om.n
     if np.linalg.eigvalsh(R).min() < np.sqrt(np.finfo(float).eps):
-        return {**none, "robust_reason": "the polychoric matrix is not positive definite"}
+        return _no_robust("the polychoric matrix is not positive definite")
     nth = om.th_vector.size
     rows, cols = lower_pairs(p)
     S = np.eye(p)
@@ -416,35 +464,34 @@ def _robust(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int) -> dict:
             "robust_reason": "computed as lavaan 0.6.14 (lav_fit_catml_dwls, Savalei 2021)"}
 
 
-def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta, J, df: int,
-                    chi2: float) -> dict:
+def _fit_statistics(model: OrdinalModel, om: OrdinalMoments, theta: np.ndarray, J: np.ndarray,
+                    df: int, chi2: float) -> _FitNumbers:
     n, w = om.n, om.wls_vd
     b_chi2, b_scaled, b_df = baseline(om)
-    out: dict[str, Any] = {"chi2": chi2, "baseline_chi2": b_chi2, "baseline_chi2_scaled": b_scaled,
-           "baseline_df": b_df}
     resid = (om.wls_obs - model.implied(theta))[om.th_vector.size:]
     p = len(om.names)
-    out["srmr"] = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
+    srmr = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
     if df <= 0:
         # just identified: the model reproduces the statistics (chi2 0 up to rounding);
         # its fit cannot be tested, so p, CFI, TLI and RMSEA are undefined
-        out.update(chi2=0.0, pvalue=None, cfi=None, tli=None, rmsea=None, chi2_scaled=0.0,
-                   pvalue_scaled=None, scaling_factor=None, shift_parameter=None,
-                   cfi_scaled=None, tli_scaled=None, rmsea_scaled=None)
-        return out
+        return {"chi2": 0.0, "pvalue": None, "cfi": None, "tli": None, "rmsea": None,
+                "baseline_df": b_df, "chi2_scaled": 0.0, "pvalue_scaled": None,
+                "scaling_factor": None, "shift_parameter": None, "baseline_chi2": b_chi2,
+                "baseline_chi2_scaled": b_scaled, "cfi_scaled": None, "tli_scaled": None,
+                "rmsea_scaled": None, "srmr": srmr}
     scaled, c, shift = _scaled_shifted(_u_gamma(J, w, om.nacov), chi2, df)
-    out.update(chi2_scaled=scaled, scaling_factor=c, shift_parameter=shift,
-               pvalue_scaled=float(special.chdtrc(df, scaled)))
     cfi, tli = cfi_tli(chi2, df, b_chi2, b_df)
-    out.update(pvalue=float(special.chdtrc(df, chi2)), cfi=cfi, tli=tli,
-               rmsea=math.sqrt(max(chi2 - df, 0.0) / (df * (n - 1))))
-    cfi, tli = cfi_tli(scaled, df, b_scaled, b_df)
-    out.update(cfi_scaled=cfi, tli_scaled=tli,
-               rmsea_scaled=math.sqrt(max(scaled - df, 0.0) / (df * (n - 1))))
-    return out
+    cfi_s, tli_s = cfi_tli(scaled, df, b_scaled, b_df)
+    return {"chi2": chi2, "pvalue": float(special.chdtrc(df, chi2)), "cfi": cfi, "tli": tli,
+            "rmsea": math.sqrt(max(chi2 - df, 0.0) / (df * (n - 1))), "baseline_df": b_df,
+            "chi2_scaled": scaled, "pvalue_scaled": float(special.chdtrc(df, scaled)),
+            "scaling_factor": c, "shift_parameter": shift, "baseline_chi2": b_chi2,
+            "baseline_chi2_scaled": b_scaled, "cfi_scaled": cfi_s, "tli_scaled": tli_s,
+            "rmsea_scaled": math.sqrt(max(scaled - df, 0.0) / (df * (n - 1))), "srmr": srmr}
 
 
-def _estimates_table(table: pd.DataFrame, model: OrdinalModel, theta, cov) -> pd.DataFrame:
+def _estimates_table(table: pd.DataFrame, model: OrdinalModel, theta: np.ndarray,
+                     cov: np.ndarray | None) -> pd.DataFrame:
     out = table.copy()
     est = model.values(theta)
     mats = model.matrices(theta)
@@ -483,7 +530,7 @@ class ScaledDifference:
     delta_p_scaled: float
     delta_method: str = "satorra.2000"  # lavTestLRT's method for a scaled.shifted test (WLSMV)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"delta_chi2": self.delta_chi2, "delta_df": self.delta_df,
                 "delta_chi2_scaled": self.delta_chi2_scaled,
                 "delta_p_scaled": self.delta_p_scaled, "delta_method": self.delta_method}

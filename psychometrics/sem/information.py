@@ -24,7 +24,12 @@ mapping is ``q p^4``; nothing loops over patterns or parameters in Python.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from psychometrics.sem.objective import FIMLPoint
 
 _BLOCK = 4e6  # numbers in one block of the saturated sums (32 MB)
 
@@ -33,10 +38,10 @@ def expected_complete(W: np.ndarray, dS: np.ndarray, dm: np.ndarray | None) -> n
     """``tr(W Sigma_a W Sigma_b) + 2 mu_a' W mu_b`` (the mean part only when ``dm``)."""
     q, p = dS.shape[0], W.shape[0]
     Y = dS.reshape(q, p, p) @ W  # tr(W S_a W S_b) = sum_ij (S_a W)_ij (S_b W)_ji
-    H = Y.reshape(q, -1) @ Y.transpose(0, 2, 1).reshape(q, -1).T
+    H: np.ndarray = Y.reshape(q, -1) @ Y.transpose(0, 2, 1).reshape(q, -1).T
     if dm is not None:
         H += 2.0 * dm @ W @ dm.T
-    return (H + H.T) / 2
+    return np.asarray((H + H.T) / 2)
 
 
 def pair_half(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.ndarray:
@@ -63,18 +68,18 @@ def pair_half(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.
 
 def _pair_form(A: np.ndarray, B: np.ndarray, w: np.ndarray, D: np.ndarray) -> np.ndarray:
     """``sum_k w_k tr(A_k D_a B_k D_b)`` (q, q)."""
-    return pair_half(A, B, w, D) @ D.T
+    return np.asarray(pair_half(A, B, w, D) @ D.T)
 
 
-def fiml_expected(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray) -> np.ndarray:
+def fiml_expected(point: FIMLPoint, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray) -> np.ndarray:
     """The expected FIML information for the parameters of ``(dS, dm)``
     (``weights`` = n_k / N)."""
-    H = (_pair_form(point.W, point.W, weights, dS)
+    H: np.ndarray = (_pair_form(point.W, point.W, weights, dS)
          + 2.0 * dm @ np.tensordot(weights, point.W, axes=1) @ dm.T)
-    return (H + H.T) / 2
+    return np.asarray((H + H.T) / 2)
 
 
-def fiml_expected_rank_two(point, weights: np.ndarray, basis: np.ndarray, ia: np.ndarray,
+def fiml_expected_rank_two(point: FIMLPoint, weights: np.ndarray, basis: np.ndarray, ia: np.ndarray,
                            ib: np.ndarray, s: np.ndarray) -> np.ndarray:
     """``sum_k w_k tr(W_k S_c W_k S_c)`` for directions ``S_c = s_c (a_c b_c' + b_c a_c')``
     (every single row of a factor model has this form), ``a_c``, ``b_c`` columns ``ia``,
@@ -82,16 +87,16 @@ def fiml_expected_rank_two(point, weights: np.ndarray, basis: np.ndarray, ia: np
     the Gram matrices ``basis' W_k basis`` of the patterns."""
     gram = basis.T @ point.W @ basis                      # (K, nb, nb)
     aa, bb, ab = gram[:, ia, ia], gram[:, ib, ib], gram[:, ia, ib]
-    return 2.0 * s ** 2 * (weights @ (aa * bb + ab ** 2))
+    return np.asarray(2.0 * s ** 2 * (weights @ (aa * bb + ab ** 2)))
 
 
-def fiml_observed(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,
+def fiml_observed(point: FIMLPoint, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,
                   second_order: np.ndarray) -> np.ndarray:
     """The observed FIML information (Hessian of F) at ``point``; ``second_order`` is the
     model's second-derivative term contracted with the saturated gradient."""
     W, U, v = point.W, point.U, point.v
     A = _pair_form(W, U, weights, dS)
-    H = -_pair_form(W, W, weights, dS) + A + A.T
+    H: np.ndarray = -_pair_form(W, W, weights, dS) + A + A.T
     # cross terms: C[(i, j), l] = sum_k w_k v_i W_jl; X[b, a] = v' S_b W m_a
     p = W.shape[1]
     C = ((weights[:, None] * v).T @ W.reshape(len(W), -1)).reshape(p * p, p)
@@ -99,4 +104,4 @@ def fiml_observed(point, weights: np.ndarray, dS: np.ndarray, dm: np.ndarray,
     H += 2.0 * (X + X.T)
     H += 2.0 * dm @ np.tensordot(weights, W, axes=1) @ dm.T
     H += second_order
-    return (H + H.T) / 2
+    return np.asarray((H + H.T) / 2)

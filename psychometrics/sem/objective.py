@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # moments imports this module
+    from psychometrics.sem.moments import Stacked
 
 
 def ml_discrepancy(sample_cov: np.ndarray, implied_cov: np.ndarray,
@@ -50,7 +54,7 @@ def ml_gradient(sample_cov: np.ndarray, sample_mean: np.ndarray | None, implied_
     return G, -2.0 * W @ d, W
 
 
-def padded_inverse(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def padded_inverse(st: Stacked, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """For every pattern of ``st`` (a :class:`~psychometrics.sem.moments.Stacked`),
     ``log|Sigma_oo|`` (K,) and ``Sigma_oo^-1`` padded with zeros to (K, p, p); None when
     some ``Sigma_oo`` is not positive definite.
@@ -94,7 +98,7 @@ def padded_inverse(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     return logdet, out
 
 
-def _padded_inverse_direct(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _padded_inverse_direct(st: Stacked, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """:func:`padded_inverse` block by block: unanswered rows and columns are replaced
     by those of the identity, which leaves the determinant and the inverse of the
     answered block unchanged, so all patterns are one batched call."""
@@ -110,7 +114,7 @@ def _padded_inverse_direct(st, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return logdet, np.where(both, inv, 0.0)
 
 
-def fiml_value(st, sigma: np.ndarray, mu: np.ndarray, n: int) -> float:
+def fiml_value(st: Stacked, sigma: np.ndarray, mu: np.ndarray, n: int) -> float:
     """F = -2 loglik / N without the constant; inf when a Sigma_oo is not positive definite."""
     inv = padded_inverse(st, sigma)
     if inv is None:
@@ -135,7 +139,7 @@ class FIMLPoint:
     v: np.ndarray
 
 
-def fiml_point(st, sigma: np.ndarray, mu: np.ndarray, n: int) -> FIMLPoint | None:
+def fiml_point(st: Stacked, sigma: np.ndarray, mu: np.ndarray, n: int) -> FIMLPoint | None:
     """Value and saturated gradient of the FIML objective; None if not positive definite."""
     inv = padded_inverse(st, sigma)
     if inv is None:

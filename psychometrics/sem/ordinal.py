@@ -30,6 +30,7 @@ ordered categorical, and continuous latent variable indicators. Psychometrika, 4
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,7 +69,7 @@ class OrdinalMoments:
     @property
     def cor_vector(self) -> np.ndarray:
         rows, cols = lower_pairs(len(self.names))
-        return self.cor[rows, cols]
+        return np.asarray(self.cor[rows, cols])
 
     @property
     def wls_obs(self) -> np.ndarray:
@@ -123,10 +124,11 @@ def _univariate_scores(codes: np.ndarray, tau: np.ndarray) -> np.ndarray:
     # d P_c / d tau_k = phi(tau_k) [c == k] - phi(tau_k) [c == k + 1]
     dP = (np.eye(K)[:, :K - 1] - np.eye(K, k=-1)[:, :K - 1]) * dens[None, :]
     per_cell = dP / prob[:, None]
-    return per_cell[codes]
+    return np.asarray(per_cell[codes])
 
 
-def _pair_cells(tau_x: np.ndarray, tau_y: np.ndarray, rho: float):
+def _pair_cells(tau_x: np.ndarray, tau_y: np.ndarray,
+                rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per cell (a, b) of the table: P_ab, dP/drho, dP/dtau_x (Kx, Ky, Kx-1),
     dP/dtau_y (Kx, Ky, Ky-1)."""
     cx = np.concatenate([[-np.inf], tau_x, [np.inf]])
@@ -159,7 +161,8 @@ def _pair_cells(tau_x: np.ndarray, tau_y: np.ndarray, rho: float):
 MISSING = ("listwise", "pairwise")
 
 
-def ordinal_moments(data: np.ndarray, names, *, missing: str = "listwise") -> OrdinalMoments:
+def ordinal_moments(data: np.ndarray, names: Iterable[str], *,
+                    missing: str = "listwise") -> OrdinalMoments:
     """Thresholds, polychoric correlations and their NACOV of the columns of ``data``
     (numbers, NaN = missing), as lavaan's ``ordered = TRUE`` with ``missing`` =
     ``"listwise"`` or ``"pairwise"``.
