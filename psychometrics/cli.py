@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -172,13 +173,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_validate(data, instrument: str, args: argparse.Namespace, opts: dict) -> int:
+    from instruments.errors import BinnenuitWarning
     from psychometrics.pipeline import validate
     from psychometrics.report.outputs import write_outputs
+    from psychometrics.validate_options import ValidateOptions
 
     start = time.perf_counter()
     progress = (lambda _msg: None) if args.quiet else (
         lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr))
-    result = validate(data, instrument, progress=progress, **opts)
+    options = ValidateOptions.from_mapping(opts)  # checked here, recorded in results.json
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BinnenuitWarning)
+        result = validate(data, instrument, options, progress=progress)
+    if not args.quiet:  # each of the package's warnings once, as a line, not a traceback
+        for w in result.warnings:
+            times = f" ({w['count']} times)" if w["count"] > 1 else ""
+            print(f"binnenuit: warning: {w['message']}{times}", file=sys.stderr)
+    for w in caught:  # anything else goes on as it came
+        if not issubclass(w.category, BinnenuitWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     progress("writing results.json, scores.csv, models/"
              + ("" if args.no_report else ", report.html and tables/"))
     written = write_outputs(result, args.out, lang=args.lang, report=not args.no_report,
@@ -281,8 +294,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _stat_args(p: argparse.ArgumentParser) -> None:
-    from psychometrics.options import allowed
-    from psychometrics.options import MIN_N_BOOT
+    from psychometrics.options import MIN_N_BOOT, allowed
 
     p.add_argument("--missing", choices=allowed("missing"), default="listwise",
                    help="missing answers in alpha and the item analysis: persons who "

@@ -9,17 +9,18 @@ I/O: :mod:`psychometrics.report.outputs` writes the results.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from instruments import Instrument, Responses, Scores, keyed_items, read_responses, score
-from instruments.errors import ResponseError
-from instruments.responses import OnInvalid
+from instruments.errors import BinnenuitWarning, ResponseError
+from psychometrics import exceptions
 from psychometrics.cfa import CFAResult, fit_cfa
 from psychometrics.change import (
     ChangeResult,
@@ -30,20 +31,20 @@ from psychometrics.change import (
     invariant_items_change,
     observed_change,
 )
-from psychometrics.decision_rules import DEFAULT_RULE, rule_details
+from psychometrics.decision_rules import rule_details
 from psychometrics.efa import EFAResult, efa
-from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.estimators import DEFAULT_ESTIMATOR, FIML_DESCRIPTIONS
 from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
-from psychometrics.estimators import FIML_DESCRIPTIONS
 from psychometrics.group_change import ChangeByGroup, welch_difference
 from psychometrics.group_invariance import group_invariance, person_groups
-from psychometrics.invariance import InvarianceResult, Rule, longitudinal_invariance
+from psychometrics.invariance import InvarianceResult, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
 from psychometrics.ordinal_cfa import fit_cfa_ordinal
 from psychometrics.ordinal_invariance import ordinal_invariance
-from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
+from psychometrics.reliability import ScaleReliability, scale_reliability
 from psychometrics.results import to_jsonable
+from psychometrics.validate_options import ValidateOptions
 
 #: The version of results.json's schema (``psychometrics/schema/results.schema.json``).
 SCHEMA_VERSION = "1"
@@ -108,6 +109,9 @@ class ValidationResult:
     change_by_group : dict of str to dict of str to ChangeByGroup
         Per scale and pair of waves: the change per group and the group difference in
         change (Welch t, Hedges' g), gated by the groups x waves invariance level.
+    warnings : tuple of dict
+        The package's warnings raised during the run (:mod:`psychometrics.exceptions`),
+        each distinct one once: category, message and how often it was raised.
     responses : Responses
         The checked responses (``scores.responses``).
 
@@ -153,6 +157,9 @@ class ValidationResult:
     grouping: dict[str, Any] = field(default_factory=dict)
     group_invariance: dict[str, InvarianceResult] = field(default_factory=dict)
     change_by_group: dict[str, dict[str, ChangeByGroup]] = field(default_factory=dict)
+    #: The package's warnings raised during the run (psychometrics.exceptions), each
+    #: distinct one once: ``{"category", "message", "count"}``.
+    warnings: tuple[dict[str, Any], ...] = ()
 
     @property
     def responses(self) -> Responses:
@@ -292,34 +299,17 @@ class ValidationResult:
             "clusters": self.clusters,
             "attrition": self.attrition,
             "unscored": _unscored_counts(self.scores),
+            "warnings": list(self.warnings),
         })
 
 
 def validate(
     data: str | Path | pd.DataFrame,
     instrument: Instrument | str | Path,
+    options: ValidateOptions | None = None,
     *,
-    id_column: str | Sequence[str] = "id",
-    wave_column: str | None = None,
-    on_invalid: OnInvalid = "raise",
-    missing_codes: Iterable[float] = (),
-    wave_order: Sequence[str] | None = None,
-    wide: str | None = None,
-    waves: Sequence[str] | None = None,
-    missing: Missing = "listwise",
-    alpha_ci: str = "feldt",
-    n_boot: int = 2000,
-    seed: int = 0,
-    model_missing: Literal["fiml", "listwise"] = "fiml",
-    estimator: Estimator = DEFAULT_ESTIMATOR,
-    rule: Rule = DEFAULT_RULE,
-    null_model: Literal["independence", "longitudinal"] = "independence",
-    rci_reliability: Literal["alpha", "omega"] = "alpha",
-    ignore_invariance: bool = False,
-    cluster: str | None = None,
-    group: str | None = None,
-    group_order: Sequence[str] | None = None,
     progress: Progress = _quiet,
+    **kwargs: Any,
 ) -> ValidationResult:
     """Check, score and validate an instrument on raw responses; then, where the
     scales are (partially) scalar invariant, compute change. With ``group`` (a column of
@@ -355,61 +345,17 @@ def validate(
     Parameters
     ----------
     data : str, Path or DataFrame
-        Responses in long format (one row per person per wave): a ``.csv``,
-        ``.tsv``, ``.xlsx`` or ``.sav`` file, or a DataFrame.
+        Responses, long (one row per person per wave) or wide: a ``.csv``, ``.tsv``,
+        ``.xlsx`` or ``.sav`` file, or a DataFrame.
     instrument : Instrument, or a bundled name or instrument file
-    id_column : str or sequence of str
-        The column that identifies a person, or several that do together
-        (``["study", "id"]``); every per-person output carries all of them.
-    wave_column : str, optional
-        The column that labels the wave (without it: one wave).
-    on_invalid : {"raise", "missing"}
-        Stop at invalid cells, or set them to missing and list them.
-    missing_codes : numbers
-        Values that mean "missing" (e.g. ``-99``).
-    wave_order : sequence of str, optional
-        The order of the waves (default: by the number in the labels, else as
-        they appear).
-    estimator : {"ML", "WLSMV"}
-        ML (full-information with ``model_missing="fiml"``), or WLSMV with the items
-        as ordered categories (polychoric correlations; thresholds tested across
-        waves, Wu & Estabrook 2016).
-    wide : str, optional
-        The data are wide (one row per person) with item columns named by this
-        pattern, e.g. ``"{item}_{wave}"``; the waves come from the column names
-        and every other column is kept as a person column.
-    waves : sequence of str, optional
-        The waves to analyse, in this order; rows of other waves are counted in
-        ``data.waves_left_out`` and not scored.
-    group : str, optional
-        A person-level column (the same at every wave): invariance across its groups
-        (x waves), latent group differences and the change by group.
-    group_order : sequence of str, optional
-        The groups in order, the reference first (default: sorted by label, numbers
-        numerically).
-    missing : {"listwise", "pairwise"}
-        Missing-data rule of alpha and the item analysis.
-    alpha_ci : {"feldt", "bootstrap"}
-        The interval of alpha.
-    n_boot : int
-        Bootstrap resamples for ``alpha_ci="bootstrap"`` (at least 1,000).
-    seed : int
-        Seed of the bootstrap, parallel analysis and the invariance bootstrap.
-    model_missing : {"fiml", "listwise"}
-        Missing-data rule of CFA and invariance.
-    rule : {"lrt-calibrated", "cfi-rmsea", "chen-small-n", "chi2"}
-        The decision rule of the invariance tests.
-    null_model : {"independence", "longitudinal"}
-        The baseline model of CFI and TLI in the invariance tests.
-    rci_reliability : {"alpha", "omega"}
-        The reliability in the reliable-change index.
-    ignore_invariance : bool
-        Compute change past a failed invariance gate, marked ``"unverified"``.
-    cluster : str, optional
-        A column of clusters (e.g. schools): ICC(1), design effects and
-        cluster-robust SEs.
-    progress : callable
-        Receives one short line per step (the command line prints them).
+    options : ValidateOptions, optional
+        Every option of the run (:class:`~psychometrics.validate_options.ValidateOptions`
+        lists them with their meaning and allowed values); the defaults when omitted.
+    progress : callable, optional
+        Called with a short text before each stage (the command line prints it).
+    **kwargs
+        Options by name (``id_column="teacher"``, ``estimator="MLR"``, ...), on top of
+        ``options``: the same names as the fields of ``ValidateOptions``.
 
     Returns
     -------
@@ -455,67 +401,125 @@ def validate(
     >>> result.write("out/")  # doctest: +SKIP
     """
 
-    options = {k: v for k, v in locals().items() if k not in ("data", "instrument")}
-    from psychometrics.options import as_numbers, check_settings
+    opts = ValidateOptions.from_mapping({**(options.to_dict() if options else {}), **kwargs})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BinnenuitWarning)
+        result = _validate(data, instrument, opts, progress)
+    records = _warning_records(caught)
+    for w in caught:  # anything not ours goes on as it came
+        if not issubclass(w.category, BinnenuitWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for r in records:  # ours once each, for the caller to see or filter
+        warnings.warn(r["message"], getattr(exceptions, r["category"], BinnenuitWarning),
+                      stacklevel=2)
+    return replace(result, warnings=tuple(records))
 
-    check_settings(options)
-    if group_order is not None and group is None:
-        from instruments.errors import OptionError
 
-        raise OptionError("The 'group_order' parameter of validate needs 'group' (the column "
-                          "of groups). Got group=None instead.")
-    missing_codes = as_numbers(missing_codes)
+def _validate(data: str | Path | pd.DataFrame, instrument: Instrument | str | Path,
+              opts: ValidateOptions, progress: Progress) -> ValidationResult:
+    """The run itself (see :func:`validate`)."""
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
-    progress(f"reading and checking the responses ({instrument.id})")
-    responses = read_responses(
-        data, instrument, id_column=id_column, wave_column=wave_column,
-        on_invalid=on_invalid, missing_codes=missing_codes, wave_order=wave_order,
-        wide=wide, waves=waves,
-    )
-    if cluster is not None and cluster not in responses.extra.columns:
-        raise ResponseError(f"{responses.source}: there is no cluster column '{cluster}'. "
-                            f"Other columns: {', '.join(responses.extra.columns) or 'none'}.")
-    group_labels, groups = (person_groups(responses, group, group_order) if group is not None
-                            else (None, ()))
+    responses, group_labels, groups = _read(data, instrument, opts, progress)
     progress(f"scoring {len(instrument.scales)} scales on {len(responses.keys)} rows")
     scores = score(responses)
-    settings = {
-        "on_invalid": on_invalid,
-        "missing_codes": [float(c) for c in missing_codes],
-        "reliability": {"missing": missing, "alpha_ci": alpha_ci, "level": 0.95,
-                        "n_boot": n_boot if alpha_ci == "bootstrap" else None,
-                        "seed": seed if alpha_ci == "bootstrap" else None,
+    settings = _settings(opts, groups)
+    keyed = {s.id: keyed_items(responses, s.id) for s in instrument.scales}
+    reliability = _reliability(responses, keyed, opts.missing, opts.alpha_ci, opts.n_boot,
+                               opts.seed, progress)
+    omega_h = _omega_h(responses, keyed, progress)
+    cfa, instrument_cfa = _cfa(responses, keyed, opts.model_missing, progress, opts.estimator)
+    efas, efa_banks = _efas(responses, keyed, opts.seed, progress)
+    invariance, pairs = _invariance(responses, keyed, opts.rule, opts.null_model,
+                                    opts.model_missing, opts.seed, progress, opts.estimator)
+    change, person_change = _change(scores, keyed, reliability, invariance, opts.rci_reliability,
+                                    opts.ignore_invariance, opts.cluster, progress, pairs)
+    _record_applied(settings, opts.estimator, cfa, instrument_cfa, invariance)
+    multi = multi_scale_table(person_change, instrument)
+    grouping, by_group, change_by_group = _groups(responses, scores, keyed, opts, group_labels,
+                                                  groups, progress)
+    return ValidationResult(
+        instrument=instrument, scores=scores, settings=settings, reliability=reliability,
+        omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
+        invariance=invariance, invariance_pairs=pairs,
+        change=change, person_change=person_change, multi_scale_persons=multi,
+        multi_scale=_multi_scale(multi, instrument),
+        clusters=(_clusters(scores, change, person_change, opts.cluster) if opts.cluster
+                  else {}),
+        attrition=_attrition(scores), grouping=grouping, group_invariance=by_group,
+        change_by_group=change_by_group,
+    )
+
+
+def _warning_records(caught: Sequence[warnings.WarningMessage]) -> list[dict[str, Any]]:
+    """The package's warnings, each distinct one once with its count, in order."""
+    counts: dict[tuple[str, str], int] = {}
+    for w in caught:
+        if issubclass(w.category, BinnenuitWarning):
+            key = (w.category.__name__, str(w.message))
+            counts[key] = counts.get(key, 0) + 1
+    return [{"category": c, "message": m, "count": n} for (c, m), n in counts.items()]
+
+
+def _read(data: str | Path | pd.DataFrame, instrument: Instrument, o: ValidateOptions,
+          progress: Progress) -> tuple[Responses, pd.Series | None, tuple[str, ...]]:
+    """The checked responses; with a group column, each row's group and the groups."""
+    progress(f"reading and checking the responses ({instrument.id})")
+    responses = read_responses(
+        data, instrument, id_column=o.id_column, wave_column=o.wave_column,
+        on_invalid=o.on_invalid, missing_codes=o.missing_codes, wave_order=o.wave_order,
+        wide=o.wide, waves=o.waves,
+    )
+    if o.cluster is not None and o.cluster not in responses.extra.columns:
+        raise ResponseError(f"{responses.source}: there is no cluster column '{o.cluster}'. "
+                            f"Other columns: {', '.join(responses.extra.columns) or 'none'}.")
+    if o.group is None:
+        return responses, None, ()
+    labels, groups = person_groups(responses, o.group, o.group_order)
+    return responses, labels, tuple(groups)
+
+
+def _settings(o: ValidateOptions, groups: Sequence[str]) -> dict[str, Any]:
+    """What results.json records of the run's settings: every option as given
+    (``options``) and, per stage, what it means."""
+    settings: dict[str, Any] = {
+        "options": o.to_dict(),
+        "on_invalid": o.on_invalid,
+        "missing_codes": [float(c) for c in o.missing_codes],
+        "reliability": {"missing": o.missing, "alpha_ci": o.alpha_ci, "level": 0.95,
+                        "n_boot": o.n_boot if o.alpha_ci == "bootstrap" else None,
+                        "seed": o.seed if o.alpha_ci == "bootstrap" else None,
                         "omega": "omega total of the one-factor ML model on complete cases "
                                  "(semTools::compRelSEM, obs.var = TRUE)"},
-        "cfa": {"estimator": estimator, "estimator_details": ESTIMATOR_DESCRIPTIONS[estimator],
-                "identification": "std.lv", "missing": model_missing},
+        "cfa": {"estimator": o.estimator,
+                "estimator_details": ESTIMATOR_DESCRIPTIONS[o.estimator],
+                "identification": "std.lv", "missing": o.model_missing},
         "efa": {"correlations": "Pearson, pairwise complete", "extraction": "minres",
                 "rotation": "oblimin", "n_factors": "the number of scales of the instrument "
-                "(parallel analysis reported beside it)", "parallel_analysis_seed": seed},
-        "invariance": {"estimator": estimator, "decision_rule": rule,
-                       "rule": rule_details(rule, seed),
-                       "null_model": null_model, "missing": model_missing,
+                "(parallel analysis reported beside it)", "parallel_analysis_seed": o.seed},
+        "invariance": {"estimator": o.estimator, "decision_rule": o.rule,
+                       "rule": rule_details(o.rule, o.seed),
+                       "null_model": o.null_model, "missing": o.model_missing,
                        "partial": "largest score test released one at a time; at least two "
                                   "constrained items per factor"
                                   + ("; the ordinary score test under MLR too, as lavaan "
                                      "0.6.14's lavTestScore on an MLR fit"
-                                     if estimator == "MLR" else "")},
+                                     if o.estimator == "MLR" else "")},
         "change": {"gate": "partial_scalar, scalar, partial_strict or strict invariance",
-                   "ignore_invariance": ignore_invariance, "rci_reliability": rci_reliability,
-                   "cluster": cluster},
-        "groups": ({"column": group, "order": list(groups), "reference": groups[0],
+                   "ignore_invariance": o.ignore_invariance,
+                   "rci_reliability": o.rci_reliability, "cluster": o.cluster},
+        "groups": ({"column": o.group, "order": list(groups), "reference": groups[0],
                     "model": "one wave: configural -> strict across groups; several waves: the "
                              "longitudinal model in every group, equalities across groups and "
                              "waves together (semTools::measEq.syntax group.equal = long.equal)",
                     "change_gate": "groups x time invariance partial_scalar or higher"}
-                   if group is not None else None),
+                   if o.group is not None else None),
     }
-    if estimator == "WLSMV":
+    if o.estimator == "WLSMV":
         # Items as ordered categories: WLSMV has no full-information counterpart, so
         # the default model_missing ("fiml") becomes pairwise (lavaan's missing =
         # "pairwise"; lavaan 0.6.14's own default for WLSMV is listwise).
-        wlsmv_missing = "listwise" if model_missing == "listwise" else "pairwise"
+        wlsmv_missing = "listwise" if o.model_missing == "listwise" else "pairwise"
         settings["cfa"] = {"estimator": "WLSMV (DWLS on thresholds and polychorics, robust "
                            "SEs, scaled-shifted chi2; delta parameterization)",
                            "identification": "std.lv", "missing": wlsmv_missing}
@@ -525,16 +529,18 @@ def validate(
             "(Wu & Estabrook 2016; strict under the theta parameterization)",
             partial="the release with the smallest scaled delta chi2 (refits), one at a "
                     "time; at least two constrained items per factor")
-    keyed = {s.id: keyed_items(responses, s.id) for s in instrument.scales}
-    waves_of_rows = responses.keys["wave"].to_numpy()
-    reliability = _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress)
-    omega_h = _omega_h(responses, keyed, progress)
-    cfa, instrument_cfa = _cfa(responses, keyed, model_missing, progress, estimator)
+    return settings
+
+
+def _efas(responses: Responses, keyed: dict[str, pd.DataFrame], seed: int,
+          progress: Progress) -> tuple[dict[str, EFAResult], dict[str, dict[str, EFAResult]]]:
+    """The EFA of all items per wave, and of each bank's items when there are several."""
+    instrument = responses.instrument
     progress(f"EFA: {len(instrument.items)} items, {len(instrument.scales)} factors, per wave")
     everything = pd.concat([keyed[s.id] for s in instrument.scales], axis=1)
     efas = {w: efa(x, len(instrument.scales), seed=seed)
             for w, x in _by_wave(responses, everything).items()}
-    efa_banks = {}
+    efa_banks: dict[str, dict[str, EFAResult]] = {}
     banks = list(dict.fromkeys(s.bank for s in instrument.scales if s.bank))
     if len(banks) > 1:  # an instrument of several banks: each bank's structure too
         for bank in banks:
@@ -542,11 +548,13 @@ def validate(
             items = pd.concat([keyed[s.id] for s in scales], axis=1)
             efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
                                for w, x in _by_wave(responses, items).items()}
-    invariance, pairs = _invariance(responses, keyed, rule, null_model, model_missing, seed,
-                                    progress, estimator)
-    change, person_change = _change(scores, keyed, reliability, invariance, rci_reliability,
-                                    ignore_invariance, cluster, progress, pairs)
-    # What was applied, beside what was asked (complete data need no missing-data rule).
+    return efas, efa_banks
+
+
+def _record_applied(settings: dict[str, Any], estimator: str,
+                    cfa: dict[str, dict[str, Any]], instrument_cfa: dict[str, Any],
+                    invariance: dict[str, Any]) -> None:
+    """What was applied, beside what was asked (complete data need no missing-data rule)."""
     settings["cfa"]["missing_applied"] = _applied(
         [c.missing_rule for by_wave in cfa.values() for c in by_wave.values()]
         + [c.missing_rule for c in instrument_cfa.values()])
@@ -554,27 +562,23 @@ def validate(
         [v.missing_rule for v in invariance.values()])
     if "fiml" in settings["cfa"]["missing_applied"] + settings["invariance"]["missing_applied"]:
         settings["cfa"]["estimator_details"] += FIML_DESCRIPTIONS.get(estimator, "")
-    multi = multi_scale_table(person_change, instrument)
-    grouping, by_group, change_by_group = {}, {}, {}
-    if group is not None:
-        person_group = dict(zip(responses.keys["id"], group_labels))
-        grouping = {"column": group, "groups": groups,
-                    "persons": {g: int(sum(v == g for v in person_group.values()))
-                                for g in groups}}
-        by_group = _group_invariance(responses, keyed, group_labels, groups, rule,
-                                     model_missing, seed, progress, estimator)
-        change_by_group = _change_by_group(scores, person_group, groups, by_group,
-                                           ignore_invariance)
-    return ValidationResult(
-        instrument=instrument, scores=scores, settings=settings, reliability=reliability,
-        omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
-        invariance=invariance, invariance_pairs=pairs,
-        change=change, person_change=person_change, multi_scale_persons=multi,
-        multi_scale=_multi_scale(multi, instrument),
-        clusters=_clusters(scores, change, person_change, cluster) if cluster else {},
-        attrition=_attrition(scores), grouping=grouping, group_invariance=by_group,
-        change_by_group=change_by_group,
-    )
+
+
+def _groups(responses: Responses, scores: Scores, keyed: dict[str, pd.DataFrame],
+            o: ValidateOptions, labels: pd.Series | None, groups: tuple[str, ...],
+            progress: Progress) -> tuple[dict[str, Any], dict[str, InvarianceResult],
+                                         dict[str, dict[str, ChangeByGroup]]]:
+    """With a group column: the grouping, invariance across groups and change by group."""
+    if o.group is None or labels is None:
+        return {}, {}, {}
+    person_group = dict(zip(responses.keys["id"], labels))
+    grouping = {"column": o.group, "groups": list(groups),
+                "persons": {g: int(sum(v == g for v in person_group.values())) for g in groups}}
+    by_group = _group_invariance(responses, keyed, labels, list(groups), o.rule,
+                                 o.model_missing, o.seed, progress, o.estimator)
+    change_by_group = _change_by_group(scores, person_group, list(groups), by_group,
+                                       o.ignore_invariance)
+    return grouping, by_group, change_by_group
 
 
 # -- steps ---------------------------------------------------------------------------

@@ -53,3 +53,30 @@ def test_omega_hierarchical_warns_when_not_identified():
     with pytest.warns(IdentificationWarning, match="omega hierarchical of 4 items"):
         res = omega_hierarchical(_items(100, 4), 2)
     assert res.status == "not_identified"
+
+
+def test_validate_records_the_warnings_of_its_run_and_raises_each_once(demo_run):
+    """The demo's EFA of 58 items on 93 teachers is a small sample: the warning is in
+    results.json once with its count, and the API raises it once for its caller."""
+    _, res = demo_run
+    small = [w for w in res["warnings"] if w["category"] == "SmallSampleWarning"]
+    assert small and all(w["count"] >= 1 for w in small)
+    assert any("fewer than 5 per item" in w["message"] for w in small)
+    assert len({(w["category"], w["message"]) for w in res["warnings"]}) == len(res["warnings"])
+
+
+def test_api_caller_sees_the_warnings(user_instrument):
+    import warnings
+
+    import psychometrics
+
+    rng = np.random.default_rng(4)
+    rows = [{"id": f"p{i}", "wave": w, **{f"A{k}": int(rng.integers(1, 7)) for k in range(1, 6)},
+             **{f"B{k}": int(rng.integers(1, 7)) for k in range(1, 4)}}
+            for i in range(12) for w in ("T0", "T1")]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = psychometrics.validate(pd.DataFrame(rows), user_instrument, wave_column="wave")
+    ours = [w for w in seen if issubclass(w.category, BinnenuitWarning)]
+    assert ours and len(ours) == len(result.warnings)
+    assert {w.category.__name__ for w in ours} == {r["category"] for r in result.warnings}
