@@ -10,6 +10,8 @@ need pandas) are imported on first use of their names.
 True
 """
 
+from typing import TYPE_CHECKING
+
 from instruments.banks import bank_ids, instrument_ids, load_bank
 from instruments.errors import (
     BinnenuitError,
@@ -26,6 +28,11 @@ from instruments.instrument import (
     Scale,
     load_instrument,
 )
+
+if TYPE_CHECKING:  # the lazy names below, for type checkers
+    from instruments.reading import RawTable, read_table
+    from instruments.responses import MISSING_TOKENS, Responses, read_responses
+    from instruments.scoring import Scores, keyed_items, score
 
 #: Names whose modules need pandas: imported on first use, so that ``import
 #: instruments`` (item banks, instruments, errors) stays light.
