@@ -8,17 +8,18 @@ I/O: :mod:`psychometrics.report.outputs` writes the results.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from instruments import Instrument, Responses, Scores, keyed_items, read_responses, score
+from instruments import Instrument, Responses, Scale, Scores, keyed_items, read_responses, score
 from instruments.errors import BinnenuitWarning, ResponseError
 from psychometrics import exceptions
 from psychometrics.cfa import CFAResult, fit_cfa
@@ -31,19 +32,19 @@ from psychometrics.change import (
     invariant_items_change,
     observed_change,
 )
-from psychometrics.decision_rules import rule_details
+from psychometrics.decision_rules import Rule, rule_details
 from psychometrics.efa import EFAResult, efa
-from psychometrics.estimators import DEFAULT_ESTIMATOR, FIML_DESCRIPTIONS
+from psychometrics.estimators import DEFAULT_ESTIMATOR, FIML_DESCRIPTIONS, Estimator
 from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
 from psychometrics.group_change import ChangeByGroup, welch_difference
 from psychometrics.group_invariance import group_invariance, person_groups
 from psychometrics.invariance import InvarianceResult, longitudinal_invariance
 from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
-from psychometrics.ordinal_cfa import fit_cfa_ordinal
-from psychometrics.ordinal_invariance import ordinal_invariance
-from psychometrics.reliability import ScaleReliability, scale_reliability
-from psychometrics.results import to_jsonable
+from psychometrics.ordinal_cfa import OrdinalCFAResult, fit_cfa_ordinal
+from psychometrics.ordinal_invariance import OrdinalInvarianceResult, ordinal_invariance
+from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
+from psychometrics.results import json_object
 from psychometrics.validate_options import ValidateOptions
 
 #: The version of results.json's schema (``psychometrics/schema/results.schema.json``).
@@ -139,11 +140,11 @@ class ValidationResult:
     settings: dict[str, Any] = field(default_factory=dict)
     reliability: dict[str, dict[str, ScaleReliability]] = field(default_factory=dict)
     omega_h: dict[str, dict[str, OmegaHierarchical]] = field(default_factory=dict)
-    cfa: dict[str, dict[str, CFAResult]] = field(default_factory=dict)
-    instrument_cfa: dict[str, CFAResult] = field(default_factory=dict)
+    cfa: dict[str, dict[str, CFAResult | OrdinalCFAResult]] = field(default_factory=dict)
+    instrument_cfa: dict[str, CFAResult | OrdinalCFAResult] = field(default_factory=dict)
     efa: dict[str, EFAResult] = field(default_factory=dict)
     efa_banks: dict[str, dict[str, EFAResult]] = field(default_factory=dict)
-    invariance: dict[str, InvarianceResult] = field(default_factory=dict)
+    invariance: dict[str, InvarianceResult | OrdinalInvarianceResult] = field(default_factory=dict)
     change: dict[str, dict[str, ChangeResult]] = field(default_factory=dict)
     person_change: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     multi_scale_persons: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -217,7 +218,7 @@ class ValidationResult:
         """
         from psychometrics.report.html import render_report
 
-        return render_report(self, lang)
+        return render_report(self, "nl" if lang == "nl" else "en")
 
     def to_dict(self) -> dict[str, Any]:
         """Everything computed as plain JSON types: the content of results.json.
@@ -257,7 +258,7 @@ class ValidationResult:
             if s.id in self.change_by_group:
                 scales[s.id]["change_by_group"] = {
                     k: v.to_dict() for k, v in self.change_by_group[s.id].items()}
-        return to_jsonable({
+        return json_object({
             "schema_version": SCHEMA_VERSION,
             "instrument": {
                 "id": inst.id, "version": inst.version,
@@ -467,7 +468,8 @@ def _read(data: str | Path | pd.DataFrame, instrument: Instrument, o: ValidateOp
     progress(f"reading and checking the responses ({instrument.id})")
     responses = read_responses(
         data, instrument, id_column=o.id_column, wave_column=o.wave_column,
-        on_invalid=o.on_invalid, missing_codes=o.missing_codes, wave_order=o.wave_order,
+        on_invalid="missing" if o.on_invalid == "missing" else "raise",
+        missing_codes=o.missing_codes, wave_order=o.wave_order,
         wide=o.wide, waves=o.waves,
     )
     if o.cluster is not None and o.cluster not in responses.extra.columns:
@@ -588,7 +590,17 @@ def _by_wave(responses: Responses, frame: pd.DataFrame) -> dict[str, pd.DataFram
     return {w: frame[waves == w].reset_index(drop=True) for w in responses.waves}
 
 
-def _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress):
+#: Each scale's keyed items (columns), the rows as in the responses.
+Keyed = dict[str, pd.DataFrame]
+#: A CFA under ML/MLR or under WLSMV (ordered items); an invariance sequence likewise.
+AnyCFA = CFAResult | OrdinalCFAResult
+AnyInvariance = InvarianceResult | OrdinalInvarianceResult
+
+
+def _reliability(responses: Responses, keyed: Keyed, missing: Missing, alpha_ci: str,
+                 n_boot: int, seed: int, progress: Progress
+                 ) -> dict[str, dict[str, ScaleReliability]]:
+    ci: Literal["feldt", "bootstrap"] = "bootstrap" if alpha_ci == "bootstrap" else "feldt"
     out: dict[str, dict[str, ScaleReliability]] = {}
     for scale in responses.instrument.scales:
         progress(f"reliability: {scale.id}")
@@ -596,16 +608,18 @@ def _reliability(responses, keyed, missing, alpha_ci, n_boot, seed, progress):
         for wave, items in _by_wave(responses, keyed[scale.id]).items():
             boot_progress = None
             if alpha_ci == "bootstrap":
-                def boot_progress(done: int, total: int, _s=scale.id, _w=wave) -> None:
+                def boot_progress(done: int, total: int, _s: str = scale.id,
+                                  _w: str = wave) -> None:
                     if done == total or done % 500 == 0:
                         progress(f"  bootstrap {_s} {_w}: {done}/{total}")
             out[scale.id][wave] = scale_reliability(
-                items, low=scale.min, high=scale.max, missing=missing, ci=alpha_ci,
+                items, low=scale.min, high=scale.max, missing=missing, ci=ci,
                 n_boot=n_boot, seed=seed, progress=boot_progress, ordinal=True)
     return out
 
 
-def _omega_h(responses, keyed, progress):
+def _omega_h(responses: Responses, keyed: Keyed, progress: Progress
+             ) -> dict[str, dict[str, OmegaHierarchical]]:
     out: dict[str, dict[str, OmegaHierarchical]] = {}
     for gf in responses.instrument.general_factors:
         progress(f"omega hierarchical: {gf.id}")
@@ -615,15 +629,18 @@ def _omega_h(responses, keyed, progress):
     return out
 
 
-def _cfa(responses, keyed, missing, progress, estimator=DEFAULT_ESTIMATOR):
+def _cfa(responses: Responses, keyed: Keyed, missing: Literal["fiml", "listwise"],
+         progress: Progress, estimator: Estimator = DEFAULT_ESTIMATOR
+         ) -> tuple[dict[str, dict[str, AnyCFA]], dict[str, AnyCFA]]:
     inst = responses.instrument
-    if estimator == "WLSMV":
-        miss = "listwise" if missing == "listwise" else "pairwise"
-        fit = lambda x, factors, name: fit_cfa_ordinal(x, factors, name, missing=miss)
-    else:
-        fit = lambda x, factors, name: fit_cfa(x, factors, name, missing=missing,
-                                               estimator=estimator)
-    per_scale: dict[str, dict[str, Any]] = {}
+
+    def fit(x: pd.DataFrame, factors: dict[str, list[str]], name: str) -> AnyCFA:
+        if estimator == "WLSMV":
+            return fit_cfa_ordinal(x, factors, name,
+                                   missing="listwise" if missing == "listwise" else "pairwise")
+        return fit_cfa(x, factors, name, missing=missing, estimator=estimator)
+
+    per_scale: dict[str, dict[str, AnyCFA]] = {}
     for scale in inst.scales:
         progress(f"CFA: {scale.id}")
         per_scale[scale.id] = {w: fit(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}")
@@ -636,14 +653,17 @@ def _cfa(responses, keyed, missing, progress, estimator=DEFAULT_ESTIMATOR):
     return per_scale, whole
 
 
-def _invariance(responses, keyed, rule, null_model, missing, seed, progress,
-                estimator=DEFAULT_ESTIMATOR):
+def _invariance(responses: Responses, keyed: Keyed, rule: Rule,
+                null_model: Literal["independence", "longitudinal"],
+                missing: Literal["fiml", "listwise"], seed: int, progress: Progress,
+                estimator: Estimator = DEFAULT_ESTIMATOR
+                ) -> tuple[dict[str, AnyInvariance], dict[str, dict[str, InvarianceResult]]]:
     """The invariance of each scale over all waves; where that model cannot be tested
     (a status other than ok, e.g. one wave with few persons) and there are more than
     two waves, also each pair of waves that change is computed for, on its own, so a
     thin wave blocks only the pairs that involve it (ML; under WLSMV the sequence over
     all waves only)."""
-    out: dict[str, InvarianceResult] = {}
+    out: dict[str, AnyInvariance] = {}
     pairs: dict[str, dict[str, InvarianceResult]] = {}
     if len(responses.waves) < 2:
         return out, pairs
@@ -671,8 +691,10 @@ def _invariance(responses, keyed, rule, null_model, missing, seed, progress,
     return out, pairs
 
 
-def _group_invariance(responses, keyed, labels, groups, rule, missing, seed, progress,
-                      estimator=DEFAULT_ESTIMATOR):
+def _group_invariance(responses: Responses, keyed: Keyed, labels: pd.Series,
+                      groups: list[str], rule: Rule, missing: Literal["fiml", "listwise"],
+                      seed: int, progress: Progress, estimator: Estimator = DEFAULT_ESTIMATOR
+                      ) -> dict[str, InvarianceResult]:
     """Invariance across groups (x waves) per scale: by normal-theory ML whatever the
     estimator of the other models (MLR and WLSMV across groups are not built yet); the
     result says so when another estimator was asked for."""
@@ -690,7 +712,9 @@ def _group_invariance(responses, keyed, labels, groups, rule, missing, seed, pro
     return out
 
 
-def _change_by_group(scores, person_group, groups, by_group, ignore_invariance):
+def _change_by_group(scores: Scores, person_group: dict[Any, Any], groups: list[str],
+                     by_group: dict[str, InvarianceResult], ignore_invariance: bool
+                     ) -> dict[str, dict[str, ChangeByGroup]]:
     """Per scale and pair of waves: the change per group and the group differences,
     gated by the groups x time invariance level."""
     r = scores.responses
@@ -732,13 +756,13 @@ def _change_by_group(scores, person_group, groups, by_group, ignore_invariance):
 
 
 def _pairs(waves: Sequence[str]) -> list[tuple[str, str]]:
-    pairs = list(zip(waves[:-1], waves[1:]))
+    pairs = list(itertools.pairwise(waves))
     if len(waves) > 2:
         pairs.append((waves[0], waves[-1]))
     return pairs
 
 
-def _gate_reason(inv: InvarianceResult | None) -> str:
+def _gate_reason(inv: AnyInvariance | None) -> str:
     if inv is None:
         return "no invariance result"
     if inv.status != "ok":
@@ -751,8 +775,12 @@ def _gate_reason(inv: InvarianceResult | None) -> str:
     return f"invariance level is {inv.level}: {why}" if why else f"invariance level is {inv.level}"
 
 
-def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_invariance, cluster,
-            progress, pairs=None):
+def _change(scores: Scores, keyed: Keyed,
+            reliability: dict[str, dict[str, ScaleReliability]],
+            invariance: dict[str, AnyInvariance], rci_reliability: str,
+            ignore_invariance: bool, cluster: str | None, progress: Progress,
+            pairs: dict[str, dict[str, InvarianceResult]] | None = None
+            ) -> tuple[dict[str, dict[str, ChangeResult]], pd.DataFrame]:
     r = scores.responses
     inst = r.instrument
     change: dict[str, dict[str, ChangeResult]] = {}
@@ -760,7 +788,6 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
     if len(r.waves) < 2:
         return change, pd.DataFrame()
     table = scores.table.assign(_wave=r.keys["wave"].to_numpy(), _id=r.keys["id"].to_numpy())
-    extra = r.extra.assign(_id=r.keys["id"].to_numpy())
     for scale in inst.scales:
         progress(f"change: {scale.id}")
         overall = invariance.get(scale.id)
@@ -785,7 +812,8 @@ def _change(scores, keyed, reliability, invariance, rci_reliability, ignore_inva
                                   reliability_kind=rci_reliability,
                                   higher_is_better=higher_is_better)
             latent = None
-            if allowed and b in inv.latent_mean_diff_std and a == inv.waves[0]:
+            if allowed and inv is not None and b in inv.latent_mean_diff_std \
+                    and a == inv.waves[0]:
                 latent = inv.latent_mean_diff_std[b].to_dict()
             unverified = not allowed
             bias, inv_items = math.nan, None
@@ -836,7 +864,7 @@ def _multi_scale(table: pd.DataFrame, inst: Instrument) -> dict[str, Any]:
     """The distribution of the number of scales with reliable improvement, per pair
     of waves and bank (the per-person rows are in multi_scale.csv)."""
     out: dict[str, Any] = {}
-    scales_of = {}
+    scales_of: dict[str, list[str]] = {}
     for s in inst.scales:
         scales_of.setdefault(s.bank or "scales", []).append(s.id)
     for (pair, bank), rows in table.groupby(["pair", "bank"], sort=False):
@@ -850,7 +878,8 @@ def _multi_scale(table: pd.DataFrame, inst: Instrument) -> dict[str, Any]:
     return out
 
 
-def _clusters(scores, change, person, cluster) -> dict[str, Any]:
+def _clusters(scores: Scores, change: dict[str, dict[str, ChangeResult]],
+              person: pd.DataFrame, cluster: str) -> dict[str, Any]:
     r = scores.responses
     cl = r.extra[cluster].astype(str).to_numpy()
     table = scores.table
@@ -871,7 +900,7 @@ def _clusters(scores, change, person, cluster) -> dict[str, Any]:
                                "optimistic; use the cluster-robust SE")
         summary["n_clusters_note"] = (f"{summary['n_clusters']} clusters: cluster-robust SEs are "
                                       "themselves imprecise with fewer than about 30 clusters")
-        out["change"].setdefault(s, {})[pair] = to_jsonable(summary)
+        out["change"].setdefault(s, {})[pair] = json_object(summary)
     return out
 
 
@@ -901,7 +930,7 @@ def _applied(rules: list[str]) -> list[str]:
     return sorted({word(r) for r in rules if r})
 
 
-def _scoring_rule(scale) -> str:
+def _scoring_rule(scale: Scale) -> str:
     return (f"mean of answered items after reverse keying ({scale.min}+{scale.max}-x); "
             f"scored when at least {scale.n_required} of {scale.n_items} items are answered")
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 from instruments.errors import OptionError
-from psychometrics.decision_rules import DEFAULT_RULE
-from psychometrics.estimators import DEFAULT_ESTIMATOR
+from psychometrics.decision_rules import DEFAULT_RULE, Rule
+from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.options import as_numbers, check_settings
 
 __all__ = ["ValidateOptions"]
@@ -92,20 +92,20 @@ class ValidateOptions:
 
     id_column: str | tuple[str, ...] = "id"
     wave_column: str | None = None
-    on_invalid: str = "raise"
+    on_invalid: Literal["raise", "missing"] = "raise"
     missing_codes: tuple[float, ...] = ()
     wave_order: tuple[str, ...] | None = None
     wide: str | None = None
     waves: tuple[str, ...] | None = None
-    missing: str = "listwise"
-    alpha_ci: str = "feldt"
+    missing: Literal["listwise", "pairwise"] = "listwise"
+    alpha_ci: Literal["feldt", "bootstrap"] = "feldt"
     n_boot: int = 2000
     seed: int = 0
-    model_missing: str = "fiml"
-    estimator: str = DEFAULT_ESTIMATOR
-    rule: str = DEFAULT_RULE
-    null_model: str = "independence"
-    rci_reliability: str = "alpha"
+    model_missing: Literal["fiml", "listwise"] = "fiml"
+    estimator: Estimator = DEFAULT_ESTIMATOR
+    rule: Rule = DEFAULT_RULE
+    null_model: Literal["independence", "longitudinal"] = "independence"
+    rci_reliability: Literal["alpha", "omega"] = "alpha"
     ignore_invariance: bool = False
     cluster: str | None = None
     group: str | None = None
