@@ -135,9 +135,10 @@ def judge_configural(rule: str, chi2: float, df: int, n: int, cfi: float,
         alpha = alpha_per_test(rule)
         if df <= 0:
             return Judgement(True, "saturated configural model (df = 0): nothing to test")
-        p = close_fit_pvalue(chi2, df, n, scaling if robust else 1.0)
+        c = scaling if scaling is not None else 1.0
+        p = close_fit_pvalue(chi2, df, n, c)
         ok = p >= alpha
-        shown = (f"T/c = {chi2 / scaling:.2f} (c = {scaling:.3f}, as in the robust RMSEA)"
+        shown = (f"T/c = {chi2 / c:.2f} (c = {c:.3f}, as in the robust RMSEA)"
                  if robust else f"chi2 = {chi2:.2f}")
         return Judgement(ok, f"{tag}test of close fit (H0: RMSEA <= .05): {shown}, "
                              f"df = {df}, {tag}RMSEA = {rmsea:.3f}, p = {p:.4f} "

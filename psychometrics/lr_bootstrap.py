@@ -17,14 +17,14 @@ Draws that do not converge are not counted (their number is reported).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from psychometrics.sem import MLFit, Moments, PatternMoments, fit_ml
-from psychometrics.sem.moments import GroupMoments
-from psychometrics.sem.moments import Pattern
+from psychometrics.sem.moments import GroupMoments, Pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def _pattern_moments(x: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]],
                           np.full(p, np.nan), math.nan, 0, "not_estimated")
 
 
-def _patterns(seen: np.ndarray | None):
+def _patterns(seen: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """The rows of each pattern of answered items (None for complete data)."""
     if seen is None:
         return None
@@ -82,6 +82,7 @@ def bootstrap_lr_pvalue(constrained: pd.DataFrame, fit_constrained: MLFit,
     n, p = fit_constrained.n, len(names)
     rng = np.random.default_rng(seed)
     t0, t1 = _warm(constrained, fit_constrained), _warm(free, fit_free)
+    masks: Sequence[np.ndarray | None]
     if fit_constrained.implied_groups:
         sizes = fit_constrained.group_n
         implied = fit_constrained.implied_groups
@@ -93,8 +94,8 @@ def bootstrap_lr_pvalue(constrained: pd.DataFrame, fit_constrained: MLFit,
     draws = [(ng, mu, np.linalg.cholesky(sigma), _patterns(mask))
              for ng, (sigma, mu), mask in zip(sizes, implied, masks)]
 
-    def draw():
-        out = []
+    def draw() -> Moments | PatternMoments | GroupMoments:
+        out: list[Moments | PatternMoments] = []
         for ng, mu, chol, groups in draws:
             x = mu + rng.standard_normal((ng, p)) @ chol.T
             out.append(Moments(np.cov(x, rowvar=False, ddof=0), x.mean(axis=0), ng, names)
