@@ -70,7 +70,8 @@ def _patterns(seen: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]] | 
 
 
 def bootstrap_lr_pvalue(constrained: pd.DataFrame, fit_constrained: MLFit,
-                        free: pd.DataFrame, fit_free: MLFit, seen: np.ndarray | None,
+                        free: pd.DataFrame, fit_free: MLFit,
+                        seen: np.ndarray | Sequence[np.ndarray | None] | None,
                         observed: float, *, alpha: float, seed: int,
                         max_draws: int = 99) -> BootstrapLR:
     """Bootstrap p of ``observed`` (the LR statistic of ``constrained`` against
@@ -86,11 +87,11 @@ def bootstrap_lr_pvalue(constrained: pd.DataFrame, fit_constrained: MLFit,
     if fit_constrained.implied_groups:
         sizes = fit_constrained.group_n
         implied = fit_constrained.implied_groups
-        masks = seen if seen is not None else (None,) * len(sizes)
+        masks = list(seen) if seen is not None else [None] * len(sizes)
     else:
         sizes = (n,)
         implied = ((fit_constrained.implied_cov, fit_constrained.implied_mean),)
-        masks = (seen,)
+        masks = [seen if isinstance(seen, np.ndarray) else None]
     draws = [(ng, mu, np.linalg.cholesky(sigma), _patterns(mask))
              for ng, (sigma, mu), mask in zip(sizes, implied, masks)]
 
