@@ -400,7 +400,19 @@ def _latent_dict(d: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Cases:
-    """The persons of one scale under the missing-data rule (:func:`select_cases`)."""
+    """The persons of one scale under the missing-data rule (:func:`select_cases`).
+
+    Attributes
+    ----------
+    n_total, n : int
+        Persons in the data, and persons used.
+    dropped : dict of str to int
+        Persons not used, by reason.
+    missing_rule : str
+        The rule in words.
+    incomplete : dict of str to int
+        Persons included through full-information ML, by reason (empty without it).
+    """
 
     n_total: int
     n: int
