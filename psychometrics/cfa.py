@@ -25,16 +25,27 @@ score tests (as lavaan's ``modindices`` on an MLR fit).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
-from psychometrics.results import to_jsonable
-from psychometrics.sem import (FitIndices, Moments, PatternMoments, Row, build_table,
-                               covariance_problem, fit_ml, score_tests, to_lavaan)
+from psychometrics.results import json_object
+from psychometrics.sem import (
+    FitIndices,
+    MLFit,
+    Moments,
+    PatternMoments,
+    Row,
+    build_table,
+    covariance_problem,
+    fit_ml,
+    score_tests,
+    to_lavaan,
+)
 from psychometrics.sem.robust import RobustFit, robust_fields, robust_fit
 
 #: Below this many cases per free parameter a note warns that estimates are unstable.
@@ -169,8 +180,9 @@ class CFAResult:
         # Only an admissible solution reports numbers: a Heywood case (negative
         # variance, |standardized loading| > 1) gets its status and reason, no fit,
         # no loadings, no SEs.
-        ok = self.fit is not None and self.status == "ok"
-        f = self.fit.to_dict() if ok else {}
+        fit = self.fit if self.status == "ok" else None
+        ok = fit is not None
+        f = fit.to_dict() if fit is not None else {}
         t = self.table[self.table["op"] == "=~"]
         show = ok
         reason = self.reason
@@ -182,7 +194,7 @@ class CFAResult:
             reason = reason or ("just identified (df = 0): the model reproduces the data "
                                 "exactly, so its fit cannot be tested; chi2 is 0 and CFI, TLI "
                                 "and RMSEA are undefined")
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": reason, "notes": list(self.notes),
             "n": self.n, "n_total": self.n_total, "missing_rule": self.missing_rule,
             "estimator": self.estimator,
@@ -383,12 +395,16 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
     if npar >= n:
         return missing_result("too_few_cases", f"{npar} free parameters for {n} persons; the "
                               "model cannot be estimated from so few cases")
-    moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
-    if fiml and moments.em_status != "ok":
-        from psychometrics.invariance import em_reason, em_status_word
+    moments: Moments | PatternMoments
+    if fiml:
+        moments = PatternMoments.from_data(used)
+        if moments.em_status != "ok":
+            from psychometrics.invariance import em_reason, em_status_word
 
-        return missing_result(em_status_word(moments.em_status),
-                              em_reason(moments, f"{n} persons with an answer"))
+            return missing_result(em_status_word(moments.em_status),
+                                  em_reason(moments, f"{n} persons with an answer"))
+    else:
+        moments = Moments.from_data(used)
     problem = covariance_problem(moments.cov, items)
     if problem:
         return missing_result(*problem)
@@ -428,7 +444,7 @@ def _residual_correlations(S: np.ndarray, Sigma: np.ndarray, items: list[str]) -
     return frame.iloc[order[:N_LARGEST]].reset_index(drop=True)
 
 
-def _modification_indices(ml, table: pd.DataFrame, moments: Moments,
+def _modification_indices(ml: MLFit, table: pd.DataFrame, moments: Moments | PatternMoments,
                           factors: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """The largest modification indices of cross-loadings and residual covariances."""
     items = [i for its in factors.values() for i in its]

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 
 from psychometrics.change import ChangeResult
-from psychometrics.results import NAN_INTERVAL, Interval, to_jsonable
+from psychometrics.results import NAN_INTERVAL, Interval, json_object
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class GroupDifference:
     hedges_g: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
+        return json_object({
             "group": self.group, "reference": self.reference, "status": self.status,
             "reason": self.reason, "n": self.n, "n_reference": self.n_reference,
             "mean_change_diff": self.mean_diff, "mean_change_diff_ci": self.ci.to_list(),
@@ -68,24 +68,25 @@ def welch_difference(d_group: np.ndarray, d_ref: np.ndarray, group: str,
     a, b = np.asarray(d_group, float), np.asarray(d_ref, float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     n1, n2 = len(a), len(b)
-    base = {"group": group, "reference": reference, "n": n1, "n_reference": n2}
     if n1 < 2 or n2 < 2:
-        return GroupDifference(status="too_few_cases", reason=f"{n1} and {n2} persons with a "
-                               "change score; at least 2 per group are needed", **base)
+        return GroupDifference(group, reference, status="too_few_cases", reason=f"{n1} and "
+                               f"{n2} persons with a change score; at least 2 per group are "
+                               "needed", n=n1, n_reference=n2)
     v1, v2 = a.var(ddof=1), b.var(ddof=1)
     diff = float(a.mean() - b.mean())
     se = math.sqrt(v1 / n1 + v2 / n2)
     if se == 0:
-        return GroupDifference(status="no_variance", reason="the change scores do not vary",
-                               mean_diff=diff, **base)
+        return GroupDifference(group, reference, status="no_variance",
+                               reason="the change scores do not vary", n=n1, n_reference=n2,
+                               mean_diff=diff)
     df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
     t = diff / se
     q = float(stats.t.ppf(0.975, df))
     pooled = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
     g = (1 - 3 / (4 * (n1 + n2) - 9)) * diff / pooled if pooled > 0 else math.nan
-    return GroupDifference(status="ok", reason="", mean_diff=diff,
-                           ci=Interval(diff - q * se, diff + q * se), se=se, t=t, df=float(df),
-                           p=float(2 * stats.t.sf(abs(t), df)), hedges_g=g, **base)
+    return GroupDifference(group, reference, status="ok", reason="", n=n1, n_reference=n2,
+                           mean_diff=diff, ci=Interval(diff - q * se, diff + q * se), se=se,
+                           t=t, df=float(df), p=float(2 * stats.t.sf(abs(t), df)), hedges_g=g)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ class ChangeByGroup:
     differences: dict[str, GroupDifference]
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "group_invariance_level": self.level,
             "groups": {g: c.to_dict() for g, c in self.groups.items()},
             "difference": {g: d.to_dict() for g, d in self.differences.items()}})

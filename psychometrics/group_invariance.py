@@ -33,8 +33,8 @@ variance (or answered fewer than twice) in a group.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ from psychometrics.invariance import (
     InvarianceResult,
     LatentMeanChange,
     _column_label,
+    _Common,
     _Context,
     _sequence,
     column,
@@ -61,6 +62,9 @@ from psychometrics.sem import (
     build_table,
     covariance_problem,
 )
+
+if TYPE_CHECKING:
+    from instruments.responses import Responses
 
 _Z = 1.959963984540054
 
@@ -160,12 +164,11 @@ def _prepare_groups(frame: pd.DataFrame, scale: str, items: tuple[str, ...],
     wide, used, fiml, cases = select_cases(frame, items, waves, missing)
     member = group_of.reindex(used.index)
     n_per_group = {g: int((member == g).sum()) for g in groups}
-    base = dict(scale=scale, rule=rule, null_model="independence", waves=waves, items=items,
-                **cases, rule_details=rule_details(rule, seed), groups=groups,
-                n_per_group=n_per_group)
+    base = _Common(scale, rule, "independence", waves, items, cases, rule_details(rule, seed),
+                   groups=groups, n_per_group=n_per_group)
 
     def refuse(status: str, reason: str) -> InvarianceResult:
-        return InvarianceResult(status=status, reason=reason, level="none", steps=(), **base)
+        return base.result(status, reason)
 
     if len(groups) < 2:
         return refuse("single_group", "invariance across groups needs at least two groups")
@@ -176,7 +179,7 @@ def _prepare_groups(frame: pd.DataFrame, scale: str, items: tuple[str, ...],
     if small:
         return refuse("too_few_cases", f"groups with fewer persons than the {per_group} free "
                       f"parameters per group of the configural model: {', '.join(small)}")
-    parts = []
+    parts: list[Moments | PatternMoments] = []
     for g in groups:
         part = used[(member == g).to_numpy()]
         counts, var = part.notna().sum(), part.var(ddof=0)
@@ -185,10 +188,15 @@ def _prepare_groups(frame: pd.DataFrame, scale: str, items: tuple[str, ...],
             return refuse("no_variance", f"no variance to model in group {g}: "
                           f"{', '.join(_column_label(c, items, waves) for c in thin)} "
                           "(unanswered, answered once, or answered the same by everyone)")
-        moments = PatternMoments.from_data(part) if fiml else Moments.from_data(part)
-        if fiml and moments.em_status != "ok":
-            return refuse("not_positive_definite", f"group {g}: the unrestricted model could "
-                          f"not be estimated with missing answers (EM: {moments.em_status})")
+        moments: Moments | PatternMoments
+        if fiml:
+            moments = PatternMoments.from_data(part)
+            if moments.em_status != "ok":
+                return refuse("not_positive_definite", f"group {g}: the unrestricted model "
+                              "could not be estimated with missing answers "
+                              f"(EM: {moments.em_status})")
+        else:
+            moments = Moments.from_data(part)
         problem = covariance_problem(moments.cov, moments.names)
         if problem is not None:
             return refuse(problem[0], f"group {g}: {problem[1]}")
@@ -247,6 +255,8 @@ def group_noninvariance_sizes(ctx: _Context, fit: MLFit,
     for kind, item, wave, group in released:
         if kind in ("loading", "intercept"):
             kinds.setdefault((item, wave, group), set()).add(kind)
+    member = ctx.group_of
+    assert member is not None  # a context across groups knows each person's group
     out = []
     for (item, wave, group), what in kinds.items():
         g, f, c = number[group], factor_name(ctx.scale, wave), column(item, wave)
@@ -254,8 +264,8 @@ def group_noninvariance_sizes(ctx: _Context, fit: MLFit,
         d_n = est[(g, c, "~1", "")] - est[(1, c, "~1", "")]
         x = ctx.used[c]
         size, bias = dmacs(d_n, d_l, est[(g, f, "~1", "")], est[(g, f, "~~", f)],
-                           pooled_sd(x[(ctx.group_of == ctx.groups[0]).to_numpy()].to_numpy(float),
-                                     x[(ctx.group_of == group).to_numpy()].to_numpy(float)))
+                           pooled_sd(x[(member == ctx.groups[0]).to_numpy()].to_numpy(float),
+                                     x[(member == group).to_numpy()].to_numpy(float)))
         out.append(NonInvariance(item, wave, "+".join(sorted(what, reverse=True)), size, bias,
                                  d_l, d_n, group=group))
     return tuple(sorted(out, key=lambda x: (number[x.group], ctx.waves.index(x.wave),
@@ -269,13 +279,13 @@ def _cov_theta(fit: MLFit) -> np.ndarray | None:
     return np.linalg.inv(H) * 2.0 / fit.n
 
 
-def order_groups(labels) -> tuple[str, ...]:
+def order_groups(labels: Iterable[object]) -> tuple[str, ...]:
     """Group labels sorted: numbers numerically (``2`` before ``10``), then text.
 
     >>> order_groups(["10", "2", "b", "a"])
     ('2', '10', 'a', 'b')
     """
-    def key(label: str):
+    def key(label: str) -> tuple[int, float, str]:
         try:
             number = float(label)
         except ValueError:
@@ -284,7 +294,7 @@ def order_groups(labels) -> tuple[str, ...]:
     return tuple(sorted(set(map(str, labels)), key=key))
 
 
-def person_groups(responses, column: str,
+def person_groups(responses: Responses, column: str,
                   order: Sequence[str] | None = None) -> tuple[pd.Series, tuple[str, ...]]:
     """Each scored row's group (from the column ``column`` of the input) and the groups
     in order (``order``, else :func:`order_groups`; the first is the reference).

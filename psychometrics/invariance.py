@@ -53,8 +53,9 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -75,11 +76,29 @@ from psychometrics.decision_rules import (
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
 from psychometrics.noninvariance import NonInvariance, noninvariance_sizes
-from psychometrics.results import Interval, to_jsonable
-from psychometrics.sem import (MLFit, Moments, PatternMoments, Row, build_table, cfi_tli,
-                               covariance_problem, fit_ml, score_tests, to_lavaan)
-from psychometrics.sem.robust import (Prepared, RobustFit, robust_fields, robust_fit,
-                                      scaled_difference, scaling_at, theta_from)
+from psychometrics.results import Interval, json_object
+from psychometrics.sem import (
+    GroupMoments,
+    MLFit,
+    Moments,
+    PatternMoments,
+    Row,
+    build_table,
+    cfi_tli,
+    covariance_problem,
+    fit_ml,
+    score_tests,
+    to_lavaan,
+)
+from psychometrics.sem.robust import (
+    Prepared,
+    RobustFit,
+    robust_fields,
+    robust_fit,
+    scaled_difference,
+    scaling_at,
+    theta_from,
+)
 
 STEPS = ("configural", "metric", "scalar", "strict")
 #: What each step constrains, and the parameter kind released in its partial form.
@@ -158,14 +177,14 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         # An inadmissible model (e.g. a Heywood case) gets no fit numbers.
         f = self.fit.fit if self.fit.status == "ok" else None
-        mlr = {}
+        mlr: dict[str, Any] = {}
         if self.estimator == "MLR":
             mlr = {**robust_fields(self.robust if f else None),
                    "delta_chi2_scaled": self.delta_chi2_scaled,
                    "delta_p_scaled": self.delta_p_scaled, "delta_method": self.delta_method,
                    "delta_cfi_robust": self.delta_cfi_robust,
                    "delta_rmsea_robust": self.delta_rmsea_robust}
-        return to_jsonable({
+        return json_object({
             "model": self.model, "status": self.status, "reason": self.reason,
             "n": self.fit.n, "npar": self.fit.npar,
             "chi2": f.chi2 if f else None, "df": self.fit.df, "pvalue": f.pvalue if f else None,
@@ -205,7 +224,7 @@ class LatentMeanChange:
     ci: Interval
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"estimate": self.estimate, "se": self.se, "ci": self.ci.to_list()})
+        return json_object({"estimate": self.estimate, "se": self.se, "ci": self.ci.to_list()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +371,7 @@ class InvarianceResult:
         -------
         dict
         """
-        return to_jsonable({
+        return json_object({
             "status": self.status, "reason": self.reason, "level": self.level,
             "decision_rule": self.rule, "rule": self.rule, "rule_details": self.rule_details,
             "null_model": self.null_model,
@@ -373,8 +392,68 @@ class InvarianceResult:
         })
 
 
-def _latent_dict(d: dict) -> dict:
+def _latent_dict(d: Mapping[str, Any]) -> dict[str, Any]:
+    """``latent_mean_diff_std`` as JSON: ``{wave: change}``, or across groups
+    ``{group: {wave: change}}``."""
     return {k: (_latent_dict(v) if isinstance(v, dict) else v.to_dict()) for k, v in d.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Cases:
+    """The persons of one scale under the missing-data rule (:func:`select_cases`).
+
+    Attributes
+    ----------
+    n_total, n : int
+        Persons in the data, and persons used.
+    dropped : dict of str to int
+        Persons not used, by reason.
+    missing_rule : str
+        The rule in words.
+    incomplete : dict of str to int
+        Persons included through full-information ML, by reason (empty without it).
+    """
+
+    n_total: int
+    n: int
+    dropped: dict[str, int]
+    missing_rule: str
+    incomplete: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Common:
+    """What every :class:`InvarianceResult` of one scale under one rule shares, whether
+    a sequence was fitted or refused."""
+
+    scale: str
+    rule: str
+    null_model: str
+    waves: tuple[str, ...]
+    items: tuple[str, ...]
+    cases: Cases
+    rule_details: dict[str, Any]
+    groups: tuple[str, ...] = ()
+    n_per_group: dict[str, int] = field(default_factory=dict)
+
+    def result(self, status: str, reason: str, level: str = "none",
+               steps: Sequence[Step] = (), notes: Sequence[str] = (), *,
+               freed: tuple[str, ...] = (), latent: dict[str, Any] | None = None,
+               score_tests: dict[str, pd.DataFrame] | None = None,
+               noninvariance: tuple[NonInvariance, ...] = (),
+               invariant_items: tuple[str, ...] = ()) -> InvarianceResult:
+        """The result with these fields; a refusal needs only its status and reason."""
+        c = self.cases
+        return InvarianceResult(
+            scale=self.scale, status=status, reason=reason, level=level, rule=self.rule,
+            null_model=self.null_model, waves=self.waves, items=self.items,
+            n_total=c.n_total, n=c.n, dropped=c.dropped, steps=tuple(steps),
+            missing_rule=c.missing_rule, incomplete=c.incomplete, freed=freed,
+            latent_mean_diff_std={} if latent is None else latent, notes=tuple(notes),
+            score_tests={} if score_tests is None else score_tests,
+            rule_details=self.rule_details, noninvariance=noninvariance,
+            invariant_items=invariant_items, groups=self.groups,
+            n_per_group=self.n_per_group)
 
 
 # -- model building -------------------------------------------------------------------
@@ -405,7 +484,7 @@ def model_rows(scale: str, items: Sequence[str], waves: Sequence[str], step: str
     level = STEPS.index(step)
     eq_load, eq_int, eq_res = level >= 1, level >= 2, level >= 3
     released = set(freed)
-    cells = [(g, label) for g, label in enumerate(groups, start=1)] or [(1, None)]
+    cells: list[tuple[int, str | None]] = list(enumerate(groups, start=1)) or [(1, None)]
     rows: list[Row] = []
     for g, label in cells:
         def free_of(kind: str, it: str, w: str, label: str | None = label) -> bool:
@@ -471,9 +550,9 @@ class _Context:
     waves: tuple[str, ...]
     wide: pd.DataFrame
     used: pd.DataFrame
-    moments: Moments | PatternMoments
+    moments: Moments | PatternMoments | GroupMoments
     fiml: bool
-    base: dict[str, Any]
+    base: _Common
     baseline: tuple[float, int] | None
     notes: tuple[str, ...]
     seed: int
@@ -490,7 +569,7 @@ class _Context:
     def mlr(self) -> bool:
         return self.estimator == "MLR"
 
-    def run(self, step: str, freed: Sequence[tuple[str, str, str]],
+    def run(self, step: str, freed: Sequence[tuple[str, ...]],
             se: bool = False) -> tuple[MLFit, pd.DataFrame, str]:
         """Fit one model (cached: rules share their fits)."""
         key = ("fit", step, tuple(freed), se)
@@ -520,7 +599,7 @@ class _Context:
                                + (", estimator = 'MLR'" if self.mlr else "")
                                + (", missing = 'ml')" if self.fiml else ")"))
             self.cache[key] = (fit, table, syntax)
-        return self.cache[key]
+        return cast(tuple[MLFit, pd.DataFrame, str], self.cache[key])
 
     def robust(self, fit: MLFit) -> RobustFit | None:
         """The MLR statistics of a fitted model (cached; None under ML or without fit)."""
@@ -528,20 +607,28 @@ class _Context:
             return None
         key = ("robust", id(fit))
         if key not in self.cache:
-            self.cache[key] = (fit, robust_fit(fit, self._table_of(fit), self.moments, self.used,
-                                               prepared=self.prepared()))
-        return self.cache[key][1]
+            self.cache[key] = (fit, robust_fit(fit, self._table_of(fit), self.one_sample(),
+                                               self.used, prepared=self.prepared()))
+        return cast(RobustFit, self.cache[key][1])
 
     def prepared(self) -> Prepared:
         """The MLR work shared by every model of the scale (one per context)."""
         if "prepared" not in self.cache:
-            self.cache["prepared"] = Prepared(self.moments, self.used, True, self.baseline_table)
-        return self.cache["prepared"]
+            self.cache["prepared"] = Prepared(self.one_sample(), self.used, True,
+                                              self.baseline_table)
+        return cast(Prepared, self.cache["prepared"])
+
+    def one_sample(self) -> Moments | PatternMoments:
+        """The moments of a scale across waves (MLR statistics are not computed across
+        groups: the group sequence is ML)."""
+        if isinstance(self.moments, GroupMoments):
+            raise TypeError("robust (MLR) statistics are computed across waves only")
+        return self.moments
 
     def _table_of(self, fit: MLFit) -> pd.DataFrame:
         for key, value in self.cache.items():
             if isinstance(key, tuple) and key[0] == "fit" and value[0] is fit:
-                return value[1]
+                return cast(pd.DataFrame, value[1])
         raise KeyError("a fit that is not in the cache")
 
     def estimates(self, fit: MLFit) -> pd.DataFrame:
@@ -564,16 +651,18 @@ class _Context:
         return cfi_tli(fit.fit.chi2, fit.df, *self.baseline)
 
     def seen(self) -> np.ndarray | tuple[np.ndarray, ...] | None:
+        """FIML: which answers each person gave (per group across groups); else None."""
         if not self.fiml:
             return None
-        if self.groups:
-            return tuple(self.used[(self.group_of == g).to_numpy()].notna().to_numpy()
+        group_of = self.group_of
+        if self.groups and group_of is not None:
+            return tuple(np.asarray(self.used[(group_of == g).to_numpy()].notna().to_numpy())
                          for g in self.groups)
-        return self.used.notna().to_numpy()
+        return np.asarray(self.used.notna().to_numpy())
 
 
 def select_cases(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str],
-                 missing: str) -> tuple[pd.DataFrame, pd.DataFrame, bool, dict[str, Any]]:
+                 missing: str) -> tuple[pd.DataFrame, pd.DataFrame, bool, Cases]:
     """The wide data, the persons used under the missing-data rule, whether FIML is
     used, and the counts (``n_total``, ``n``, ``dropped``, ``missing_rule``,
     ``incomplete``)."""
@@ -600,9 +689,9 @@ def select_cases(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str]
                         "(full-information ML and listwise coincide)"
                         if len(complete) == n_total else
                         "listwise: persons with every item at every wave")
-    return wide, used, fiml, dict(n_total=n_total, n=len(used), dropped=dropped,
-                                  missing_rule=missing_rule,
-                                  incomplete=incomplete if fiml else {})
+    return wide, used, fiml, Cases(n_total=n_total, n=len(used), dropped=dropped,
+                                   missing_rule=missing_rule,
+                                   incomplete=incomplete if fiml else {})
 
 
 def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
@@ -611,55 +700,78 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
     """Reshape, apply the missing-data rule, compute the moments; or say why not."""
     items, waves = tuple(items), tuple(waves)
     wide, used, fiml, cases = select_cases(frame, items, waves, missing)
-    present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id")
-                            .reindex(wide.index)[list(items)].notna().any(axis=1)
-                            for w in waves})
-    base = dict(scale=scale, rule=rule, null_model=null_model, waves=waves, items=items,
-                **cases, rule_details=rule_details(rule, seed))
+    base = _Common(scale, rule, null_model, waves, items, cases, rule_details(rule, seed))
+    refusal = _refusal(used, items, waves, fiml)
+    if refusal is not None:
+        return base.result(*refusal)
+    moments = _moments(frame, wide, used, items, waves, fiml)
+    if isinstance(moments, tuple):
+        return base.result(*moments)
+    baseline: tuple[float, int] | None = None
+    baseline_table: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+    if null_model == "longitudinal":
+        baseline, baseline_table, notes = _longitudinal_baseline(items, waves, moments)
+    return _Context(scale, items, waves, wide, used, moments, fiml, base, baseline,
+                    notes, seed, estimator=estimator, baseline_table=baseline_table)
+
+
+def _refusal(used: pd.DataFrame, items: tuple[str, ...], waves: tuple[str, ...],
+             fiml: bool) -> tuple[str, str] | None:
+    """Why no sequence can be fitted to ``used`` (status, reason), seen before any
+    moment is computed; None when one can."""
     if len(waves) < 2:
-        return InvarianceResult(status="single_wave", reason="invariance across waves needs at "
-                                "least two waves", level="none", steps=(), **base)
+        return "single_wave", "invariance across waves needs at least two waves"
     if len(items) < 3:
-        return InvarianceResult(status="not_identified", reason=f"{len(items)} items: a factor "
-                                "per wave needs at least 3", level="none", steps=(), **base)
+        return "not_identified", f"{len(items)} items: a factor per wave needs at least 3"
     p = len(items) * len(waves)
     if len(used) <= p:
-        return InvarianceResult(status="too_few_cases", reason=f"{len(used)} persons "
-                                f"({'with any answer' if fiml else 'with every item at every wave'}); "
-                                f"more than {p} are needed", level="none", steps=(), **base)
+        return ("too_few_cases", f"{len(used)} persons "
+                f"({'with any answer' if fiml else 'with every item at every wave'}); "
+                f"more than {p} are needed")
     counts = used.notna().sum()
     var = used.var(ddof=0)
     thin = [c for c in used.columns if counts[c] < 2 or not var[c] > 0]
     if thin:
-        return InvarianceResult(status="no_variance", reason="no variance to model in "
-                                f"{', '.join(_column_label(c, items, waves) for c in thin)} "
-                                "(unanswered, answered once, or answered the same by everyone): "
-                                "invariance needs every item answered, with some variance, at "
-                                "every wave", level="none", steps=(), **base)
-    moments = PatternMoments.from_data(used) if fiml else Moments.from_data(used)
-    if fiml and moments.em_status != "ok":
-        return InvarianceResult(status=em_status_word(moments.em_status),
-                                reason=em_reason(moments, "persons with answers per wave: "
-                                                 + _persons_per_wave(present)),
-                                level="none", steps=(), **base)
+        return ("no_variance", "no variance to model in "
+                f"{', '.join(_column_label(c, items, waves) for c in thin)} "
+                "(unanswered, answered once, or answered the same by everyone): "
+                "invariance needs every item answered, with some variance, at every wave")
+    return None
+
+
+def _moments(frame: pd.DataFrame, wide: pd.DataFrame, used: pd.DataFrame,
+             items: tuple[str, ...], waves: tuple[str, ...],
+             fiml: bool) -> Moments | PatternMoments | tuple[str, str]:
+    """The sample moments of ``used`` (with FIML the EM estimate of the saturated
+    model), or why they cannot carry a model (status, reason)."""
+    moments: Moments | PatternMoments
+    if fiml:
+        moments = PatternMoments.from_data(used)
+        if moments.em_status != "ok":
+            present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id")
+                                    .reindex(wide.index)[list(items)].notna().any(axis=1)
+                                    for w in waves})
+            return (em_status_word(moments.em_status),
+                    em_reason(moments, "persons with answers per wave: "
+                              + _persons_per_wave(present)))
+    else:
+        moments = Moments.from_data(used)
     problem = covariance_problem(moments.cov, moments.names)
-    if problem is not None:
-        return InvarianceResult(status=problem[0], reason=problem[1], level="none", steps=(),
-                                **base)
-    baseline = None
-    baseline_table = None
-    notes: list[str] = []
-    if null_model == "longitudinal":
-        null_table = build_table(longitudinal_null_rows(items, waves))
-        null_fit = fit_ml(null_table, moments)
-        if null_fit.fit is not None:
-            baseline = (null_fit.fit.chi2, null_fit.df)
-            baseline_table = null_table
-        else:
-            notes.append(f"the longitudinal null model could not be fitted ({null_fit.reason}); "
-                         "CFI and TLI use lavaan's independence model")
-    return _Context(scale, items, waves, wide, used, moments, fiml, base, baseline,
-                    tuple(notes), seed, estimator=estimator, baseline_table=baseline_table)
+    return moments if problem is None else problem
+
+
+def _longitudinal_baseline(
+    items: tuple[str, ...], waves: tuple[str, ...], moments: Moments | PatternMoments,
+) -> tuple[tuple[float, int] | None, pd.DataFrame | None, tuple[str, ...]]:
+    """Widaman & Thompson's null model fitted: its chi2 and df and its table, or a
+    note that it could not be fitted (CFI and TLI then use the independence model)."""
+    null_table = build_table(longitudinal_null_rows(items, waves))
+    null_fit = fit_ml(null_table, moments)
+    if null_fit.fit is not None:
+        return (null_fit.fit.chi2, null_fit.df), null_table, ()
+    return None, None, (f"the longitudinal null model could not be fitted ({null_fit.reason}); "
+                        "CFI and TLI use lavaan's independence model",)
 
 
 def longitudinal_invariance(
@@ -880,30 +992,51 @@ def invariance_verdicts(
             out[rule] = replace(ctx_or_result, rule=rule,
                                 rule_details=rule_details(rule, seed))
         else:
-            ctx = ctx_or_result
-            ctx.base.update(rule=rule, rule_details=rule_details(rule, seed))
+            # The same context (its cache of fits shared by the rules), this rule's fields.
+            ctx = replace(ctx_or_result, base=replace(ctx_or_result.base, rule=rule,
+                                                      rule_details=rule_details(rule, seed)))
             out[rule] = _sequence(ctx, rule, partial, standard_errors)
     return out
 
 
 def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceResult:
-    items, waves = ctx.items, ctx.waves
-    base = dict(ctx.base)
+    """The sequence of one scale under ``rule``: the configural model, then metric,
+    scalar and strict with their partial searches, the latent mean change and the
+    sizes of the released parameters."""
     notes = list(ctx.notes)
-    steps: list[Step] = []
+    conf = _configural(ctx, rule, notes)
+    if conf.status != "ok":
+        return ctx.base.result(conf.status, f"configural model: {conf.reason}",
+                               steps=(conf,), notes=notes)
+    if not conf.accepted:
+        return ctx.base.result("ok", "the configural model does not fit, so no invariance "
+                               f"can be built on it ({conf.decision})",
+                               steps=_information_only(ctx, rule, conf), notes=notes)
+    chain = _chain(ctx, rule, partial, conf)
+    released = [f for f in chain.freed if f[0] in ("loading", "intercept")]
+    invariant = tuple(it for it in ctx.items if not any(f[1] == it for f in released))
+    return ctx.base.result("ok", "", chain.level, chain.steps, notes,
+                           freed=tuple(_describe(f) for f in chain.freed),
+                           latent=_latent_change(ctx, chain.steps, released, se),
+                           score_tests=chain.tests,
+                           noninvariance=_release_sizes(ctx, chain.last, released),
+                           invariant_items=invariant)
+
+
+def _configural(ctx: _Context, rule: str, notes: list[str]) -> Step:
+    """The configural model judged by ``rule`` (a test of close fit, or CFI and RMSEA);
+    a note on a small sample goes to ``notes``."""
     conf, _, syntax = ctx.run("configural", ())
     cfi, tli = ctx.indices(conf)
     if conf.n / conf.npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{conf.n / conf.npar:.1f} cases per free parameter in the configural "
                      f"model (fewer than {MIN_CASES_PER_PARAMETER}): the comparisons are imprecise")
-    est = dict(estimator=ctx.estimator)
     if conf.status != "ok":
-        steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
-                          accepted=False, cfi=cfi, tli=tli,
-                          decision=f"not admissible: {conf.reason}", **est))
-        return InvarianceResult(status=conf.status, reason=f"configural model: {conf.reason}",
-                                level="none", steps=tuple(steps), notes=tuple(notes), **base)
+        return Step("configural", conf.status, conf.reason, conf, syntax=syntax,
+                    accepted=False, cfi=cfi, tli=tli,
+                    decision=f"not admissible: {conf.reason}", estimator=ctx.estimator)
     f0 = conf.fit
+    assert f0 is not None  # status "ok": the fit indices exist
     rob = ctx.robust(conf)
     if rob is not None:
         cfi_r, _, rmsea_r = ctx.robust_indices(conf)
@@ -913,95 +1046,129 @@ def _sequence(ctx: _Context, rule: str, partial: bool, se: bool) -> InvarianceRe
     else:
         judged = judge_configural(rule, f0.chi2, conf.df, conf.n, cfi, f0.rmsea)
         close_p = close_fit_pvalue(f0.chi2, conf.df, conf.n)
-    steps.append(Step("configural", conf.status, conf.reason, conf, syntax=syntax,
-                      accepted=judged.accepted, cfi=cfi, tli=tli, decision=judged.decision,
-                      close_fit_p=close_p, robust=rob, **est))
-    if not judged.accepted:
-        # Shown for information only: nothing is built on a configural model that fails.
-        last = steps[0]
-        for step in ("metric", "scalar", "strict"):
-            fit, _, syntax = ctx.run(step, ())
-            st = _compare(ctx, step, fit, last, syntax, rule, (), (), judge=False)
-            steps.append(st)
-            if fit.status != "ok":
-                break
-            last = st
-        return InvarianceResult(status="ok", reason="the configural model does not fit, so no "
-                                f"invariance can be built on it ({judged.decision})",
-                                level="none", steps=tuple(steps), notes=tuple(notes), **base)
-    level = "configural"
-    last = steps[0]
-    freed: list[tuple[str, str, str]] = []
-    tests: dict[str, pd.DataFrame] = {}
+    return Step("configural", conf.status, conf.reason, conf, syntax=syntax,
+                accepted=judged.accepted, cfi=cfi, tli=tli, decision=judged.decision,
+                close_fit_p=close_p, robust=rob, estimator=ctx.estimator)
+
+
+def _information_only(ctx: _Context, rule: str, conf: Step) -> tuple[Step, ...]:
+    """The configural step and metric, scalar and strict described, not judged: nothing
+    is built on a configural model that fails."""
+    steps, last = [conf], conf
     for step in ("metric", "scalar", "strict"):
-        fit, table, syntax = ctx.run(step, freed)
-        st = _compare(ctx, step, fit, last, syntax, rule, tuple(freed),
-                      tuple(_describe(f) for f in freed))
+        fit, _, syntax = ctx.run(step, ())
+        st = _compare(ctx, step, fit, last, syntax, rule, (), (), judge=False)
         steps.append(st)
+        if fit.status != "ok":
+            break
+        last = st
+    return tuple(steps)
+
+
+@dataclass(slots=True)
+class _Chain:
+    """The sequence so far: its steps, the level reached, the last accepted step, the
+    releases kept, and the score tests of each rejected step."""
+
+    steps: list[Step]
+    level: str
+    last: Step
+    freed: list[tuple[str, ...]] = field(default_factory=list)
+    tests: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _chain(ctx: _Context, rule: str, partial: bool, conf: Step) -> _Chain:
+    """Metric, scalar and strict, each against the last accepted model. A rejected step
+    is followed by its partial search (with ``partial``); the sequence stops at the
+    first step that neither it nor its partial search makes acceptable."""
+    chain = _Chain([conf], "configural", conf)
+    for step in ("metric", "scalar", "strict"):
+        fit, table, syntax = ctx.run(step, chain.freed)
+        st = _compare(ctx, step, fit, chain.last, syntax, rule, tuple(chain.freed),
+                      tuple(_describe(f) for f in chain.freed))
+        chain.steps.append(st)
         if st.accepted:
             # A model that carries earlier releases is only partially invariant.
-            level, last = (f"partial_{step}" if freed else step), st
+            chain.level, chain.last = (f"partial_{step}" if chain.freed else step), st
             continue
         if not partial or fit.status != "ok":
             break
-        kind = _KIND[step]
-        accepted_partial = False
-        while True:
-            constrained = [it for it in items
-                           if not any(f[0] == kind and f[1] == it for f in freed)]
-            if len(constrained) <= 2:  # one more release would leave fewer than two
-                break
-            key = ("scores", step, tuple(freed))
-            if key not in ctx.cache:
-                ctx.cache[key] = _release_scores(fit, table, ctx.moments, kind, items, waves,
-                                                 freed, ctx.groups)
-            scores = ctx.cache[key]
-            tests[f"{step}:{len(freed)}"] = scores
-            if scores.empty or not np.isfinite(scores["mi"]).any():
-                break
-            best = scores.iloc[int(np.nanargmax(scores["mi"].to_numpy()))]
-            freed.append((kind, best["item"], best["wave"])
-                         + ((best["group"],) if ctx.groups else ()))
-            fit, table, syntax = ctx.run(step, freed)
-            st = _compare(ctx, f"partial_{step}", fit, last, syntax, rule, tuple(freed),
-                          tuple(_describe(f) for f in freed))
-            steps.append(st)
-            if fit.status != "ok":
-                break
-            if st.accepted:
-                level, last, accepted_partial = f"partial_{step}", st, True
-                break
-        if not accepted_partial:
+        accepted = _partial_search(ctx, rule, step, fit, table, chain)
+        if accepted is None:
             # Releases that did not lead to an accepted model are not kept.
-            freed = [f for f in freed if f[0] != kind]
+            chain.freed = [f for f in chain.freed if f[0] != _KIND[step]]
             break
-    changes = {}
-    # Latent means come from the accepted (partial) scalar model, not from strict.
+        chain.level, chain.last = f"partial_{step}", accepted
+    return chain
+
+
+def _partial_search(ctx: _Context, rule: str, step: str, fit: MLFit, table: pd.DataFrame,
+                    chain: _Chain) -> Step | None:
+    """Release the constraint of ``step``'s kind with the largest score test, refit and
+    judge, one at a time, while at least two items per factor stay constrained: the
+    accepted partial step, or None. Releases, steps and score tests go to ``chain``."""
+    kind = _KIND[step]
+    freed = chain.freed
+    while True:
+        constrained = [it for it in ctx.items
+                       if not any(f[0] == kind and f[1] == it for f in freed)]
+        if len(constrained) <= 2:  # one more release would leave fewer than two
+            return None
+        key = ("scores", step, tuple(freed))
+        if key not in ctx.cache:
+            ctx.cache[key] = _release_scores(fit, table, ctx.moments, kind, ctx.items,
+                                             ctx.waves, freed, ctx.groups)
+        scores: pd.DataFrame = ctx.cache[key]
+        chain.tests[f"{step}:{len(freed)}"] = scores
+        if scores.empty or not np.isfinite(scores["mi"]).any():
+            return None
+        best = scores.iloc[int(np.nanargmax(scores["mi"].to_numpy()))]
+        freed.append((kind, best["item"], best["wave"])
+                     + ((best["group"],) if ctx.groups else ()))
+        fit, table, syntax = ctx.run(step, freed)
+        st = _compare(ctx, f"partial_{step}", fit, chain.last, syntax, rule, tuple(freed),
+                      tuple(_describe(f) for f in freed))
+        chain.steps.append(st)
+        if fit.status != "ok":
+            return None
+        if st.accepted:
+            return st
+
+
+def _latent_change(ctx: _Context, steps: Sequence[Step], released: Sequence[tuple[str, ...]],
+                   se: bool) -> dict[str, Any]:
+    """Each later wave's latent mean in first-wave SD units (across groups:
+    ``ctx.latent``'s differences) from the accepted (partial) scalar model, not from
+    strict; empty without one."""
     scalar_step = next((s for s in reversed(steps) if s.accepted and
                         s.model in ("scalar", "partial_scalar")), None)
-    released = [f for f in freed if f[0] in ("loading", "intercept")]
-    if scalar_step is not None and ctx.latent is not None:
-        changes = ctx.latent(ctx.run("scalar", released, se=se)[0])
-    elif scalar_step is not None:
-        t = ctx.estimates(ctx.run("scalar", released, se=se)[0])
-        for w in waves[1:]:
-            row = t[(t["lhs"] == factor_name(ctx.scale, w)) & (t["op"] == "~1")].iloc[0]
-            est, s_e = float(row["est"]), float(row["se"])
-            changes[w] = LatentMeanChange(w, est, s_e, Interval(est - 1.959963984540054 * s_e,
-                                                                est + 1.959963984540054 * s_e))
-    sizes: tuple[NonInvariance, ...] = ()
-    if released and last.fit.status == "ok" and ctx.groups:
+    if scalar_step is None:
+        return {}
+    if ctx.latent is not None:
+        return ctx.latent(ctx.run("scalar", released, se=se)[0])
+    t = ctx.estimates(ctx.run("scalar", released, se=se)[0])
+    changes: dict[str, Any] = {}
+    for w in ctx.waves[1:]:
+        row = t[(t["lhs"] == factor_name(ctx.scale, w)) & (t["op"] == "~1")].iloc[0]
+        est, s_e = float(row["est"]), float(row["se"])
+        changes[w] = LatentMeanChange(w, est, s_e, Interval(est - 1.959963984540054 * s_e,
+                                                            est + 1.959963984540054 * s_e))
+    return changes
+
+
+def _release_sizes(ctx: _Context, last: Step,
+                   released: Sequence[tuple[str, ...]]) -> tuple[NonInvariance, ...]:
+    """dMACS and mean bias of the released loadings and intercepts, in the last
+    accepted model."""
+    if not released or last.fit.status != "ok":
+        return ()
+    if ctx.groups:
         from psychometrics.group_invariance import group_noninvariance_sizes
-        sizes = group_noninvariance_sizes(ctx, last.fit, released)
-    elif released and last.fit.status == "ok":
-        sizes = noninvariance_sizes(last.fit.table, released, ctx.wide, items, waves, column,
-                                    lambda w: factor_name(ctx.scale, w))
-    invariant = tuple(it for it in items if not any(f[1] == it for f in released))
-    return InvarianceResult(status="ok", reason="", level=level, steps=tuple(steps),
-                            freed=tuple(_describe(f) for f in freed),
-                            latent_mean_diff_std=changes, notes=tuple(notes),
-                            score_tests=tests, noninvariance=sizes, invariant_items=invariant,
-                            **base)
+        return group_noninvariance_sizes(ctx, last.fit, released)
+    # Across waves a release is (kind, item, wave).
+    three = cast(Sequence[tuple[str, str, str]], released)
+    return noninvariance_sizes(last.fit.table, three, ctx.wide, ctx.items, ctx.waves,
+                               column, lambda w: factor_name(ctx.scale, w))
 
 
 def em_status_word(em_status: str) -> str:
@@ -1045,69 +1212,95 @@ def _describe(f: tuple[str, ...]) -> str:
     return f"{kind} of {item} at {wave}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Scaled:
+    """MLR: a step's robust statistics, its Satorra-Bentler scaled difference against
+    the last accepted model, the changes of the robust indices, and a note."""
+
+    robust: RobustFit | None = None
+    delta_chi2_scaled: float = math.nan
+    delta_p_scaled: float = math.nan
+    delta_method: str | None = None
+    delta_cfi_robust: float = math.nan
+    delta_rmsea_robust: float = math.nan
+    note: str = ""
+
+
 def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rule: str,
-             freed_keys: tuple[tuple[str, str, str], ...], freed: tuple[str, ...],
+             freed_keys: tuple[tuple[str, ...], ...], freed: tuple[str, ...],
              judge: bool = True) -> Step:
     """The step ``model`` against the last accepted one, judged by ``rule`` (or, with
     ``judge=False``, only described)."""
     cfi, tli = ctx.indices(fit)
-    est = dict(estimator=ctx.estimator)
     if fit.status != "ok":
         return Step(model, fit.status, fit.reason, fit, last.model, syntax=syntax,
                     accepted=False if judge else None,
-                    decision=f"not admissible: {fit.reason}", freed=freed, **est)
+                    decision=f"not admissible: {fit.reason}", freed=freed,
+                    estimator=ctx.estimator)
     f, g = fit.fit, last.fit.fit
+    assert f is not None and g is not None  # status "ok", and the last one accepted
     d_chi2 = f.chi2 - g.chi2
     d_df = fit.df - last.fit.df
     d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else math.nan
     d_cfi, d_rmsea, d_srmr = cfi - last.cfi, f.rmsea - g.rmsea, f.srmr - g.srmr
     rob = ctx.robust(fit)
-    delta_note = ""
-    if rob is not None:
-        est.update(_scaled_step(ctx, fit, rob, last, freed_keys))
-        delta_note = est.pop("delta_note", "")
-    if not judge:
-        return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
-                    d_rmsea, d_srmr, None, "not judged: the configural model was rejected",
-                    freed, syntax, cfi, tli, **est)
-    # Under MLR the rules judge the scaled test and the robust indices.
-    test_stat, test_p = ((est["delta_chi2_scaled"], est["delta_p_scaled"]) if rob is not None
-                         else (d_chi2, d_p))
-    judge_cfi, judge_rmsea = ((est["delta_cfi_robust"], est["delta_rmsea_robust"])
-                              if rob is not None else (d_cfi, d_rmsea))
+    sc = _scaled_step(ctx, fit, rob, last, freed_keys) if rob is not None else _Scaled()
+    accepted: bool | None = None
+    decision = "not judged: the configural model was rejected"
     p_boot, draws = math.nan, 0
-    note = f"; {delta_note}" if delta_note else ""
-    if needs_bootstrap(rule, test_p):
-        key = ("boot", model, freed_keys, last.model, last.freed)
-        if key not in ctx.cache:
-            step = model.removeprefix("partial_")
-            table = ctx.run(step, freed_keys)[1]
-            last_table = ctx.run(last.model.removeprefix("partial_"),
-                                 _keys_of(last.freed, freed_keys))[1]
-            ctx.cache[key] = bootstrap_lr_pvalue(
-                table, fit, last_table, last.fit, ctx.seen(), test_stat,
-                alpha=alpha_per_test(rule), seed=_seed(ctx, model, freed_keys),
-                max_draws=BOOTSTRAP_MAX_DRAWS)
-        boot = ctx.cache[key]
-        p_boot, draws = boot.pvalue, boot.draws
-        if boot.failed:
-            note += (f"; {boot.failed} bootstrap draw(s) did not converge and were not counted"
-                     + ("" if draws else ", so the asymptotic p decided"))
-    judged = judge_step(rule, judge_cfi, judge_rmsea, test_p, p_boot, draws,
-                        robust=rob is not None)
+    if judge:
+        # Under MLR the rules judge the scaled test and the robust indices.
+        test_stat, test_p = ((sc.delta_chi2_scaled, sc.delta_p_scaled) if rob is not None
+                             else (d_chi2, d_p))
+        judge_cfi, judge_rmsea = ((sc.delta_cfi_robust, sc.delta_rmsea_robust)
+                                  if rob is not None else (d_cfi, d_rmsea))
+        note = f"; {sc.note}" if sc.note else ""
+        if needs_bootstrap(rule, test_p):
+            p_boot, draws, failed = _bootstrap(ctx, model, fit, last, freed_keys, rule,
+                                               test_stat)
+            note += failed
+        judged = judge_step(rule, judge_cfi, judge_rmsea, test_p, p_boot, draws,
+                            robust=rob is not None)
+        accepted, decision = judged.accepted, judged.decision + note
     return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
-                d_rmsea, d_srmr, judged.accepted, judged.decision + note, freed, syntax, cfi, tli,
-                p_bootstrap=p_boot, bootstrap_draws=draws, **est)
+                d_rmsea, d_srmr, accepted, decision, freed, syntax, cfi, tli,
+                p_bootstrap=p_boot, bootstrap_draws=draws, estimator=ctx.estimator,
+                robust=sc.robust, delta_chi2_scaled=sc.delta_chi2_scaled,
+                delta_p_scaled=sc.delta_p_scaled, delta_method=sc.delta_method,
+                delta_cfi_robust=sc.delta_cfi_robust, delta_rmsea_robust=sc.delta_rmsea_robust)
+
+
+def _bootstrap(ctx: _Context, model: str, fit: MLFit, last: Step,
+               freed_keys: tuple[tuple[str, ...], ...], rule: str,
+               test_stat: float) -> tuple[float, int, str]:
+    """The parametric bootstrap p of the step (cached), its draws, and a note on draws
+    that did not converge."""
+    key = ("boot", model, freed_keys, last.model, last.freed)
+    if key not in ctx.cache:
+        step = model.removeprefix("partial_")
+        table = ctx.run(step, freed_keys)[1]
+        last_table = ctx.run(last.model.removeprefix("partial_"),
+                             _keys_of(last.freed, freed_keys))[1]
+        ctx.cache[key] = bootstrap_lr_pvalue(
+            table, fit, last_table, last.fit, ctx.seen(), test_stat,
+            alpha=alpha_per_test(rule), seed=_seed(ctx, model, freed_keys),
+            max_draws=BOOTSTRAP_MAX_DRAWS)
+    boot = ctx.cache[key]
+    failed = ""
+    if boot.failed:
+        failed = (f"; {boot.failed} bootstrap draw(s) did not converge and were not counted"
+                  + ("" if boot.draws else ", so the asymptotic p decided"))
+    return float(boot.pvalue), int(boot.draws), failed
 
 
 def _scaled_step(ctx: _Context, fit: MLFit, rob: RobustFit, last: Step,
-                 freed_keys: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
+                 freed_keys: tuple[tuple[str, ...], ...]) -> _Scaled:
     """MLR: the Satorra-Bentler scaled difference against the last accepted model and the
-    changes of the robust indices (fields of :class:`Step`, and a note)."""
+    changes of the robust indices."""
     last_rob = last.robust
-    out: dict[str, Any] = {"robust": rob}
-    if last_rob is None:
-        return out
+    f, g = fit.fit, last.fit.fit
+    if last_rob is None or f is None or g is None:
+        return _Scaled(rob)
 
     def c_10() -> float:  # the less restricted model at this model's estimates (2010)
         last_table = ctx.run(last.model.removeprefix("partial_"),
@@ -1115,28 +1308,26 @@ def _scaled_step(ctx: _Context, fit: MLFit, rob: RobustFit, last: Step,
         return scaling_at(last_table, ctx.moments, ctx.used, theta_from(last_table, fit.table),
                           last.fit.df, ctx.prepared())
 
-    d = scaled_difference(fit.fit.chi2, fit.df, rob.scaling_factor, last.fit.fit.chi2,
-                          last.fit.df, last_rob.scaling_factor, c_10)
-    out.update(delta_chi2_scaled=d.chi2, delta_p_scaled=d.pvalue, delta_method=d.method,
-               delta_cfi_robust=rob.cfi_robust - last_rob.cfi_robust,
-               delta_rmsea_robust=rob.rmsea_robust - last_rob.rmsea_robust,
-               delta_note=d.note)
-    return out
+    d = scaled_difference(f.chi2, fit.df, rob.scaling_factor, g.chi2, last.fit.df,
+                          last_rob.scaling_factor, c_10)
+    return _Scaled(rob, d.chi2, d.pvalue, d.method, rob.cfi_robust - last_rob.cfi_robust,
+                   rob.rmsea_robust - last_rob.rmsea_robust, d.note)
 
 
 def _keys_of(described: tuple[str, ...],
-             candidates: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+             candidates: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
     """The releases (kind, item, wave) of a step, from their descriptions."""
     return tuple(c for c in candidates if _describe(c) in described)
 
 
-def _seed(ctx: _Context, model: str, freed: tuple[tuple[str, str, str], ...]) -> int:
+def _seed(ctx: _Context, model: str, freed: tuple[tuple[str, ...], ...]) -> int:
     """A reproducible seed per scale, model and releases, derived from the run's seed."""
     across = "groups|" if ctx.groups else ""  # time-only seeds as before
     return zlib.crc32(f"{ctx.seed}|{across}{ctx.scale}|{model}|{freed}".encode())
 
 
-def _release_scores(fit: MLFit, table: pd.DataFrame, moments, kind: str,
+def _release_scores(fit: MLFit, table: pd.DataFrame,
+                    moments: Moments | PatternMoments | GroupMoments, kind: str,
                     items: Sequence[str], waves: Sequence[str],
                     freed: Sequence[tuple[str, ...]], groups: Sequence[str] = ()) -> pd.DataFrame:
     """Score tests of releasing each still-constrained parameter of ``kind``: at each
