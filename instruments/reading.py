@@ -113,7 +113,7 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | None = None,
     >>> from psychometrics.example_study import example_data_path
     >>> raw = read_table(example_data_path())
     >>> raw.cells.shape, raw.row_numbers[:3].tolist()
-    ((180, 61), [2, 3, 4])
+    ((180, 62), [2, 3, 4])
     >>> raw.cells.loc[0, ["teacher", "wave", "BPN01"]].tolist()
     ['L001', 'T0', '4']
     """
