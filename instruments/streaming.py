@@ -23,8 +23,9 @@ in memory, where the careful reader names what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,9 @@ class ChunkedScores:
             raise NotStreamable("a key column is an item")
         self.id_column, self.wave_column = id_column, wave_column
         self.on_invalid, self.wave_order, self.encoding = on_invalid, wave_order, encoding
-        self.codes = np.asarray(list(as_numbers(missing_codes)), dtype=float)
+        # check_options has refused anything that is not numbers: as_numbers gives a tuple
+        self.codes = np.asarray(cast("tuple[float, ...]", as_numbers(missing_codes)),
+                                dtype=float)
         self.chunk_bytes = max(int(chunk_bytes or CHUNK_BYTES), 1024)
         self.progress = progress
         with open(self.path, "rb") as f:
@@ -111,9 +114,10 @@ class ChunkedScores:
                 if not more:
                     break
                 head += more
-        self.start = _plain_start(head, self.path, encoding)
-        if self.start is None:
+        start = _plain_start(head, self.path, encoding)
+        if start is None:
             raise NotStreamable("not a plain UTF-8 text file")
+        self.start = start
         self.problems = self.unscored = None
         self.n_rows = self.rows_scored = 0
         self.waves: tuple[str, ...] = ()
@@ -160,7 +164,7 @@ class ChunkedScores:
         found: list[pd.DataFrame] = []
         unscored: list[pd.DataFrame] = []
         hashes: list[np.ndarray] = []
-        answered: dict[str, list] = {}  # wave -> [any answer, usable rows], in order seen
+        answered: dict[str, list[Any]] = {}  # wave -> [any answer, usable rows], in order seen
         n_usable = n_rows = rows_scored = 0
         source = details = ""
         for raw in self._tables():
@@ -248,8 +252,8 @@ def _key_hash(ids: np.ndarray, waves: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each (id, wave) pair."""
     if not len(ids):
         return np.zeros(0, dtype=np.uint64)
-    return pd.util.hash_pandas_object(pd.DataFrame({"id": ids, "wave": waves}),
-                                      index=False).to_numpy()
+    hashed = pd.util.hash_pandas_object(pd.DataFrame({"id": ids, "wave": waves}), index=False)
+    return cast("np.ndarray", hashed.to_numpy())
 
 
 __all__ = ["CHUNK_BYTES", "ChunkedScores", "NotStreamable"]
