@@ -55,8 +55,8 @@ def parse_rows(data: bytes, width: int, delimiter: str) -> pd.DataFrame | None:
     """The records of ``data`` (no header; empty lines skipped) as ``width`` text
     columns named 0..width-1, or None when pyarrow refuses them (a line of another
     width, bytes that are not UTF-8, ...)."""
-    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
-    import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
 
     names = [f"c{k}" for k in range(width)]
     try:

@@ -528,7 +528,7 @@ def _labels(col: pd.Series) -> np.ndarray:
         empty = np.isnan(x)
         with np.errstate(invalid="ignore"):
             whole = np.isfinite(x) & (np.floor(x) == x)
-        text = x.astype(str).astype(object)
+        text: np.ndarray = x.astype(str).astype(object)
         small = whole & (np.abs(x) < 2.0**53)
         text[small] = x[small].astype(np.int64).astype(str)
         big = whole & ~small  # the float's exact whole value (it was stored as a float)
