@@ -118,7 +118,9 @@ class ChunkedScores:
         if start is None:
             raise NotStreamable("not a plain UTF-8 text file")
         self.start = start
-        self.problems = self.unscored = None
+        # Set when the file has been read through (None until then).
+        self.problems: pd.DataFrame | None = None
+        self.unscored: pd.DataFrame | None = None
         self.n_rows = self.rows_scored = 0
         self.waves: tuple[str, ...] = ()
 
