@@ -553,8 +553,10 @@ def _noninvariance_table(inv: dict[str, Any]) -> str:
     sizes = inv.get("noninvariance") or []
     if not sizes:
         return ""
-    label = lambda v: ("" if v is None else "large" if v >= 0.6 else "medium" if v >= 0.4
-                       else "small" if v >= 0.2 else "negligible")
+    def label(v: float | None) -> str:
+        return ("" if v is None else "large" if v >= 0.6 else "medium" if v >= 0.4
+                else "small" if v >= 0.2 else "negligible")
+
     rows = [[esc(x["item"]), esc(x["wave"]), esc(x["parameter"]),
              f"{_f(x['dmacs'])} ({label(x['dmacs'])})", _f(x["mean_bias"])] for x in sizes]
     return ("<h4>Size of the non-invariance</h4>"
