@@ -38,6 +38,7 @@ from instruments.responses import (
     Responses,
     _check_key_columns,
     _check_rows,
+    _Checked,
     _concat,
     _duplicate_key_problems,
     _header_problems,
@@ -187,17 +188,7 @@ class ChunkedScores:
                 seen[0], seen[1] = seen[0] or bool(row["any"]), seen[1] + int(row["size"])
             if fatal or (found and self.on_invalid == "raise"):
                 continue  # the run will stop: read on only to find every problem
-            rows = np.asarray(raw.row_numbers)
-            responses = Responses(
-                instrument=inst,
-                keys=pd.DataFrame({"row": rows[usable], "id": checked.ids[usable],
-                                   "wave": checked.waves[usable]}),
-                values=(checked.values if usable.all()
-                        else np.asfortranarray(checked.values[usable])),
-                waves=(), problems=_concat([]), extra=pd.DataFrame(), n_rows=len(raw.cells),
-                blank_rows=raw.blank_rows, source=raw.source, details=raw.details,
-                id_column=idc, wave_column=wc)
-            scores = _score(responses)
+            scores = _score(_chunk_responses(raw, inst, checked, idc, wc))
             rows_scored += len(scores.table)
             if len(scores.unscored):
                 unscored.append(scores.unscored)
@@ -248,6 +239,23 @@ class ChunkedScores:
         ids_, waves_ = np.concatenate(ids), np.concatenate(waves)
         return _duplicate_key_problems(ids_, waves_, np.ones(len(ids_), dtype=bool),
                                        np.concatenate(rows), self.id_column, self.wave_column)
+
+
+def _chunk_responses(raw: RawTable, inst: Instrument, checked: _Checked, id_column: str,
+                     wave_column: str | None) -> Responses:
+    """The usable rows of one chunk as Responses to score (waves and problems are the
+    file's, judged when it has been read through)."""
+    usable = checked.usable
+    rows = np.asarray(raw.row_numbers)
+    return Responses(
+        instrument=inst,
+        keys=pd.DataFrame({"row": rows[usable], "id": checked.ids[usable],
+                           "wave": checked.waves[usable]}),
+        values=(checked.values if usable.all()
+                else np.asfortranarray(checked.values[usable])),
+        waves=(), problems=_concat([]), extra=pd.DataFrame(), n_rows=len(raw.cells),
+        blank_rows=raw.blank_rows, source=raw.source, details=raw.details,
+        id_column=id_column, wave_column=wave_column)
 
 
 def _key_hash(ids: np.ndarray, waves: np.ndarray) -> np.ndarray:
