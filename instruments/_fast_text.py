@@ -22,8 +22,8 @@ import pandas as pd
 
 def available() -> bool:
     try:
-        import pyarrow  # noqa: F401
-        import pyarrow.csv  # noqa: F401
+        import pyarrow  # type: ignore[import-untyped]  # pyarrow ships no type information
+        import pyarrow.csv  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return False
     return True
@@ -51,7 +51,7 @@ def line_table(body: bytes) -> tuple[np.ndarray, np.ndarray]:
     return empty, starts
 
 
-def parse_rows(data: bytes, width: int, delimiter: str) -> "pd.DataFrame | None":
+def parse_rows(data: bytes, width: int, delimiter: str) -> pd.DataFrame | None:
     """The records of ``data`` (no header; empty lines skipped) as ``width`` text
     columns named 0..width-1, or None when pyarrow refuses them (a line of another
     width, bytes that are not UTF-8, ...)."""

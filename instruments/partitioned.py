@@ -18,8 +18,9 @@ wave column as a whole (a single wave label, a wave nobody answered) are not mad
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -46,11 +47,13 @@ def score_partitioned(data: Any, instrument: Instrument | str | Path, *,
                             "on_invalid": on_invalid, "missing_codes": missing_codes},
                   READ_OPTIONS)
     inst = instrument if isinstance(instrument, Instrument) else Instrument.load(instrument)
-    options = {"id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
-               "codes": np.asarray(list(as_numbers(missing_codes)), dtype=float)}
+    # check_options has refused anything that is not numbers, so as_numbers gives a tuple
+    codes = np.asarray(cast("tuple[float, ...]", as_numbers(missing_codes)), dtype=float)
     _check_unique_keys(data, id_column, wave_column)
-    meta = _score_partition(_example(inst, id_column, wave_column), inst, **options).iloc[:0]
-    return data.map_partitions(_score_partition, inst, meta=meta, **options)
+    meta = _score_partition(_example(inst, id_column, wave_column), inst, id_column=id_column,
+                            wave_column=wave_column, on_invalid=on_invalid, codes=codes).iloc[:0]
+    return data.map_partitions(_score_partition, inst, meta=meta, id_column=id_column,
+                               wave_column=wave_column, on_invalid=on_invalid, codes=codes)
 
 
 def _score_partition(frame: pd.DataFrame, inst: Instrument, *, id_column: str,
@@ -84,7 +87,7 @@ def _score_partition(frame: pd.DataFrame, inst: Instrument, *, id_column: str,
 
 def _example(inst: Instrument, id_column: str, wave_column: str | None) -> pd.DataFrame:
     """One valid row: what the score table's columns and dtypes are made from."""
-    row: dict[str, list] = {id_column: ["x"]}
+    row: dict[str, list[Any]] = {id_column: ["x"]}
     if wave_column is not None:
         row[wave_column] = ["w"]
     row.update({i: [float(inst.items_by_id[i].min)] for i in inst.items})

@@ -227,24 +227,58 @@ def _read_text(path: Path, encoding: str | None) -> RawTable:
     text, used = _decode(raw, encoding, path)
     if not text.strip(" \t\r\n,;"):
         raise ResponseError(f"{path}: the file is empty.")
-    # Blank lines before the header are skipped; line numbers still count them.
+    body, offset = _skip_leading_blank_lines(text)
+    delimiter = _text_delimiter(path, body.splitlines()[0])
+    what = f"{_DELIMITER_NAMES[delimiter]}-separated text"
+    frame = _parse_text(body, delimiter, path, offset, what)
+    starts = _record_lines(body, delimiter, frame, path, offset, what)
+    # The header is the first line; rows are numbered by the line they start on.
+    names = [str(c).strip() for c in frame.iloc[0]]
+    cells = frame.iloc[1:].reset_index(drop=True)
+    line_numbers = starts[1:]
+    cells, line_numbers, blank = _drop_blank(cells, line_numbers, cells == "")
+    cells.columns = names
+    if not len(cells):
+        raise ResponseError(f"{path}: the header is there but no data rows follow.")
+    return RawTable(
+        cells=cells,
+        row_numbers=line_numbers,
+        source=str(path.name),
+        decimal_comma=delimiter == ";",
+        duplicate_columns=_duplicates(names),
+        blank_rows=blank,
+        details=f"{what}, {used}" + (", decimal comma" if delimiter == ";" else ""),
+    )
+
+
+def _skip_leading_blank_lines(text: str) -> tuple[str, int]:
+    """The text from its first non-blank line on, and how many lines came before it
+    (blank lines before the header are skipped; line numbers still count them)."""
     pos = offset = 0
     while True:
         end = text.find("\n", pos)
         if end < 0 or text[pos:end].strip(" \t\r,;"):
             break
         pos, offset = end + 1, offset + 1
-    body = text[pos:]
-    header = body.splitlines()[0]
+    return text[pos:], offset
+
+
+def _text_delimiter(path: Path, header: str) -> str:
+    """Tab for a .tsv file; otherwise the delimiter the header holds most of."""
     if path.suffix.lower() == ".tsv":
-        delimiter = "\t"
-    else:
-        delimiter = max(_DELIMITERS, key=header.count)
-        if header.count(delimiter) == 0:
-            delimiter = ","  # a single column
-    what = f"{_DELIMITER_NAMES[delimiter]}-separated text"
+        return "\t"
+    delimiter = max(_DELIMITERS, key=header.count)
+    if header.count(delimiter) == 0:
+        delimiter = ","  # a single column
+    return delimiter
+
+
+def _parse_text(body: str, delimiter: str, path: Path, offset: int,
+                what: str) -> pd.DataFrame:
+    """All records of ``body`` (the header first) as text; a line with more fields
+    than the header is named by its line number."""
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(body),
             sep=delimiter,
             header=None,
@@ -265,6 +299,12 @@ def _read_text(path: Path, encoding: str | None) -> RawTable:
                 f"{width} ({what}). Check that every line has as many fields as the header."
             ) from None
         raise ResponseError(f"{path}: cannot be read as {what}: {exc}.") from None
+
+
+def _record_lines(body: str, delimiter: str, frame: pd.DataFrame, path: Path, offset: int,
+                  what: str) -> np.ndarray:
+    """The line number each record of ``frame`` starts on; refuses lines with fewer
+    fields than the header (pandas fills them with empty cells)."""
     starts, counts = _line_starts(body, delimiter, len(frame))
     starts = starts + offset
     width = frame.shape[1]
@@ -278,23 +318,7 @@ def _read_text(path: Path, encoding: str | None) -> RawTable:
         raise ResponseError(
             f"{path}: {short.size} line(s) have fewer fields than the header's {width}: "
             f"{listed}{more} ({what}). A field is missing (or a delimiter); nothing was read.")
-    # The header is the first line; rows are numbered by the line they start on.
-    names = [str(c).strip() for c in frame.iloc[0]]
-    cells = frame.iloc[1:].reset_index(drop=True)
-    line_numbers = starts[1:]
-    cells, line_numbers, blank = _drop_blank(cells, line_numbers, cells == "")
-    cells.columns = names
-    if not len(cells):
-        raise ResponseError(f"{path}: the header is there but no data rows follow.")
-    return RawTable(
-        cells=cells,
-        row_numbers=line_numbers,
-        source=str(path.name),
-        decimal_comma=delimiter == ";",
-        duplicate_columns=_duplicates(names),
-        blank_rows=blank,
-        details=f"{what}, {used}" + (", decimal comma" if delimiter == ";" else ""),
-    )
+    return starts
 
 
 def _read_text_fast(raw: bytes, path: Path, encoding: str | None) -> RawTable | None:
@@ -398,10 +422,10 @@ def _line_starts(body: str, delimiter: str, n_records: int) -> tuple[np.ndarray,
             counts = np.fromiter((ln.count(delimiter) + 1 if ln.strip() else 0
                                   for ln in lines), dtype=np.int64, count=len(lines))
             return np.arange(1, n_records + 1), counts
-    starts, counts = _records(body, delimiter)
-    if len(starts) != n_records:  # the csv module and pandas disagree: keep pandas' rows
+    rec_starts, rec_counts = _records(body, delimiter)
+    if len(rec_starts) != n_records:  # the csv module and pandas disagree: keep pandas' rows
         return np.arange(1, n_records + 1), np.full(n_records, -1)
-    return np.asarray(starts), np.asarray(counts)
+    return np.asarray(rec_starts), np.asarray(rec_counts)
 
 
 def _records(body: str, delimiter: str) -> tuple[list[int], list[int]]:
@@ -425,7 +449,8 @@ def _read_excel(path: Path, sheet: str | None) -> RawTable:
     try:
         book = openpyxl.load_workbook(path, data_only=True)
         formulas = openpyxl.load_workbook(path, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a broken file
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types
+        # (zipfile, XML, KeyError, ...) for a broken file: each means "cannot be read"
         raise ResponseError(f"{path}: cannot be read as an Excel workbook: {exc}.") from None
     names = book.sheetnames
     if sheet is None:
@@ -481,7 +506,8 @@ def _read_sav(path: Path) -> RawTable:
 
     try:
         frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-    except Exception as exc:  # pyreadstat raises its own ReadstatError
+    except Exception as exc:  # noqa: BLE001 - pyreadstat raises ReadstatError,
+        # PyreadstatError and OS errors for a broken file: each means "cannot be read"
         raise ResponseError(f"{path}: cannot be read as an SPSS .sav file: {exc}.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawTable(
@@ -493,7 +519,8 @@ def _read_sav(path: Path) -> RawTable:
     )
 
 
-def _drop_blank(cells: pd.DataFrame, rows, empty: pd.DataFrame):
+def _drop_blank(cells: pd.DataFrame, rows: np.ndarray,
+                empty: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, tuple[int, ...]]:
     """Take out rows in which every cell is empty; return their row numbers."""
     blank = empty.all(axis=1).to_numpy()
     if not blank.any():
@@ -504,4 +531,9 @@ def _drop_blank(cells: pd.DataFrame, rows, empty: pd.DataFrame):
 
 def _duplicates(names: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
-    return tuple(sorted({n for n in names if n in seen or seen.add(n)}))
+    twice: set[str] = set()
+    for n in names:
+        if n in seen:
+            twice.add(n)
+        seen.add(n)
+    return tuple(sorted(twice))

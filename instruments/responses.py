@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -275,6 +275,36 @@ def read_responses(
        2     A2     7 outside the response scale 1..5 set to missing
     """
 
+    id_columns = _check_read_options(id_column, wave_column, on_invalid, missing_codes,
+                                     wave_order, sheet, encoding, wide, waves)
+    # check_options has refused anything that is not numbers: as_numbers gives a tuple
+    codes = np.asarray(cast("tuple[float, ...]", as_numbers(missing_codes)), dtype=float)
+    inst = _instrument_for(instrument, id_columns, wave_column)
+    raw = source if isinstance(source, RawTable) else read_table(source, sheet=sheet,
+                                                                   encoding=encoding)
+    raw, layout = arrange(raw, inst.items, id_columns=id_columns,
+                          wave_column=wave_column, wide=wide, waves=waves)
+    id_col, wave_col = layout.id_column, layout.wave_column
+    order = list(waves) if waves is not None else wave_order
+    _check_key_columns(raw, id_col, wave_col)
+    fatal = _header_problems(raw, inst, id_col, wave_col)
+    rows = np.asarray(raw.row_numbers)
+    checked = _check_rows(raw, inst, id_col, wave_col, codes, layout)
+    # One wave chosen (--waves T1) or one wave in a wide header is what the user asked for.
+    one_wave_asked = waves is not None or layout.format == "wide"
+    wave_labels = _key_and_wave_problems(fatal, raw.source, checked, rows, id_col, wave_col,
+                                         order, one_wave_asked)
+    problems = _settled_problems(raw.source, fatal, checked, on_invalid)
+    return _responses_from(raw, inst, checked, rows, wave_labels, problems, layout)
+
+
+def _check_read_options(id_column: str | Sequence[str], wave_column: str | None,
+                        on_invalid: str, missing_codes: Iterable[float],
+                        wave_order: Sequence[str] | None, sheet: str | None,
+                        encoding: str | None, wide: str | None,
+                        waves: Sequence[str] | None) -> tuple[str, ...]:
+    """Every option of :func:`read_responses` checked, alone and together; the id
+    columns as a tuple."""
     check_options("read_responses", {
         "id_column": id_column, "wave_column": wave_column, "on_invalid": on_invalid,
         "missing_codes": missing_codes,
@@ -282,7 +312,6 @@ def read_responses(
         "sheet": sheet, "encoding": encoding, "wide": wide,
         "waves": list(waves) if isinstance(waves, tuple) else waves,
     }, READ_OPTIONS)
-    missing_codes = as_numbers(missing_codes)
     id_columns = id_columns_of(id_column)
     if wide is not None:
         check_pattern(wide)
@@ -295,6 +324,12 @@ def read_responses(
     if wave_column is not None and wave_column.strip() in [c.strip() for c in id_columns]:
         raise OptionError(f"The id column and the wave column are both '{wave_column}'; a "
                           "person's id and the wave must be two different columns.")
+    return id_columns
+
+
+def _instrument_for(instrument: Instrument | str | Path, id_columns: Sequence[str],
+                    wave_column: str | None) -> Instrument:
+    """The instrument (loaded when named), refused when a key column is one of its items."""
     if not isinstance(instrument, Instrument):
         instrument = Instrument.load(instrument)
     both = [c for c in (*id_columns, wave_column) if c in instrument.items_by_id]
@@ -302,56 +337,60 @@ def read_responses(
         raise OptionError(f"'{both[0]}' is an item of the instrument and also the "
                           f"{'wave' if both[0] == wave_column else 'id'} column; name another "
                           "column with --id/--wave (id_column=/wave_column= in the API).")
-    raw = source if isinstance(source, RawTable) else read_table(source, sheet=sheet,
-                                                                   encoding=encoding)
-    raw, layout = arrange(raw, instrument.items, id_columns=id_columns,
-                          wave_column=wave_column, wide=wide, waves=waves)
-    id_column, wave_column = layout.id_column, layout.wave_column
-    if waves is not None:
-        wave_order = list(waves)
-    _check_key_columns(raw, id_column, wave_column)
-    fatal = _header_problems(raw, instrument, id_column, wave_column)
-    cells = raw.cells
-    rows = np.asarray(raw.row_numbers)
-    checked = _check_rows(raw, instrument, id_column, wave_column,
-                          np.asarray(list(missing_codes), dtype=float), layout)
-    ids, waves_raw, usable, values = checked.ids, checked.waves, checked.usable, checked.values
-    row_problems, cell_problems = checked.row_problems, checked.cell_problems
+    return instrument
+
+
+def _key_and_wave_problems(fatal: list[pd.DataFrame], source: str, checked: _Checked,
+                           rows: np.ndarray, id_column: str, wave_column: str | None,
+                           order: Sequence[str] | None, one_wave_asked: bool) -> list[str]:
+    """The waves in their order; duplicated keys and wave problems appended to ``fatal``."""
+    ids, waves_raw, usable = checked.ids, checked.waves, checked.usable
     dup = _duplicate_key_problems(ids, waves_raw, usable, rows, id_column, wave_column)
     if len(dup):
         fatal.append(dup)
-    wave_labels = _order_waves(waves_raw[usable], wave_order, raw.source, wave_column)
-    # One wave chosen (--waves T1) or one wave in a wide header is what the user asked for.
-    one_wave_asked = waves is not None or layout.format == "wide"
+    wave_labels = _order_waves(waves_raw[usable], order, source, wave_column)
     fatal.extend(_wave_problems(wave_labels, wave_column, int(usable.sum()),
                                 _wave_answers(checked), one_wave_asked))
-    problems = _concat(fatal + row_problems + cell_problems)
+    return wave_labels
+
+
+def _settled_problems(source: str, fatal: list[pd.DataFrame], checked: _Checked,
+                      on_invalid: str) -> pd.DataFrame:
+    """All problems in one table with the action taken; raises when the run must stop."""
+    problems = _concat(fatal + checked.row_problems + checked.cell_problems)
     if fatal:
-        raise ResponseError(_message(raw.source, problems, stopped=True, always=True), problems)
+        raise ResponseError(_message(source, problems, stopped=True, always=True), problems)
     if len(problems) and on_invalid == "raise":
-        raise ResponseError(_message(raw.source, problems, stopped=True, always=False), problems)
-    problems = problems.assign(
+        raise ResponseError(_message(source, problems, stopped=True, always=False), problems)
+    return problems.assign(
         action=np.where(problems["action"] == "", "set to missing", problems["action"])
     )
 
-    keys = pd.DataFrame({"row": rows[usable], "id": ids[usable], "wave": waves_raw[usable]})
+def _responses_from(raw: RawTable, inst: Instrument, checked: _Checked, rows: np.ndarray,
+                    wave_labels: list[str], problems: pd.DataFrame, layout: Layout) -> Responses:
+    """The checked rows that can be scored, as :class:`Responses`."""
+    id_col, wave_col = layout.id_column, layout.wave_column
+    usable = checked.usable
+    keys = pd.DataFrame({"row": rows[usable], "id": checked.ids[usable],
+                         "wave": checked.waves[usable]})
     keys = keys.reset_index(drop=True)
-    extra_cols = [c for c in cells.columns
-                  if c not in set(instrument.items) | {id_column, wave_column}]
-    extra = cells.loc[usable, extra_cols].reset_index(drop=True)
+    extra_cols = [c for c in raw.cells.columns
+                  if c not in set(inst.items) | {id_col, wave_col}]
+    extra = raw.cells.loc[usable, extra_cols].reset_index(drop=True)
+    values = checked.values
     return Responses(
-        instrument=instrument,
+        instrument=inst,
         keys=keys,
         values=values if usable.all() else np.asfortranarray(values[usable]),
         waves=tuple(wave_labels),
         problems=problems,
         extra=extra,
-        n_rows=len(cells),
+        n_rows=len(raw.cells),
         blank_rows=raw.blank_rows,
         source=raw.source,
         details=raw.details,
-        id_column=id_column,
-        wave_column=wave_column,
+        id_column=id_col,
+        wave_column=wave_col,
         layout=layout,
     )
 
@@ -365,8 +404,8 @@ class _Checked:
     waves: np.ndarray
     usable: np.ndarray
     values: np.ndarray
-    row_problems: list
-    cell_problems: list
+    row_problems: list[pd.DataFrame]
+    cell_problems: list[pd.DataFrame]
 
 
 def _header_problems(raw: RawTable, instrument: Instrument, id_column: str,
@@ -481,7 +520,7 @@ def _labels(col: pd.Series) -> np.ndarray:
     through a float, so two persons never merge).
     """
     if (pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)):
-        return col.astype("string").fillna("").to_numpy(dtype=object)
+        return cast("np.ndarray", col.astype("string").fillna("").to_numpy(dtype=object))
     if pd.api.types.is_complex_dtype(col.dtype):
         return np.array([_show(v).strip() for v in col.to_numpy(dtype=object)], dtype=object)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
@@ -489,7 +528,7 @@ def _labels(col: pd.Series) -> np.ndarray:
         empty = np.isnan(x)
         with np.errstate(invalid="ignore"):
             whole = np.isfinite(x) & (np.floor(x) == x)
-        text = x.astype(str).astype(object)
+        text: np.ndarray = x.astype(str).astype(object)
         small = whole & (np.abs(x) < 2.0**53)
         text[small] = x[small].astype(np.int64).astype(str)
         big = whole & ~small  # the float's exact whole value (it was stored as a float)
@@ -497,7 +536,7 @@ def _labels(col: pd.Series) -> np.ndarray:
         text[empty] = ""
         return text
     if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:  # text from a CSV
-        return col.str.strip().fillna("").to_numpy(dtype=object)
+        return cast("np.ndarray", col.str.strip().fillna("").to_numpy(dtype=object))
     filled = col.astype(object).where(col.notna(), "")
     # Mixed cells (Excel, SPSS): one value at a time, so 1.0 reads as "1".
     return np.array([_show(v).strip() for v in filled.to_numpy(dtype=object)], dtype=object)
@@ -536,12 +575,12 @@ def _same_number(labels: list[str], source: str, wave_column: str | None) -> Non
         by_value[v] = w
 
 
-def _natural_key(label: str) -> tuple:
+def _natural_key(label: str) -> tuple[int | str, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", label))
 
 
 def _check_item(col: pd.Series, rows: np.ndarray, item_id: str, lo: int, hi: int,
-                decimal_comma: bool, codes: np.ndarray):
+                decimal_comma: bool, codes: np.ndarray) -> tuple[np.ndarray, pd.DataFrame | None]:
     """One item column → float answers (NaN = missing/invalid) and its problems."""
     ambiguous = np.zeros(len(col), dtype=bool)
     if pd.api.types.is_complex_dtype(col.dtype):  # a complex answer is not a rating
@@ -606,8 +645,8 @@ def _numbers_at_once(col: pd.Series, decimal_comma: bool) -> np.ndarray | None:
     dtype = col.dtype
     if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
         return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     text = pc.utf8_trim_whitespace(pa.chunked_array(col.array.__arrow_array__()))
     blank = pc.or_kleene(pc.is_null(text), pc.is_in(text, value_set=_TOKENS_ARROW()))
@@ -624,10 +663,11 @@ def _numbers_at_once(col: pd.Series, decimal_comma: bool) -> np.ndarray | None:
         return None  # a "nan" or "inf" spelt otherwise than a missing token
     if not x.flags.writeable:
         x = x.copy()
-    return x
+    return cast("np.ndarray", x)
 
 
-def _TOKENS_ARROW():
+def _TOKENS_ARROW() -> Any:
+    """The missing tokens as an Arrow string array (a ``pyarrow.Array``)."""
     import pyarrow as pa
 
     return pa.array(sorted(MISSING_TOKENS), type=pa.string())
@@ -642,13 +682,16 @@ def _show(v: object) -> str:
         return repr(v)
 
 
-def _empty_label_problems(mask: np.ndarray, rows: np.ndarray, column: str, what: str):
+def _empty_label_problems(mask: np.ndarray, rows: np.ndarray, column: str,
+                          what: str) -> pd.DataFrame:
     idx = np.flatnonzero(mask)
     return _frame(rows[idx], [column] * len(idx), [""] * len(idx),
                   [f"{what}: the row cannot be scored"] * len(idx), "row not scored")
 
 
-def _duplicate_key_problems(ids, waves, usable, rows, id_column, wave_column):
+def _duplicate_key_problems(ids: np.ndarray, waves: np.ndarray, usable: np.ndarray,
+                            rows: np.ndarray, id_column: str,
+                            wave_column: str | None) -> pd.DataFrame:
     key = pd.DataFrame({"id": ids, "wave": waves})[usable]
     dup = key.duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -669,7 +712,8 @@ def _duplicate_key_problems(ids, waves, usable, rows, id_column, wave_column):
     return _frame(rows[usable][dup], [label] * len(sub), values, messages, "run stopped")
 
 
-def _missing_columns_problems(missing: list[str], columns, source: str) -> pd.DataFrame:
+def _missing_columns_problems(missing: list[str], columns: Iterable[object],
+                              source: str) -> pd.DataFrame:
     cols = [str(c) for c in columns]
     lower = {c.lower().replace(" ", ""): c for c in cols}
     msgs = []
@@ -680,7 +724,8 @@ def _missing_columns_problems(missing: list[str], columns, source: str) -> pd.Da
     return _frame(None, missing, [""] * len(missing), msgs, "run stopped")
 
 
-def _frame(rows, columns, values, problems, action: str) -> pd.DataFrame:
+def _frame(rows: Iterable[object] | None, columns: Sequence[object],
+           values: Iterable[object], problems: Iterable[object], action: str) -> pd.DataFrame:
     n = len(columns)
     return pd.DataFrame({
         "row": pd.array([None] * n if rows is None else list(rows), dtype="Int64"),

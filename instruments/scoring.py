@@ -18,6 +18,7 @@ All of it is vectorized over rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,8 @@ class Scores:
         ids = list(self.instrument.scale_ids) + [c.id for c in self.instrument.composites]
         desc = self.table[ids].agg(["count", "mean", "std"]).T
         for name, row in desc.iterrows():
-            lines.append(f"  {name:<28} n={int(row['count']):>6}  mean={row['mean']:.3f}  sd={row['std']:.3f}")
+            lines.append(f"  {name:<28} n={int(row['count']):>6}  "
+                         f"mean={row['mean']:.3f}  sd={row['std']:.3f}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -164,7 +166,7 @@ def score(
     data: Responses | pd.DataFrame | str | Path,
     instrument: Instrument | str | Path | None = None,
     **read_options: Any,
-) -> Scores:
+) -> Scores | Any:  # Any: the lazy Dask DataFrame a Dask input gives (dask is optional)
     """Score raw or checked responses.
 
     Reverse keying is ``min + max - x``; a scale score is the mean of the answered
@@ -245,7 +247,8 @@ def _is_dask(data: Any) -> bool:
 
 
 def _same(instrument: Instrument | str | Path, other: Instrument) -> bool:
-    return instrument is other or (isinstance(instrument, (str, Path)) and str(instrument) in (other.id, other.source))
+    return instrument is other or (isinstance(instrument, (str, Path))
+                                   and str(instrument) in (other.id, other.source))
 
 
 def _score(responses: Responses) -> Scores:
@@ -366,7 +369,8 @@ def _keyed_block(values: np.ndarray, col: dict[str, int], scale: Scale) -> np.nd
     return block
 
 
-def _unscored(keys: pd.DataFrame, idx: np.ndarray, name: str, have, need: int, reasons) -> pd.DataFrame:
+def _unscored(keys: pd.DataFrame, idx: np.ndarray, name: str, have: np.ndarray, need: int,
+              reasons: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame({
         "input_row": keys["row"].to_numpy()[idx],
         "id": keys["id"].to_numpy()[idx],

@@ -23,8 +23,9 @@ in memory, where the careful reader names what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from instruments.responses import (
     Responses,
     _check_key_columns,
     _check_rows,
+    _Checked,
     _concat,
     _duplicate_key_problems,
     _header_problems,
@@ -101,7 +103,9 @@ class ChunkedScores:
             raise NotStreamable("a key column is an item")
         self.id_column, self.wave_column = id_column, wave_column
         self.on_invalid, self.wave_order, self.encoding = on_invalid, wave_order, encoding
-        self.codes = np.asarray(list(as_numbers(missing_codes)), dtype=float)
+        # check_options has refused anything that is not numbers: as_numbers gives a tuple
+        self.codes = np.asarray(cast("tuple[float, ...]", as_numbers(missing_codes)),
+                                dtype=float)
         self.chunk_bytes = max(int(chunk_bytes or CHUNK_BYTES), 1024)
         self.progress = progress
         with open(self.path, "rb") as f:
@@ -111,10 +115,13 @@ class ChunkedScores:
                 if not more:
                     break
                 head += more
-        self.start = _plain_start(head, self.path, encoding)
-        if self.start is None:
+        start = _plain_start(head, self.path, encoding)
+        if start is None:
             raise NotStreamable("not a plain UTF-8 text file")
-        self.problems = self.unscored = None
+        self.start = start
+        # Set when the file has been read through (None until then).
+        self.problems: pd.DataFrame | None = None
+        self.unscored: pd.DataFrame | None = None
         self.n_rows = self.rows_scored = 0
         self.waves: tuple[str, ...] = ()
 
@@ -160,7 +167,7 @@ class ChunkedScores:
         found: list[pd.DataFrame] = []
         unscored: list[pd.DataFrame] = []
         hashes: list[np.ndarray] = []
-        answered: dict[str, list] = {}  # wave -> [any answer, usable rows], in order seen
+        answered: dict[str, list[Any]] = {}  # wave -> [any answer, usable rows], in order seen
         n_usable = n_rows = rows_scored = 0
         source = details = ""
         for raw in self._tables():
@@ -181,17 +188,7 @@ class ChunkedScores:
                 seen[0], seen[1] = seen[0] or bool(row["any"]), seen[1] + int(row["size"])
             if fatal or (found and self.on_invalid == "raise"):
                 continue  # the run will stop: read on only to find every problem
-            rows = np.asarray(raw.row_numbers)
-            responses = Responses(
-                instrument=inst,
-                keys=pd.DataFrame({"row": rows[usable], "id": checked.ids[usable],
-                                   "wave": checked.waves[usable]}),
-                values=(checked.values if usable.all()
-                        else np.asfortranarray(checked.values[usable])),
-                waves=(), problems=_concat([]), extra=pd.DataFrame(), n_rows=len(raw.cells),
-                blank_rows=raw.blank_rows, source=raw.source, details=raw.details,
-                id_column=idc, wave_column=wc)
-            scores = _score(responses)
+            scores = _score(_chunk_responses(raw, inst, checked, idc, wc))
             rows_scored += len(scores.table)
             if len(scores.unscored):
                 unscored.append(scores.unscored)
@@ -244,12 +241,29 @@ class ChunkedScores:
                                        np.concatenate(rows), self.id_column, self.wave_column)
 
 
+def _chunk_responses(raw: RawTable, inst: Instrument, checked: _Checked, id_column: str,
+                     wave_column: str | None) -> Responses:
+    """The usable rows of one chunk as Responses to score (waves and problems are the
+    file's, judged when it has been read through)."""
+    usable = checked.usable
+    rows = np.asarray(raw.row_numbers)
+    return Responses(
+        instrument=inst,
+        keys=pd.DataFrame({"row": rows[usable], "id": checked.ids[usable],
+                           "wave": checked.waves[usable]}),
+        values=(checked.values if usable.all()
+                else np.asfortranarray(checked.values[usable])),
+        waves=(), problems=_concat([]), extra=pd.DataFrame(), n_rows=len(raw.cells),
+        blank_rows=raw.blank_rows, source=raw.source, details=raw.details,
+        id_column=id_column, wave_column=wave_column)
+
+
 def _key_hash(ids: np.ndarray, waves: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each (id, wave) pair."""
     if not len(ids):
         return np.zeros(0, dtype=np.uint64)
-    return pd.util.hash_pandas_object(pd.DataFrame({"id": ids, "wave": waves}),
-                                      index=False).to_numpy()
+    hashed = pd.util.hash_pandas_object(pd.DataFrame({"id": ids, "wave": waves}), index=False)
+    return cast("np.ndarray", hashed.to_numpy())
 
 
 __all__ = ["CHUNK_BYTES", "ChunkedScores", "NotStreamable"]

@@ -15,9 +15,15 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from psychometrics.decision_rules import DEFAULT_RULE
 from psychometrics.estimators import DEFAULT_ESTIMATOR
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from instruments.reading import RawTable
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -40,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("binnenuit: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
-    except Exception as exc:  # the last line of defence: no traceback for users
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("BINNENUIT_DEBUG"):
             traceback.print_exc()
         print(
@@ -72,8 +78,9 @@ def _cmd_banks(args: argparse.Namespace) -> int:
     print("Instruments")
     for name in instrument_ids():
         inst = Instrument.load(name)
+        comps = f", {len(inst.composites)} composites" if inst.composites else ""
         print(f"  {inst.id} v{inst.version}: {len(inst.scales)} scales, "
-              f"{len(inst.items)} items" + (f", {len(inst.composites)} composites" if inst.composites else ""))
+              f"{len(inst.items)} items" + comps)
     return EXIT_OK
 
 
@@ -85,7 +92,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     problems, unscored = Path(f"{stem}.problems.csv"), Path(f"{stem}.unscored.csv")
     scored = _score_streaming(args, out, problems, unscored)
     if scored is None:  # a file the chunked reader does not take: read it whole
-        from instruments import score
+        from instruments.scoring import score
 
         scores = score(_raw(args), args.instrument, **_read_options(args))
         write_files_atomic({
@@ -106,7 +113,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _score_streaming(args: argparse.Namespace, out: Path, problems: Path, unscored: Path):
+def _score_streaming(args: argparse.Namespace, out: Path, problems: Path,
+                     unscored: Path) -> tuple[int, int, pd.DataFrame, pd.DataFrame] | None:
     """Score a plain text file in chunks (memory independent of its rows), writing the
     scores as they come; None when the file needs the in-memory reader."""
     if args.sheet is not None or args.wide is not None or args.waves or "," in args.id:
@@ -121,8 +129,8 @@ def _score_streaming(args: argparse.Namespace, out: Path, problems: Path, unscor
                                progress=bar, **long_options)
         write_files_atomic({
             out: iter(stream),
-            problems: lambda: stream.problems if len(stream.problems) else None,
-            unscored: lambda: stream.unscored if len(stream.unscored) else None,
+            problems: lambda: _non_empty(stream.problems),
+            unscored: lambda: _non_empty(stream.unscored),
         })
     except NotStreamable:
         return None
@@ -130,6 +138,11 @@ def _score_streaming(args: argparse.Namespace, out: Path, problems: Path, unscor
         if bar is not None:
             bar.close()
     return stream.rows_scored, stream.n_rows, stream.problems, stream.unscored
+
+
+def _non_empty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A table of the streaming scorer when it has rows (set once the file is read)."""
+    return frame if frame is not None and len(frame) else None
 
 
 class _ProgressBar:
@@ -140,7 +153,7 @@ class _ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         share = min(done / total, 1.0) if total else 1.0
-        filled = int(round(share * self.width))
+        filled = round(share * self.width)
         seconds = time.perf_counter() - self.start
         print(f"\rscoring [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
               f"{done / 1024 ** 2:,.0f} of {total / 1024 ** 2:,.0f} MiB, {seconds:.0f} s",
@@ -172,15 +185,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _run_validate(str(example_data_path()), EXAMPLE.instrument, args, opts)
 
 
-def _run_validate(data, instrument: str, args: argparse.Namespace, opts: dict) -> int:
+def _run_validate(data: RawTable | str, instrument: str, args: argparse.Namespace,
+                  opts: dict[str, Any]) -> int:
     from instruments.errors import BinnenuitWarning
     from psychometrics.pipeline import validate
     from psychometrics.report.outputs import write_outputs
     from psychometrics.validate_options import ValidateOptions
 
     start = time.perf_counter()
-    progress = (lambda _msg: None) if args.quiet else (
-        lambda msg: print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr))
+    def progress(msg: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr)
+
     options = ValidateOptions.from_mapping(opts)  # checked here, recorded in results.json
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BinnenuitWarning)
@@ -197,7 +213,7 @@ def _run_validate(data, instrument: str, args: argparse.Namespace, opts: dict) -
     written = write_outputs(result, args.out, lang=args.lang, report=not args.no_report,
                             inputs=_inputs(args))
     if not args.quiet:
-        for kind, path in written.items():
+        for path in written.values():
             print(f"wrote {path}", file=sys.stderr)
         print(result.scores.summary(), file=sys.stderr)
     return EXIT_OK
@@ -212,13 +228,13 @@ def _inputs(args: argparse.Namespace) -> list[str]:
     return [f for f in found if f]
 
 
-def _raw(args: argparse.Namespace):
-    from instruments import read_table
+def _raw(args: argparse.Namespace) -> RawTable:
+    from instruments.reading import read_table
 
     return read_table(args.data, sheet=args.sheet, encoding=args.encoding)
 
 
-def _stat_options(args: argparse.Namespace) -> dict:
+def _stat_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"missing": args.missing, "alpha_ci": args.alpha_ci, "n_boot": args.n_boot,
             "seed": args.seed, "model_missing": args.model_missing,
             "estimator": args.estimator, "rule": args.rule, "null_model": args.null_model,
@@ -229,7 +245,7 @@ def _stat_options(args: argparse.Namespace) -> dict:
                             if args.group_order else None)}
 
 
-def _read_options(args: argparse.Namespace) -> dict:
+def _read_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "id_column": args.id,
         "wave_column": args.wave,

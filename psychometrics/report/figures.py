@@ -11,11 +11,12 @@ comes from the data is XML-escaped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 #: Persons drawn at most in the line and scatter plots (a seeded random subset
 #: beyond this; the figure's caption says so).
@@ -81,42 +82,45 @@ class _Canvas:
         self.xlim = self.ylim = (0.0, 1.0)
 
     # data -> points
-    def px(self, x):
+    def px(self, x: ArrayLike) -> np.ndarray:
         lo, hi = self.xlim
         return self.x0 + (np.asarray(x, dtype=float) - lo) / (hi - lo or 1) * (self.x1 - self.x0)
 
-    def py(self, y):
+    def py(self, y: ArrayLike) -> np.ndarray:
         lo, hi = self.ylim
         return self.y1 - (np.asarray(y, dtype=float) - lo) / (hi - lo or 1) * (self.y1 - self.y0)
 
     # elements (in points)
-    def rect(self, x, y, w, h, fill, stroke: str | None = None, opacity: float = 1.0) -> None:
+    def rect(self, x: float, y: float, w: float, h: float, fill: str,
+             stroke: str | None = None, opacity: float = 1.0) -> None:
         extra = f' stroke="{stroke}" stroke-width="0.3"' if stroke else ""
         op = f' fill-opacity="{opacity:g}"' if opacity < 1 else ""
         self.parts.append(f'<rect x="{x:.2f}" y="{y:.2f}" width="{max(w, 0):.2f}" '
                           f'height="{max(h, 0):.2f}" fill="{fill}"{extra}{op}/>')
 
-    def polyline(self, xs, ys, stroke, width=1.0, opacity=1.0, dash: str | None = None) -> None:
+    def polyline(self, xs: Iterable[float], ys: Iterable[float], stroke: str,
+                 width: float = 1.0, opacity: float = 1.0, dash: str | None = None) -> None:
         pts = " ".join(f"{a:.2f},{b:.2f}" for a, b in zip(xs, ys))
         extra = (f' stroke-opacity="{opacity:g}"' if opacity < 1 else "") + \
             (f' stroke-dasharray="{dash}"' if dash else "")
         self.parts.append(f'<polyline points="{pts}" fill="none" stroke="{stroke}" '
                           f'stroke-width="{width:g}"{extra}/>')
 
-    def polygon(self, xs, ys, fill, clip: str | None = None) -> None:
+    def polygon(self, xs: Iterable[float], ys: Iterable[float], fill: str,
+                clip: str | None = None) -> None:
         pts = " ".join(f"{a:.2f},{b:.2f}" for a, b in zip(xs, ys))
         cut = f' clip-path="url(#{clip})"' if clip else ""
         self.parts.append(f'<polygon points="{pts}" fill="{fill}"{cut}/>')
 
-    def circles(self, xs, ys, r, fill) -> None:
+    def circles(self, xs: Iterable[float], ys: Iterable[float], r: float, fill: str) -> None:
         self.parts.extend(f'<circle cx="{a:.2f}" cy="{b:.2f}" r="{r:g}" fill="{fill}"/>'
                           for a, b in zip(xs, ys))
 
-    def squares(self, xs, ys, r, fill) -> None:
+    def squares(self, xs: Iterable[float], ys: Iterable[float], r: float, fill: str) -> None:
         self.parts.extend(f'<rect x="{a - r:.2f}" y="{b - r:.2f}" width="{2 * r:g}" '
                           f'height="{2 * r:g}" fill="{fill}"/>' for a, b in zip(xs, ys))
 
-    def text(self, x, y, s: str, *, size: float = _FONT, anchor: str = "start",
+    def text(self, x: float, y: float, s: str, *, size: float = _FONT, anchor: str = "start",
              rotate: float = 0, baseline: str = "middle") -> None:
         rot = f' transform="rotate({rotate:g} {x:.2f} {y:.2f})"' if rotate else ""
         self.parts.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size:g}" '
@@ -124,9 +128,12 @@ class _Canvas:
                           f'{escape(str(s))}</text>')
 
     # axes
-    def axes(self, xticks=None, yticks=None, xlabels=None, ylabels=None, xlabel="", ylabel="",
-             title="", xrotate: float = 0, ytick_size: float = _FONT) -> None:
-        line = '<line x1="{:.2f}" y1="{:.2f}" x2="{:.2f}" y2="{:.2f}" stroke="#333" stroke-width="0.8"/>'
+    def axes(self, xticks: Sequence[float] | None = None, yticks: Sequence[float] | None = None,
+             xlabels: Sequence[str] | None = None, ylabels: Sequence[str] | None = None,
+             xlabel: str = "", ylabel: str = "", title: str = "", xrotate: float = 0,
+             ytick_size: float = _FONT) -> None:
+        line = ('<line x1="{:.2f}" y1="{:.2f}" x2="{:.2f}" y2="{:.2f}" stroke="#333" '
+                'stroke-width="0.8"/>')
         self.parts.append(line.format(self.x0, self.y1, self.x1, self.y1))
         self.parts.append(line.format(self.x0, self.y0, self.x0, self.y1))
         if xticks is not None:
@@ -210,7 +217,7 @@ def response_distribution(items: pd.DataFrame, waves: np.ndarray, low: int, high
     return c.svg()
 
 
-def scree(eigenvalues: Sequence[float], random_95: Sequence[float], n_factors: int) -> str:
+def scree(eigenvalues: ArrayLike, random_95: ArrayLike, n_factors: int) -> str:
     """Parallel analysis: observed eigenvalues against the random 95th percentile."""
     ev, rnd = np.asarray(eigenvalues, float), np.asarray(random_95, float)
     k = np.arange(1, len(ev) + 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -22,6 +22,7 @@ import pandas as pd
 from psychometrics.report import figures
 
 if TYPE_CHECKING:
+    from instruments.instrument import Scale
     from psychometrics.pipeline import ValidationResult
 
 Lang = Literal["en", "nl"]
@@ -62,7 +63,7 @@ WLSMV_NOTE = ("Estimator WLSMV (items as ordered categories): &chi;&sup2;, p, CF
               "2021) are in results.json where lavaan 0.6.14 reports them.")
 
 
-def _shown(block: dict) -> dict:
+def _shown(block: dict[str, Any]) -> dict[str, Any]:
     """A model block as the report shows it: with WLSMV, the scaled statistics."""
     if block.get("estimator") != "WLSMV":
         return block
@@ -101,20 +102,20 @@ def _fig(svg: str, caption: str) -> str:
     return f'<div class="fig">{svg}<div class="note">{esc(caption)}</div></div>'
 
 
-def _status(d: dict) -> str:
+def _status(d: dict[str, Any]) -> str:
     s = d.get("status")
     if s in ("ok", None):
         return ""
     return f'<p class="bad">{esc(str(s))}: {esc(str(d.get("reason", "")))}</p>'
 
 
-def _text(mapping, lang: Lang, fallback: str) -> str:
+def _text(mapping: Mapping[str, str] | None, lang: Lang, fallback: str) -> str:
     if not mapping:
         return fallback
     return mapping.get(lang) or mapping.get("en") or fallback
 
 
-def report_tables(result: ValidationResult, data: dict | None = None) -> dict[str, pd.DataFrame]:
+def report_tables(result: ValidationResult, data: dict[str, Any] | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report as a DataFrame (written as tables/*.csv); ``data`` is
     ``result.to_dict()`` when the caller has it already (it is not computed twice)."""
     res = result.to_dict() if data is None else data
@@ -161,7 +162,7 @@ def report_tables(result: ValidationResult, data: dict | None = None) -> dict[st
     return out
 
 
-def render_report(result: ValidationResult, lang: Lang = "en", data: dict | None = None) -> str:
+def render_report(result: ValidationResult, lang: Lang = "en", data: dict[str, Any] | None = None) -> str:
     """The whole report as one HTML string; ``data`` is ``result.to_dict()`` when the
     caller has it already (it is not computed twice)."""
     res = result.to_dict() if data is None else data
@@ -192,8 +193,10 @@ def render_report(result: ValidationResult, lang: Lang = "en", data: dict | None
     return "\n".join(parts)
 
 
-def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
-    changed, unchanged, blocked = [], [], []
+def _summary(result: ValidationResult, res: dict[str, Any], lang: Lang) -> str:
+    changed: list[str] = []
+    unchanged: list[str] = []
+    blocked: list[str] = []
     for s in result.instrument.scales:
         name = esc(_text(s.title, lang, s.id))
         for pair, c in res["scales"][s.id].get("change", {}).items():
@@ -213,9 +216,12 @@ def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
     if not (changed or unchanged or blocked):
         return '<h2 id="summary">Summary</h2><p>One wave only: no change was computed.</p>'
     return ('<h2 id="summary">Summary</h2><div class="summary">'
-            f"<h4>Changed (paired t, p &lt; .05): {len(changed)}</h4><ul>{''.join(changed) or '<li>none</li>'}</ul>"
-            f"<h4>No clear change: {len(unchanged)}</h4><ul>{''.join(unchanged) or '<li>none</li>'}</ul>"
-            f"<h4>Blocked by the invariance gate: {len(blocked)}</h4><ul>{''.join(blocked) or '<li>none</li>'}</ul>"
+            f"<h4>Changed (paired t, p &lt; .05): {len(changed)}</h4>"
+            f"<ul>{''.join(changed) or '<li>none</li>'}</ul>"
+            f"<h4>No clear change: {len(unchanged)}</h4>"
+            f"<ul>{''.join(unchanged) or '<li>none</li>'}</ul>"
+            f"<h4>Blocked by the invariance gate: {len(blocked)}</h4>"
+            f"<ul>{''.join(blocked) or '<li>none</li>'}</ul>"
             "<p class=\"note\">Change is computed only where the scale's measurement is at least "
             "partially scalar invariant across the waves; p-values are not corrected for the "
             "number of scales"
@@ -224,7 +230,7 @@ def _summary(result: ValidationResult, res: dict, lang: Lang) -> str:
             + ".</p></div>")
 
 
-def _bias_sentence(c: dict) -> str:
+def _bias_sentence(c: dict[str, Any]) -> str:
     """What released parameters do to this change, in words (empty when nothing was)."""
     bias, inv = c.get("bias_from_noninvariance"), c.get("invariant_items") or {}
     if bias is None or abs(bias) < 1e-12 or inv.get("mean_diff") is None:
@@ -235,7 +241,7 @@ def _bias_sentence(c: dict) -> str:
             f"(95% CI {_ci(inv['mean_diff_ci'])})")
 
 
-def _data_section(result: ValidationResult, res: dict) -> str:
+def _data_section(result: ValidationResult, res: dict[str, Any]) -> str:
     d = res["data"]
     rows = [[esc(w), str(n)] for w, n in d["persons_per_wave"].items()]
     r = result.responses
@@ -269,7 +275,7 @@ def _data_section(result: ValidationResult, res: dict) -> str:
     return "\n".join(out)
 
 
-def _shape_sentences(d: dict) -> str:
+def _shape_sentences(d: dict[str, Any]) -> str:
     """What was done to the file's shape, said only when something was."""
     out = []
     layout = d.get("layout") or {}
@@ -291,38 +297,64 @@ def _shape_sentences(d: dict) -> str:
     return esc(" ".join(out)) + (" " if out else "")
 
 
-def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> str:
+def _scale_section(result: ValidationResult, res: dict[str, Any], scale: Scale,
+                   lang: Lang) -> str:
     d = res["scales"][scale.id]
-    r = result.responses
     name = _text(scale.title, lang, scale.id)
     out = [f'<h3 id="s-{esc(scale.id)}">{esc(name)} <span class="tag">{esc(scale.id)}</span></h3>']
-    waves = list(r.waves)
-    # Items
-    header = ["item", "text", "key"] + [f"{h} {esc(w)}" for w in waves for h in ("mean", "r<sub>it</sub>")]
+    waves = list(result.responses.waves)
+    out.append(_items_table(result, d, scale, waves, lang))
+    out.append(_reliability_table(d, waves))
+    out.extend(_cfa_html(d, waves))
+    inv = d.get("invariance")
+    if inv:
+        out.extend(_invariance_html(inv))
+    ch = d.get("change", {})
+    if ch:
+        out.extend(_change_html(ch))
+    if d.get("group_invariance"):
+        out.append(_group_html(d["group_invariance"], d.get("change_by_group", {})))
+    out.append(_scale_figures(result, scale))
+    return "\n".join(out)
+
+
+def _items_table(result: ValidationResult, d: dict[str, Any], scale: Scale, waves: list[str],
+                 lang: Lang) -> str:
+    """Each item's text, keying, and mean and item-rest correlation per wave."""
+    header = ["item", "text", "key"] + [f"{h} {esc(w)}" for w in waves
+                                        for h in ("mean", "r<sub>it</sub>")]
     rows = []
     for item in scale.items:
         meta = result.instrument.items_by_id[item]
         text = _text(meta.text, lang, "")
-        flags = [w for w in waves if d["reliability"][w]["items"].get(item, {}).get("negative_item_rest")]
+        flags = [w for w in waves
+                 if d["reliability"][w]["items"].get(item, {}).get("negative_item_rest")]
         row = [esc(item) + (' <span class="bad">r&lt;0</span>' if flags else ""), esc(text),
                "&minus;" if meta.reversed else "+"]
         for w in waves:
             st = d["reliability"][w]["items"].get(item, {})
             row += [_f(st.get("mean"), 2), _f(st.get("item_rest_r"), 2)]
         rows.append(row)
-    out.append(_table(header, rows, 2))
-    # Reliability
+    return _table(header, rows, 2)
+
+
+def _reliability_table(d: dict[str, Any], waves: list[str]) -> str:
+    """Alpha (with its CI), omega and the ordinal coefficients per wave."""
     rel_rows = []
     for w in waves:
         x = d["reliability"][w]
         o = x.get("ordinal") or {}
-        rel_rows.append([esc(w), _f(x["n"]), _f(x["alpha"]), _ci(x["alpha_ci"]), _f(x["omega_total"]),
+        rel_rows.append([esc(w), _f(x["n"]), _f(x["alpha"]), _ci(x["alpha_ci"]),
+                         _f(x["omega_total"]),
                          _f(o.get("ordinal_alpha")), _f(o.get("ordinal_omega")),
                          esc(x["reason"] or (x["omega"] or {}).get("note") or "")])
-    out.append("<h4>Reliability</h4>" + _table(
+    return "<h4>Reliability</h4>" + _table(
         ["wave", "n", "&alpha;", "95% CI", "&omega;<sub>t</sub>", "ordinal &alpha;",
-         "ordinal &omega;", "note"], rel_rows))
-    # CFA
+         "ordinal &omega;", "note"], rel_rows)
+
+
+def _cfa_html(d: dict[str, Any], waves: list[str]) -> list[str]:
+    """The one-factor CFA per wave (robust columns with MLR, a note with WLSMV)."""
     cfa_rows = []
     for w in waves:
         c = _shown(d["cfa"][w])
@@ -336,54 +368,55 @@ def _scale_section(result: ValidationResult, res: dict, scale, lang: Lang) -> st
         cfa_head += _ROBUST_HEAD
         for row, w in zip(cfa_rows, waves):
             row += _robust_cells(d["cfa"][w])
-    out.append("<h4>One-factor CFA</h4>" + _estimator_note(d["cfa"][waves[0]] if waves else {})
-               + _table(cfa_head, cfa_rows, 2))
+    out = ["<h4>One-factor CFA</h4>" + _estimator_note(d["cfa"][waves[0]] if waves else {})
+           + _table(cfa_head, cfa_rows, 2)]
     if any(d["cfa"][w].get("estimator") == "WLSMV" for w in waves):
         out.append(f'<p class="note">{WLSMV_NOTE}</p>')
-    # Invariance
-    inv = d.get("invariance")
-    if inv:
-        out.append(f"<h4>Longitudinal invariance: level <b>{esc(inv['level'])}</b></h4>")
-        out.append(_status(inv))
-        out.append(_steps_table(inv))
-        if inv.get("estimator") == "WLSMV":
-            out.append(f'<p class="note">{WLSMV_NOTE}</p>')
-        out.append(f"<p class=\"note\">{esc(invariance_sample(inv))} "
-                   f"{esc(' '.join(inv['notes']))}</p>")
-        out.append(_rule_note(inv))
-        out.append(_noninvariance_table(inv))
-    # Change
-    ch = d.get("change", {})
-    if ch:
-        rows = []
-        for pair, c in ch.items():
-            lat = c.get("latent") or {}
-            rows.append([esc(pair), esc(c["status"]), _f(c["n"]), _f(c["mean_diff"]),
-                         _ci(c["mean_diff_ci"]), _f(c["t"], 2), _p(c["p"]),
-                         f"{_f(c['d_z'], 2)} {_ci(c['d_z_ci'])}", f"{_f(c['d_av'], 2)}",
-                         f"{_f(c['rci_improved'], 2)} / {_f(c['rci_unchanged'], 2)} / "
-                         f"{_f(c['rci_deteriorated'], 2)}",
-                         f"{_f(lat.get('estimate'), 2)} {_ci(lat.get('ci', [None, None]))}" if lat else "&ndash;",
-                         _f(c.get("bias_from_noninvariance")), _invariant_items_cell(c)])
-        out.append("<h4>Change</h4>" + _table(
-            ["waves", "status", "n", "mean diff", "95% CI", "t", "p", "d<sub>z</sub> [CI]",
-             "d<sub>av</sub>", "improved / unchanged / deteriorated", "latent (SD units)",
-             "bias from non-invariance", "invariant items only: mean diff [CI], d<sub>z</sub>"],
-            rows, 2))
-        out.append('<p class="note">Bias from non-invariance: the part of the observed mean '
-                   "difference (response units) that the released loadings and intercepts are "
-                   "expected to cause; invariant items only: the same change on the items whose "
-                   "parameters stayed equal (a sensitivity analysis).</p>")
-        for pair, c in ch.items():
-            if c["status"] == "blocked":
-                out.append(f'<p class="bad">{esc(pair)}: {esc(c["reason"])}</p>')
-    if d.get("group_invariance"):
-        out.append(_group_html(d["group_invariance"], d.get("change_by_group", {})))
-    out.append(_scale_figures(result, scale))
-    return "\n".join(out)
+    return out
 
 
-def _steps_table(inv: dict) -> str:
+def _invariance_html(inv: dict[str, Any]) -> list[str]:
+    """The longitudinal invariance level, its steps, notes and non-invariant parameters."""
+    out = [f"<h4>Longitudinal invariance: level <b>{esc(inv['level'])}</b></h4>",
+           _status(inv), _steps_table(inv)]
+    if inv.get("estimator") == "WLSMV":
+        out.append(f'<p class="note">{WLSMV_NOTE}</p>')
+    out.append(f"<p class=\"note\">{esc(invariance_sample(inv))} "
+               f"{esc(' '.join(inv['notes']))}</p>")
+    out.append(_rule_note(inv))
+    out.append(_noninvariance_table(inv))
+    return out
+
+
+def _change_html(ch: dict[str, Any]) -> list[str]:
+    """Observed and latent change per pair of waves, and why a pair is blocked."""
+    rows = []
+    for pair, c in ch.items():
+        lat = c.get("latent") or {}
+        latent = (f"{_f(lat.get('estimate'), 2)} {_ci(lat.get('ci', [None, None]))}"
+                  if lat else "&ndash;")
+        rows.append([esc(pair), esc(c["status"]), _f(c["n"]), _f(c["mean_diff"]),
+                     _ci(c["mean_diff_ci"]), _f(c["t"], 2), _p(c["p"]),
+                     f"{_f(c['d_z'], 2)} {_ci(c['d_z_ci'])}", f"{_f(c['d_av'], 2)}",
+                     f"{_f(c['rci_improved'], 2)} / {_f(c['rci_unchanged'], 2)} / "
+                     f"{_f(c['rci_deteriorated'], 2)}",
+                     latent, _f(c.get("bias_from_noninvariance")), _invariant_items_cell(c)])
+    out = ["<h4>Change</h4>" + _table(
+        ["waves", "status", "n", "mean diff", "95% CI", "t", "p", "d<sub>z</sub> [CI]",
+         "d<sub>av</sub>", "improved / unchanged / deteriorated", "latent (SD units)",
+         "bias from non-invariance", "invariant items only: mean diff [CI], d<sub>z</sub>"],
+        rows, 2)]
+    out.append('<p class="note">Bias from non-invariance: the part of the observed mean '
+               "difference (response units) that the released loadings and intercepts are "
+               "expected to cause; invariant items only: the same change on the items whose "
+               "parameters stayed equal (a sensitivity analysis).</p>")
+    for pair, c in ch.items():
+        if c["status"] == "blocked":
+            out.append(f'<p class="bad">{esc(pair)}: {esc(c["reason"])}</p>')
+    return out
+
+
+def _steps_table(inv: dict[str, Any]) -> str:
     """The steps of an invariance sequence (over waves, groups or both), with the robust
     columns when the estimator was MLR and a note on the estimator."""
     steps = []
@@ -400,17 +433,18 @@ def _steps_table(inv: dict) -> str:
     note = ""
     if any(st.get("estimator") == "MLR" for st in inv["steps"]):
         # The robust columns go before the decision, which is taken on them.
-        head[12:12] = _ROBUST_HEAD + ["scaled &Delta;&chi;&sup2;", "scaled p",
-                                      "&Delta; robust CFI", "&Delta; robust RMSEA"]
+        head[12:12] = [*_ROBUST_HEAD, "scaled &Delta;&chi;&sup2;", "scaled p",
+                       "&Delta; robust CFI", "&Delta; robust RMSEA"]
         for row, st in zip(steps, inv["steps"]):
-            row[12:12] = _robust_cells(st) + [
+            row[12:12] = [
+                *_robust_cells(st),
                 _f(st.get("delta_chi2_scaled"), 2), _p(st.get("delta_p_scaled")),
                 _f(st.get("delta_cfi_robust")), _f(st.get("delta_rmsea_robust"))]
         note = _estimator_note(inv["steps"][0])
     return note + _table(head, steps)
 
 
-def _group_html(inv: dict, by_group: dict) -> str:
+def _group_html(inv: dict[str, Any], by_group: dict[str, Any]) -> str:
     """Invariance across groups (x waves), the latent group differences and the change
     by group."""
     groups = inv.get("groups") or []
@@ -421,10 +455,10 @@ def _group_html(inv: dict, by_group: dict) -> str:
     if inv.get("steps"):
         out.append(_steps_table(inv))
         out.append(_rule_note(inv))
-    sizes = inv.get("noninvariance") or []
-    if sizes:
+    released = inv.get("noninvariance") or []
+    if released:
         rows = [[esc(x.get("group", "")), esc(x["item"]), esc(x["wave"]), esc(x["parameter"]),
-                 _f(x["dmacs"]), _f(x["mean_bias"])] for x in sizes]
+                 _f(x["dmacs"]), _f(x["mean_bias"])] for x in released]
         out.append("<h4>Size of the non-invariance across groups</h4>" + _table(
             ["group", "item", "wave", "released", "dMACS", "mean bias (response units)"],
             rows, 4))
@@ -457,7 +491,7 @@ def _group_html(inv: dict, by_group: dict) -> str:
     return "\n".join(out)
 
 
-def _verdict(step: dict) -> str:
+def _verdict(step: dict[str, Any]) -> str:
     if step["accepted"] is None:
         return "not judged"
     return "accepted" if step["accepted"] else '<span class="bad">rejected</span>'
@@ -467,7 +501,7 @@ _ROBUST_HEAD = ["scaled &chi;&sup2;", "scaling factor", "scaled p", "robust CFI"
                 "robust RMSEA [90% CI]"]
 
 
-def _robust_cells(block: dict) -> list[str]:
+def _robust_cells(block: dict[str, Any]) -> list[str]:
     """The MLR statistics of a model block, as table cells."""
     return [_f(block.get("chi2_scaled"), 2), _f(block.get("scaling_factor")),
             _p(block.get("pvalue_scaled")), _f(block.get("cfi_robust")),
@@ -475,7 +509,7 @@ def _robust_cells(block: dict) -> list[str]:
             f"{_f(block.get('rmsea_robust'))} {_ci(block.get('rmsea_robust_ci') or [None, None])}"]
 
 
-def _robust_columns(block: dict) -> dict:
+def _robust_columns(block: dict[str, Any]) -> dict[str, Any]:
     """The MLR statistics of a model block, as columns of a CSV table."""
     if block.get("estimator") != "MLR":
         return {}
@@ -485,7 +519,7 @@ def _robust_columns(block: dict) -> dict:
             "rmsea_robust_ci_low": ci[0], "rmsea_robust_ci_high": ci[1]}
 
 
-def _estimator_note(block: dict) -> str:
+def _estimator_note(block: dict[str, Any]) -> str:
     """Which estimator produced the numbers below."""
     if block.get("estimator") != "MLR":
         return ""
@@ -497,7 +531,7 @@ def _estimator_note(block: dict) -> str:
             "use the robust statistics.</p>")
 
 
-def _rule_note(inv: dict) -> str:
+def _rule_note(inv: dict[str, Any]) -> str:
     """The rule in words, with its levels as applied to this study and its seed."""
     d = inv.get("rule_details") or {}
     if not d:
@@ -515,12 +549,14 @@ def _rule_note(inv: dict) -> str:
     return f'<p class="note">{text}</p>'
 
 
-def _noninvariance_table(inv: dict) -> str:
+def _noninvariance_table(inv: dict[str, Any]) -> str:
     sizes = inv.get("noninvariance") or []
     if not sizes:
         return ""
-    label = lambda v: ("" if v is None else "large" if v >= 0.6 else "medium" if v >= 0.4
-                       else "small" if v >= 0.2 else "negligible")
+    def label(v: float | None) -> str:
+        return ("" if v is None else "large" if v >= 0.6 else "medium" if v >= 0.4
+                else "small" if v >= 0.2 else "negligible")
+
     rows = [[esc(x["item"]), esc(x["wave"]), esc(x["parameter"]),
              f"{_f(x['dmacs'])} ({label(x['dmacs'])})", _f(x["mean_bias"])] for x in sizes]
     return ("<h4>Size of the non-invariance</h4>"
@@ -531,7 +567,7 @@ def _noninvariance_table(inv: dict) -> str:
               "latent level.</p>")
 
 
-def _invariant_items_cell(c: dict) -> str:
+def _invariant_items_cell(c: dict[str, Any]) -> str:
     inv = c.get("invariant_items")
     if not inv or inv.get("mean_diff") is None:
         return "&ndash;"
@@ -539,13 +575,14 @@ def _invariant_items_cell(c: dict) -> str:
             f"({esc(', '.join(inv['items']))})")
 
 
-def _scale_figures(result: ValidationResult, scale) -> str:
-    from instruments import keyed_items
+def _scale_figures(result: ValidationResult, scale: Scale) -> str:
+    from instruments.scoring import keyed_items
 
     r = result.responses
     items = keyed_items(r, scale.id)
     figs = [_fig(figures.response_distribution(items, r.keys["wave"].to_numpy(), scale.min,
-                                               scale.max), "answers per item and wave (after reverse keying)")]
+                                               scale.max),
+                 "answers per item and wave (after reverse keying)")]
     if len(r.waves) > 1:
         table = result.scores.table.assign(_id=r.keys["id"].to_numpy(), _w=r.keys["wave"].to_numpy())
         wide = table.pivot(index="_id", columns="_w", values=scale.id)[list(r.waves)]
@@ -570,7 +607,7 @@ def _scale_figures(result: ValidationResult, scale) -> str:
     return "".join(figs)
 
 
-def _instrument_section(result: ValidationResult, res: dict) -> str:
+def _instrument_section(result: ValidationResult, res: dict[str, Any]) -> str:
     out = ["<h2>The instrument</h2>"]
     for label, by_wave in [("all items", result.efa)] + [
             (f"bank {b}", v) for b, v in result.efa_banks.items()]:
@@ -608,7 +645,7 @@ def _instrument_section(result: ValidationResult, res: dict) -> str:
     return "\n".join(out)
 
 
-def _multi_section(result: ValidationResult, res: dict, lang: Lang) -> str:
+def _multi_section(result: ValidationResult, res: dict[str, Any], lang: Lang) -> str:
     multi = res.get("multi_scale_change") or {}
     if not multi:
         return ""
@@ -669,12 +706,14 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def invariance_sample(inv: dict) -> str:
+def invariance_sample(inv: dict[str, Any]) -> str:
     """Who the invariance models were fitted on, in words, from what was done.
 
-    >>> invariance_sample({"n": 90, "n_total": 93, "missing_rule": "listwise", "dropped":
-    ...     {"not_at_every_wave": 3, "missing_answers": 0}, "incomplete_included": {}})
-    'n = 90 of 93 persons: those who answered every item at every wave (listwise); left out: 3 not seen at every wave.'
+    >>> print(invariance_sample({"n": 90, "n_total": 93, "missing_rule": "listwise",
+    ...     "dropped": {"not_at_every_wave": 3, "missing_answers": 0},
+    ...     "incomplete_included": {}}))  # doctest: +NORMALIZE_WHITESPACE
+    n = 90 of 93 persons: those who answered every item at every wave (listwise);
+    left out: 3 not seen at every wave.
     """
     n, total = inv["n"], inv["n_total"]
     rule = inv.get("missing_rule", "")
@@ -701,7 +740,7 @@ def invariance_sample(inv: dict) -> str:
     return text + "."
 
 
-def _methods(res: dict) -> str:
+def _methods(res: dict[str, Any]) -> str:
     s = res["settings"]
     items = "".join(f"<li><b>{esc(k.replace('_', ' '))}</b>: {_setting(v)}</li>"
                     for k, v in s.items())

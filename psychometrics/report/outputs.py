@@ -41,7 +41,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ from psychometrics.results import to_jsonable
 
 if TYPE_CHECKING:  # the score command writes CSV without loading the statistics
     from psychometrics.pipeline import ValidationResult
+    from psychometrics.report.html import Lang
 
 #: The file that marks a folder as binnenuit's output (so it may be replaced).
 MARKER = ".binnenuit-output"
@@ -87,7 +88,8 @@ def write_outputs(result: ValidationResult, out_dir: str | Path, *, lang: str = 
         raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc}).") from None
     try:
         os.chmod(tmp, 0o755)
-        written = _write_all(result, tmp, lang=lang, report=report)
+        # check_options has refused any language but the report's: lang is a Lang
+        written = _write_all(result, tmp, lang=cast("Lang", lang), report=report)
         (tmp / MARKER).write_text("binnenuit output folder: replaced as a whole by the next run "
                                   "into it.\n", encoding="utf-8")
         _swap(tmp, out)
@@ -221,7 +223,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         append_csv(frame, f, header=True)
 
 
-def append_csv(frame: pd.DataFrame, f, *, header: bool) -> None:
+def append_csv(frame: pd.DataFrame, f: TextIO, *, header: bool) -> None:
     """Write ``frame`` (formula-like cells neutralized) to the open text file ``f``,
     exactly as ``DataFrame.to_csv(index=False)`` writes it: floats at full precision
     (Python's shortest repr, ``3.0``), NaN as an empty cell. Numbers are formatted by
@@ -244,9 +246,10 @@ def _fast_csv(frame: pd.DataFrame, header: bool) -> str | None:
     if frame.shape[1] < 2 or len(frame) == 0 or not frame.columns.is_unique:
         return None
     try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.csv as pacsv
+        # pyarrow ships no type information: it is Any here
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+        import pyarrow.csv as pacsv  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
     columns = []
@@ -259,8 +262,8 @@ def _fast_csv(frame: pd.DataFrame, header: bool) -> str | None:
             columns.append(_float_text(col.to_numpy(), pa, pc))
         elif pd.api.types.is_integer_dtype(dtype):
             columns.append(pc.cast(pa.array(col, from_pandas=True), pa.string()))
-        elif pd.api.types.is_string_dtype(dtype) or dtype == object:
-            if dtype == object and not col.map(type).isin((str, type(None))).all():
+        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+            if pd.api.types.is_object_dtype(dtype) and not col.map(type).isin((str, type(None))).all():
                 return None  # numbers, NA objects ... in a text column: pandas decides
             text = pa.array(col.astype(object).where(col.notna(), None), type=pa.string())
             if pc.any(pc.match_substring_regex(text, r'[,"\r\n]')).as_py():
@@ -275,11 +278,11 @@ def _fast_csv(frame: pd.DataFrame, header: bool) -> str | None:
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(
         include_header=False, quoting_style="none", batch_size=1 << 16))
-    body = sink.getvalue().to_pybytes().decode("utf-8")
+    body: str = sink.getvalue().to_pybytes().decode("utf-8")
     return (",".join(names) + "\n" + body) if header else body
 
 
-def _float_text(x: np.ndarray, pa, pc):
+def _float_text(x: np.ndarray, pa: Any, pc: Any) -> Any:
     """Floats as Python's repr writes them ("3.0", "0.1", "1e-05"), NaN as null.
 
     Arrow's shortest round-trip text equals repr for 1e-4 <= |x| < 1e9 (checked on
@@ -308,7 +311,7 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     ["'=1+1", '-2', "'@x", 'p1']
     """
     out = None
-    for k, name in enumerate(frame.columns):
+    for k in range(frame.shape[1]):
         col = frame.iloc[:, k]
         if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
             continue
@@ -390,7 +393,8 @@ def _swap(tmp: Path, out: Path, attempts: int = 20) -> None:
                       "this run's outputs were not written.")
 
 
-def _write_all(result: ValidationResult, out: Path, *, lang: str, report: bool) -> dict[str, Path]:
+def _write_all(result: ValidationResult, out: Path, *, lang: Lang,
+               report: bool) -> dict[str, Path]:
     written = {"results": out / "results.json", "scores": out / "scores.csv"}
     data = result.to_dict()  # once: results.json, the report and its tables share it
     if report:
