@@ -202,9 +202,9 @@ def _run_validate(data: RawTable | str, instrument: str, args: argparse.Namespac
         warnings.simplefilter("always", BinnenuitWarning)
         result = validate(data, instrument, options, progress=progress)
     if not args.quiet:  # each of the package's warnings once, as a line, not a traceback
-        for w in result.warnings:
-            times = f" ({w['count']} times)" if w["count"] > 1 else ""
-            print(f"binnenuit: warning: {w['message']}{times}", file=sys.stderr)
+        for record in result.warnings:
+            times = f" ({record['count']} times)" if record["count"] > 1 else ""
+            print(f"binnenuit: warning: {record['message']}{times}", file=sys.stderr)
     for w in caught:  # anything else goes on as it came
         if not issubclass(w.category, BinnenuitWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

@@ -39,7 +39,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -49,7 +49,9 @@ import pandas as pd
 from instruments.errors import OutputError
 from psychometrics.results import to_jsonable
 
-if TYPE_CHECKING:  # the score command writes CSV without loading the statistics
+if TYPE_CHECKING:
+    from psychometrics.invariance import Step
+    from psychometrics.ordinal_invariance import OrdinalStep  # the score command writes CSV without loading the statistics
     from psychometrics.pipeline import ValidationResult
     from psychometrics.report.html import Lang
 
@@ -449,7 +451,8 @@ def _models(result: ValidationResult) -> dict[str, str]:
     for wave, fit in result.instrument_cfa.items():
         models[_safe(f"cfa_{result.instrument.id}_{wave}")] = fit.syntax
     for scale, inv in result.invariance.items():
-        for k, step in enumerate(inv.steps):
+        steps: Sequence[Step | OrdinalStep] = inv.steps
+        for k, step in enumerate(steps):
             models[_safe(f"invariance_{scale}_{k + 1}_{step.model}")] = step.syntax
     for scale, by_pair in result.invariance_pairs.items():
         for pair, inv in by_pair.items():
