@@ -51,7 +51,9 @@ from psychometrics.results import to_jsonable
 
 if TYPE_CHECKING:
     from psychometrics.invariance import Step
-    from psychometrics.ordinal_invariance import OrdinalStep  # the score command writes CSV without loading the statistics
+    from psychometrics.ordinal_invariance import (
+        OrdinalStep,  # the score command writes CSV without loading the statistics
+    )
     from psychometrics.pipeline import ValidationResult
     from psychometrics.report.html import Lang
 
