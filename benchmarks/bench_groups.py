@@ -15,8 +15,8 @@ import time
 from psychometrics import validate
 from psychometrics.example_study import EXAMPLE, example_data_path
 
-args = dict(id_column=EXAMPLE.id_column, wave_column=EXAMPLE.wave_column,
-            cluster=EXAMPLE.cluster_column)
+args = {"id_column": EXAMPLE.id_column, "wave_column": EXAMPLE.wave_column,
+            "cluster": EXAMPLE.cluster_column}
 times: dict[str, list[float]] = {"without": [], "with": []}
 for _ in range(3):
     for key, extra in (("without", {}), ("with", {"group": EXAMPLE.group_column})):

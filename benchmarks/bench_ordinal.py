@@ -86,7 +86,7 @@ def main() -> None:
                 # the scalar model under theta, as the strict step is compared with it
                 from psychometrics.ordinal_invariance import ordinal_model_rows
                 from psychometrics.sem import build_table, to_lavaan
-                n_th = {it: 3 for it in ITEMS}
+                n_th = dict.fromkeys(ITEMS, 3)
                 syntaxes.append(to_lavaan(build_table(ordinal_model_rows(
                     "F", ITEMS, ["T0", "T1"], "scalar", n_th, "theta"))))
                 syntaxes.append(scalar_theta.syntax)

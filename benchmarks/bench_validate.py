@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _lavaan  # noqa: E402
+import _lavaan
 
 ITEMS = [f"x{j}" for j in range(1, 7)]
 

@@ -94,7 +94,7 @@ def main() -> None:
     ap.add_argument("--intercepts", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
     ap.add_argument("--no-power", action="store_true", help="false flags only")
     a = ap.parse_args()
-    global ESTIMATOR
+    global ESTIMATOR  # noqa: PLW0603 (a script's one setting, read by the replication workers)
     ESTIMATOR = a.estimator
     if a.robustness:
         populations = {

@@ -15,7 +15,7 @@ HEADER = "id,wave,grp,A1,A2,A3,A4,A5,B1,B2,B3"
 
 def _write(tmp_path: Path, lines: list[str]) -> str:
     path = tmp_path / "data.csv"
-    path.write_text("\n".join([HEADER] + lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
     return str(path)
 
 
@@ -37,7 +37,7 @@ GOOD = ["p1,T0,a,1,2,3,4,5,6,1,2", "p1,T1,a,2,2,3,4,5,6,1,2",
 
 def test_a_person_whose_group_changes_is_named_with_the_values(tmp_path, capsys,
                                                              user_instrument_path):
-    lines = GOOD[:3] + ["p2,T1,a,4,4,4,4,4,4,4,4"]
+    lines = [*GOOD[:3], "p2,T1,a,4,4,4,4,4,4,4,4"]
     code, err = _run(_validate(tmp_path, _write(tmp_path, lines), user_instrument_path,
                                "--group", "grp"), capsys)
     assert code == 2
@@ -57,7 +57,7 @@ def test_wrong_group_column_or_order_exit_2(tmp_path, capsys, user_instrument_pa
 
 
 def test_empty_group_cell_names_row_and_column(tmp_path, capsys, user_instrument_path):
-    lines = GOOD[:3] + ["p2,T1,,4,4,4,4,4,4,4,4"]
+    lines = [*GOOD[:3], "p2,T1,,4,4,4,4,4,4,4,4"]
     code, err = _run(_validate(tmp_path, _write(tmp_path, lines), user_instrument_path,
                                "--group", "grp"), capsys)
     assert code == 2 and "row(s) 5, column 'grp': no group label" in err

@@ -10,8 +10,8 @@ fits, this engine against lavaan's converged fits): chi2 agrees to 6e-11 relativ
 to 1e-8), the log-likelihood to 1e-12 (1e-11), fit indices and the RMSEA CI to 2e-7
 (held to 1e-6: lavaan stops its optimizer at a gradient of ~1e-6, which moves SRMR by
 ~1e-7), estimates to 5e-6 absolute and standard errors to 6e-7 (held to rtol 2e-5 with
-atol 2e-6), score tests to 2e-6 relative (held to 1e-4). The issue asks for chi2 1e-3, indices 2e-3 and latent means 5e-3: these
-are far tighter."""
+atol 2e-6), score tests to 2e-6 relative (held to 1e-4). The issue asks for chi2 1e-3,
+indices 2e-3 and latent means 5e-3: these are far tighter."""
 
 from pathlib import Path
 

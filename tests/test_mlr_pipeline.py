@@ -81,7 +81,7 @@ def test_invariance_steps_of_the_example_study_equal_lavaan(demo):
 
 def _frame() -> pd.DataFrame:
     d = pd.read_csv(example_data_path())
-    return d.rename(columns={"teacher": "id"})[["id", "wave"] + TSE]
+    return d.rename(columns={"teacher": "id"})[["id", "wave", *TSE]]
 
 
 @pytest.mark.parametrize("rule", ["cfi-rmsea", "chen-small-n", "chi2"])
@@ -119,8 +119,8 @@ def test_satorra_bentler_2010_replaces_a_negative_2001_scaling_factor():
 
 
 def test_estimator_is_checked_at_the_entrance(capsys):
-    with pytest.raises(OptionError, match="'estimator' parameter of validate must be one of "
-                                          "'ML', 'MLR', 'WLSMV'. Got 'WLS'"):
+    with pytest.raises(OptionError, match=r"'estimator' parameter of validate must be one of "
+                                          r"'ML', 'MLR', 'WLSMV'\. Got 'WLS'"):
         validate(example_data_path(), "kvb", id_column="teacher", wave_column="wave",
                  estimator="WLS")
     with pytest.raises(SystemExit) as exc:  # argparse: exit 2, no traceback

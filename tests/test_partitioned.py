@@ -44,5 +44,5 @@ def test_bad_cell_named_and_duplicates_across_partitions_refused():
         lazy.compute()
     dup = _frame()
     dup.loc[450, "id"] = "p0"  # p0 / T0 is row 0, in another partition
-    with pytest.raises(ResponseError, match="duplicate id and wave.*p0 / T0"):
+    with pytest.raises(ResponseError, match=r"duplicate id and wave.*p0 / T0"):
         score(dd.from_pandas(dup, npartitions=4), INST, wave_column="wave")
