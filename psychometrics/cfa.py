@@ -25,6 +25,7 @@ score tests (as lavaan's ``modindices`` on an MLR fit).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.exceptions import SmallSampleWarning, warn_status
 from psychometrics.results import json_object
 from psychometrics.sem import (
     FitIndices,
@@ -320,6 +322,13 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
     KeyError
         An item of ``factors`` is not a column of ``data``.
 
+    Warns
+    -----
+    NonConvergenceWarning, InadmissibleSolutionWarning, IdentificationWarning, InsufficientDataWarning
+        When the status is not ``"ok"`` (:mod:`psychometrics.exceptions`).
+    SmallSampleWarning
+        Fewer than 5 cases per free parameter.
+
     References
     ----------
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
@@ -350,7 +359,15 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
     1   tse_engagement   tse_management    0.477   0.099
     2  tse_instruction   tse_management    0.458   0.100
     """
+    result = _fit_cfa(data, factors, name, missing, max_iter, estimator)
+    warn_status(result.status, result.reason, f"CFA '{name}'")
+    return result
 
+
+def _fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str,
+             missing: Literal["fiml", "listwise"], max_iter: int,
+             estimator: Estimator) -> CFAResult:
+    """The fit of :func:`fit_cfa` (its status raises the warning there)."""
     items = [i for its in factors.values() for i in its]
     x = data[items]
     n_total, p = len(x), len(items)
@@ -413,6 +430,7 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str 
     if n / npar < MIN_CASES_PER_PARAMETER:
         notes.append(f"{n / npar:.1f} cases per free parameter (fewer than "
                      f"{MIN_CASES_PER_PARAMETER}): estimates and fit indices are unstable")
+        warnings.warn(f"CFA '{name}': {notes[-1]}", SmallSampleWarning, stacklevel=3)
     if fiml:
         notes.append(f"{int(complete.sum())} of {n} persons answered every item; the others "
                      "count through full-information ML")

@@ -51,6 +51,7 @@ from psychometrics.invariance import (
     factor_name,
     model_rows,
     select_cases,
+    warn_result,
 )
 from psychometrics.noninvariance import NonInvariance, dmacs, pooled_sd
 from psychometrics.results import Interval
@@ -138,9 +139,10 @@ def group_invariance(
                          f"Got {rule!r} instead.")
     prepared = _prepare_groups(frame, scale, tuple(items), tuple(waves),
                                tuple(str(g) for g in groups), rule, missing, seed)
-    if isinstance(prepared, InvarianceResult):
-        return prepared
-    return _sequence(prepared, rule, partial, standard_errors)
+    result = (prepared if isinstance(prepared, InvarianceResult)
+              else _sequence(prepared, rule, partial, standard_errors))
+    warn_result(result, f"invariance of scale {scale} across groups")
+    return result
 
 
 def group_of_persons(frame: pd.DataFrame) -> pd.Series:

@@ -74,6 +74,7 @@ from psychometrics.decision_rules import (
     rule_details,
 )
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
+from psychometrics.exceptions import warn_status
 from psychometrics.lr_bootstrap import bootstrap_lr_pvalue
 from psychometrics.noninvariance import NonInvariance, noninvariance_sizes
 from psychometrics.results import Interval, json_object
@@ -899,9 +900,20 @@ def longitudinal_invariance(
     >>> round(result.noninvariance[0].dmacs, 3), round(result.latent_mean_diff_std["T1"].estimate, 3)
     (0.886, 0.368)
     """
-    return invariance_verdicts(frame, scale, items, waves, rules=(rule,), null_model=null_model,
-                               partial=partial, missing=missing, seed=seed,
-                               standard_errors=standard_errors, estimator=estimator)[rule]
+    result = invariance_verdicts(frame, scale, items, waves, rules=(rule,),
+                                 null_model=null_model, partial=partial, missing=missing,
+                                 seed=seed, standard_errors=standard_errors,
+                                 estimator=estimator)[rule]
+    warn_result(result, f"invariance of scale {scale}")
+    return result
+
+
+def warn_result(result: InvarianceResult, subject: str) -> None:
+    """Raise the warnings of an invariance sequence: its status, and each fitted step
+    that did not converge or is inadmissible (:mod:`psychometrics.exceptions`)."""
+    warn_status(result.status, result.reason, subject, stacklevel=4)
+    for step in result.steps:
+        warn_status(step.status, step.reason, f"{subject}, model {step.model}", stacklevel=4)
 
 
 def invariance_verdicts(

@@ -80,3 +80,22 @@ def test_api_caller_sees_the_warnings(user_instrument):
     ours = [w for w in seen if issubclass(w.category, BinnenuitWarning)]
     assert ours and len(ours) == len(result.warnings)
     assert {w.category.__name__ for w in ours} == {r["category"] for r in result.warnings}
+
+
+def test_cfa_warns_where_it_cannot_estimate_and_on_a_small_sample():
+    from psychometrics import fit_cfa
+
+    with pytest.warns(IdentificationWarning, match="CFA 'two': .*fewer than 3 items"):
+        assert fit_cfa(_items(100, 2), {"f": ["i0", "i1"]}, "two").status == "not_identified"
+    with pytest.warns(SmallSampleWarning, match="CFA 'small': .* cases per free parameter"):
+        assert fit_cfa(_items(30, 6), {"f": [f"i{j}" for j in range(6)]}, "small").status == "ok"
+
+
+def test_invariance_warns_with_the_scale_named():
+    from psychometrics import longitudinal_invariance
+
+    x = _items(8, 4)
+    frame = pd.concat([x.assign(id=range(8), wave="T0"), x.assign(id=range(8), wave="T1")])
+    with pytest.warns(InsufficientDataWarning, match="invariance of scale s: 8 persons"):
+        res = longitudinal_invariance(frame, "s", list(x.columns), ["T0", "T1"])
+    assert res.status == "too_few_cases"
