@@ -374,22 +374,9 @@ def _fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str
     answered = x.notna().any(axis=1).to_numpy()
     complete = x.notna().all(axis=1).to_numpy()
     fiml = missing == "fiml" and not complete[answered].all()
-    rows = cfa_rows(factors)
-    if fiml:
-        rows += [Row(i, "~1") for i in items]
-        used = x[answered]
-        rule = "fiml"
-    else:
-        used = x[complete]
-        rule = "listwise" if not complete.all() else "complete data"
-    table = build_table(rows)
-    est_r = ", estimator = 'MLR'" if estimator == "MLR" else ""
-    header = (f"binnenuit CFA '{name}': {estimator}, std.lv identification"
-              + (", full-information ML with free intercepts.\nRefit in R: lavaan::lavaan(model, "
-                 f"data = d, meanstructure = TRUE, missing = 'ml'{est_r})" if fiml else
-                 f", no mean structure.\nRefit in R: lavaan::lavaan(model, data = d{est_r})")
-              + "  # every parameter is explicit")
-    syntax = to_lavaan(table, header)
+    used = x[answered] if fiml else x[complete]
+    rule = "fiml" if fiml else ("listwise" if not complete.all() else "complete data")
+    table, syntax = _cfa_model(factors, items, name, fiml, estimator)
     n = len(used)
     npar = int(table["free"].max())
     df = p * (p + 1) // 2 + (p if fiml else 0) - npar
@@ -441,15 +428,39 @@ def _fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], name: str
     mi = _modification_indices(ml, table, moments, factors)
     if len(mi) and {"lhs", "rhs"} <= set(mi.columns):  # the user's factor names
         mi = mi.assign(lhs=mi["lhs"].map(shown), rhs=mi["rhs"].map(shown))
-    robust, estimates = None, ml.table
-    if estimator == "MLR":
-        robust = robust_fit(ml, table, moments, used)
-        if robust.table is not None:
-            estimates = robust.table
-        if robust.status not in ("ok", "saturated"):
-            notes.append(f"robust statistics not computed: {robust.reason}")
+    robust, estimates = _robust(ml, table, moments, used, estimator, notes)
     return CFAResult(name, ml.status, ml.reason, n_total, n, npar, df, ml.fit, ml.aic, ml.bic,
                      estimates, resid, mi, syntax, tuple(notes), rule, estimator, robust)
+
+
+def _robust(ml: MLFit, table: pd.DataFrame, moments: Moments | PatternMoments,
+            used: pd.DataFrame, estimator: Estimator,
+            notes: list[str]) -> tuple[RobustFit | None, pd.DataFrame]:
+    """Under MLR the robust statistics and the estimates with robust SEs (a note when
+    they cannot be computed); under ML none and the ML estimates."""
+    if estimator != "MLR":
+        return None, ml.table
+    robust = robust_fit(ml, table, moments, used)
+    if robust.status not in ("ok", "saturated"):
+        notes.append(f"robust statistics not computed: {robust.reason}")
+    return robust, (robust.table if robust.table is not None else ml.table)
+
+
+def _cfa_model(factors: Mapping[str, Sequence[str]], items: list[str], name: str, fiml: bool,
+               estimator: Estimator) -> tuple[pd.DataFrame, str]:
+    """The parameter table of a CFA (free intercepts under FIML) and its lavaan syntax,
+    with the call that refits it in R."""
+    rows = cfa_rows(factors)
+    if fiml:
+        rows += [Row(i, "~1") for i in items]
+    table = build_table(rows)
+    est_r = ", estimator = 'MLR'" if estimator == "MLR" else ""
+    header = (f"binnenuit CFA '{name}': {estimator}, std.lv identification"
+              + (", full-information ML with free intercepts.\nRefit in R: lavaan::lavaan(model, "
+                 f"data = d, meanstructure = TRUE, missing = 'ml'{est_r})" if fiml else
+                 f", no mean structure.\nRefit in R: lavaan::lavaan(model, data = d{est_r})")
+              + "  # every parameter is explicit")
+    return table, to_lavaan(table, header)
 
 
 def _residual_correlations(S: np.ndarray, Sigma: np.ndarray, items: list[str]) -> pd.DataFrame:

@@ -237,27 +237,6 @@ class ValidationResult:
         r = self.responses
         inst = self.instrument
         problems = r.problems
-        rows_with_problems = int(problems["row"].dropna().nunique()) if len(problems) else 0
-        scales = {}
-        for s in inst.scales:
-            scales[s.id] = {
-                "items": list(s.items), "reversed": list(s.reversed), "bank": s.bank,
-                "scoring": _scoring_rule(s),
-                "reliability": {w: v.to_dict() for w, v in self.reliability.get(s.id, {}).items()},
-                "cfa": {w: v.to_dict() for w, v in self.cfa.get(s.id, {}).items()},
-            }
-            if s.id in self.invariance:
-                scales[s.id]["invariance"] = self.invariance[s.id].to_dict()
-            if self.invariance_pairs.get(s.id):
-                scales[s.id]["invariance_by_pair"] = {
-                    k: v.to_dict() for k, v in self.invariance_pairs[s.id].items()}
-            if s.id in self.change:
-                scales[s.id]["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
-            if s.id in self.group_invariance:
-                scales[s.id]["group_invariance"] = self.group_invariance[s.id].to_dict()
-            if s.id in self.change_by_group:
-                scales[s.id]["change_by_group"] = {
-                    k: v.to_dict() for k, v in self.change_by_group[s.id].items()}
         return json_object({
             "schema_version": SCHEMA_VERSION,
             "instrument": {
@@ -265,27 +244,13 @@ class ValidationResult:
                 "source": Path(inst.source).name if inst.source != "<dict>" else inst.source,
             },
             "settings": self.settings,
-            "data": {
-                "source": r.source, "read_as": r.details, "id_column": r.id_column,
-                "id_columns": list(r.id_columns),
-                "wave_column": r.wave_column, "n_rows": r.n_rows, "n_persons": r.n_persons,
-                "waves": list(r.waves), "rows_scored": len(r.keys),
-                "rows_not_scored": r.rows_not_scored, "rows_with_problems": rows_with_problems,
-                "blank_rows": list(r.blank_rows),
-                "unused_columns": [c for c in r.extra.columns if c not in r.id_columns],
-                "layout": r.layout.to_dict(),
-                "waves_left_out": dict(r.layout.waves_left_out),
-                "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
-                **({"group_column": self.grouping["column"],
-                    "groups": list(self.grouping["groups"]),
-                    "persons_per_group": self.grouping["persons"]} if self.grouping else {}),
-            },
+            "data": self._data_block(),
             "problems": [
                 {"row": None if pd.isna(p.row) else int(p.row), "column": p.column,
                  "value": p.value, "problem": p.problem, "action": p.action}
                 for p in problems.itertuples(index=False)
             ],
-            "scales": scales,
+            "scales": {sc.id: self._scale_block(sc) for sc in inst.scales},
             "composites": {c.id: c.to_dict() for c in inst.composites},
             "omega_hierarchical": {
                 gf.id: {"scales": list(gf.scales), "bank": gf.bank,
@@ -302,6 +267,50 @@ class ValidationResult:
             "unscored": _unscored_counts(self.scores),
             "warnings": list(self.warnings),
         })
+
+
+    def _scale_block(self, s: Scale) -> dict[str, Any]:
+        """results.json's block of one scale."""
+        block: dict[str, Any] = {
+            "items": list(s.items), "reversed": list(s.reversed), "bank": s.bank,
+            "scoring": _scoring_rule(s),
+            "reliability": {w: v.to_dict() for w, v in self.reliability.get(s.id, {}).items()},
+            "cfa": {w: v.to_dict() for w, v in self.cfa.get(s.id, {}).items()},
+        }
+        if s.id in self.invariance:
+            block["invariance"] = self.invariance[s.id].to_dict()
+        if self.invariance_pairs.get(s.id):
+            block["invariance_by_pair"] = {
+                k: v.to_dict() for k, v in self.invariance_pairs[s.id].items()}
+        if s.id in self.change:
+            block["change"] = {k: v.to_dict() for k, v in self.change[s.id].items()}
+        if s.id in self.group_invariance:
+            block["group_invariance"] = self.group_invariance[s.id].to_dict()
+        if s.id in self.change_by_group:
+            block["change_by_group"] = {
+                k: v.to_dict() for k, v in self.change_by_group[s.id].items()}
+        return block
+
+    def _data_block(self) -> dict[str, Any]:
+        """results.json's description of the data: its source, shape and counts."""
+        r = self.responses
+        problems = r.problems
+        rows_with_problems = int(problems["row"].dropna().nunique()) if len(problems) else 0
+        return {
+            "source": r.source, "read_as": r.details, "id_column": r.id_column,
+            "id_columns": list(r.id_columns),
+            "wave_column": r.wave_column, "n_rows": r.n_rows, "n_persons": r.n_persons,
+            "waves": list(r.waves), "rows_scored": len(r.keys),
+            "rows_not_scored": r.rows_not_scored, "rows_with_problems": rows_with_problems,
+            "blank_rows": list(r.blank_rows),
+            "unused_columns": [c for c in r.extra.columns if c not in r.id_columns],
+            "layout": r.layout.to_dict(),
+            "waves_left_out": dict(r.layout.waves_left_out),
+            "persons_per_wave": {w: int((r.keys["wave"] == w).sum()) for w in r.waves},
+            **({"group_column": self.grouping["column"],
+                "groups": list(self.grouping["groups"]),
+                "persons_per_group": self.grouping["persons"]} if self.grouping else {}),
+        }
 
 
 def validate(
@@ -781,17 +790,17 @@ def _change(scores: Scores, keyed: Keyed,
             ignore_invariance: bool, cluster: str | None, progress: Progress,
             pairs: dict[str, dict[str, InvarianceResult]] | None = None
             ) -> tuple[dict[str, dict[str, ChangeResult]], pd.DataFrame]:
+    """Change per scale and pair of waves where invariance allows it (else blocked, or
+    unverified with ``ignore_invariance``), and the per-person rows."""
     r = scores.responses
-    inst = r.instrument
     change: dict[str, dict[str, ChangeResult]] = {}
     people = []
     if len(r.waves) < 2:
         return change, pd.DataFrame()
     table = scores.table.assign(_wave=r.keys["wave"].to_numpy(), _id=r.keys["id"].to_numpy())
-    for scale in inst.scales:
+    for scale in r.instrument.scales:
         progress(f"change: {scale.id}")
         overall = invariance.get(scale.id)
-        higher_is_better = scale.higher_is_better
         change[scale.id] = {}
         for a, b in _pairs(r.waves):
             key = f"{a}->{b}"
@@ -804,44 +813,56 @@ def _change(scores: Scores, keyed: Keyed,
                            + why)
                 change[scale.id][key] = blocked(scale.id, a, b, why)
                 continue
-            wide = table.pivot(index="_id", columns="_wave", values=scale.id)
-            rel = reliability[scale.id][a]
-            value = rel.alpha.alpha if rci_reliability == "alpha" else rel.omega.omega_total
-            res = observed_change(wide[a].to_numpy(), wide[b].to_numpy(), wide.index.to_numpy(),
-                                  scale=scale.id, wave_from=a, wave_to=b, reliability=value,
-                                  reliability_kind=rci_reliability,
-                                  higher_is_better=higher_is_better)
-            latent = None
-            if allowed and inv is not None and b in inv.latent_mean_diff_std \
-                    and a == inv.waves[0]:
-                latent = inv.latent_mean_diff_std[b].to_dict()
-            unverified = not allowed
-            bias, inv_items = math.nan, None
-            if inv is not None and inv.status == "ok" and inv.level != "none":
-                bias = change_bias(inv.noninvariance, scale.n_items, a, b)
-                if getattr(inv, "estimator", "ML") == "WLSMV" and \
-                        len(inv.invariant_items) < len(inv.items):
-                    bias = math.nan  # the size of released thresholds/intercepts is ML-only
-                inv_items = invariant_items_change(
-                    keyed[scale.id], r.keys["wave"].to_numpy(), r.keys["id"].to_numpy(),
-                    list(inv.invariant_items), min_answered=scale.min_answered,
-                    wave_from=a, wave_to=b)
-            reason = res.reason
-            if inv is not overall and not unverified:
-                reason = (f"invariance of {a} and {b} tested on their own, as over all waves "
-                          f"{_gate_reason(overall)}") + (f"; {reason}" if reason else "")
-            if unverified:
-                reason = ("unverified: computed with --ignore-invariance although "
-                          + _gate_reason(inv)) + (f"; {reason}" if reason else "")
-            res = replace(res, latent=latent, unverified=unverified, reason=reason,
-                          bias_from_noninvariance=bias, invariant_items=inv_items,
-                           status="unverified" if unverified and res.status == "ok" else res.status)
+            res = _pair_change(scores, table, keyed, reliability, rci_reliability, scale,
+                               (a, b), inv, overall)
             change[scale.id][key] = res
             if len(res.classes):
                 people.append(res.classes.assign(scale=scale.id, pair=key))
     person = pd.concat(people, ignore_index=True) if people else pd.DataFrame(
         columns=["id", "diff", "rci", "rci_class", "scale", "pair"])
     return change, person
+
+
+def _pair_change(scores: Scores, table: pd.DataFrame, keyed: Keyed,
+                 reliability: dict[str, dict[str, ScaleReliability]], rci_reliability: str,
+                 scale: Scale, pair: tuple[str, str], inv: AnyInvariance | None,
+                 overall: AnyInvariance | None) -> ChangeResult:
+    """The change of one scale between two waves, with its latent counterpart, the bias
+    from released parameters, the invariant-items change and why it may be unverified."""
+    r = scores.responses
+    a, b = pair
+    allowed = inv is not None and inv.allows_change
+    wide = table.pivot(index="_id", columns="_wave", values=scale.id)
+    rel = reliability[scale.id][a]
+    value = rel.alpha.alpha if rci_reliability == "alpha" else rel.omega.omega_total
+    res = observed_change(wide[a].to_numpy(), wide[b].to_numpy(), wide.index.to_numpy(),
+                          scale=scale.id, wave_from=a, wave_to=b, reliability=value,
+                          reliability_kind=rci_reliability,
+                          higher_is_better=scale.higher_is_better)
+    latent = None
+    if allowed and inv is not None and b in inv.latent_mean_diff_std and a == inv.waves[0]:
+        latent = inv.latent_mean_diff_std[b].to_dict()
+    unverified = not allowed
+    bias, inv_items = math.nan, None
+    if inv is not None and inv.status == "ok" and inv.level != "none":
+        bias = change_bias(inv.noninvariance, scale.n_items, a, b)
+        if getattr(inv, "estimator", "ML") == "WLSMV" and \
+                len(inv.invariant_items) < len(inv.items):
+            bias = math.nan  # the size of released thresholds/intercepts is ML-only
+        inv_items = invariant_items_change(
+            keyed[scale.id], r.keys["wave"].to_numpy(), r.keys["id"].to_numpy(),
+            list(inv.invariant_items), min_answered=scale.min_answered,
+            wave_from=a, wave_to=b)
+    reason = res.reason
+    if inv is not overall and not unverified:
+        reason = (f"invariance of {a} and {b} tested on their own, as over all waves "
+                  f"{_gate_reason(overall)}") + (f"; {reason}" if reason else "")
+    if unverified:
+        reason = ("unverified: computed with --ignore-invariance although "
+                  + _gate_reason(inv)) + (f"; {reason}" if reason else "")
+    return replace(res, latent=latent, unverified=unverified, reason=reason,
+                   bias_from_noninvariance=bias, invariant_items=inv_items,
+                   status="unverified" if unverified and res.status == "ok" else res.status)
 
 
 def multi_scale_table(person: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
