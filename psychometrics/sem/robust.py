@@ -62,7 +62,7 @@ from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.estimation import MLFit, fit_ml
 from psychometrics.sem.fit_indices import rmsea_ci
 from psychometrics.sem.implied import Structure
-from psychometrics.sem.moments import Moments, PatternMoments
+from psychometrics.sem.moments import Moments, PatternMoments, Stacked
 from psychometrics.sem.objective import FIMLPoint, fiml_point, ml_discrepancy, padded_inverse
 from psychometrics.sem.partable import Row, build_table
 from psychometrics.sem.standardized import estimates_table
@@ -141,6 +141,10 @@ class Space:
         self.meanstructure = meanstructure
         self.masks, self.pattern = np.unique(self.seen, axis=0, return_inverse=True)
         self.pattern = self.pattern.ravel()
+        # the patterns for padded_inverse, which reads only their masks (no statistics)
+        K = len(self.masks)
+        self._patterns = Stacked(self.masks, np.zeros(K), np.zeros((K, self.p)),
+                                 np.zeros((K, self.p, self.p)))
         self.complete = bool(self.seen.all())
         self.rows, self.cols = np.tril_indices(self.p)
         self.k = len(self.rows) + (self.p if meanstructure else 0)
@@ -169,7 +173,7 @@ class Space:
     def scores(self, sigma: np.ndarray, mu: np.ndarray) -> np.ndarray | None:
         """Case-wise scores of the log-likelihood at (Sigma, mu), (N, k); None when some
         Sigma_oo is not positive definite."""
-        inv = padded_inverse(_Masks(self.masks), sigma)
+        inv = padded_inverse(self._patterns, sigma)
         if inv is None:
             return None
         W = inv[1][self.pattern]                              # (N, p, p)
@@ -185,24 +189,15 @@ class Space:
         complete data are one pattern."""
         if isinstance(moments, PatternMoments):
             return fiml_point(moments.stacked, sigma, mu, moments.n), moments.stacked.n / moments.n
-        st = _OnePattern(moments)
+        st = _one_pattern(moments)
         return fiml_point(st, sigma, mu, moments.n), np.ones(1)
 
 
-@dataclass(frozen=True, slots=True)
-class _Masks:
-    mask: np.ndarray
-
-
-class _OnePattern:
+def _one_pattern(moments: Moments) -> Stacked:
     """Complete-data moments as one missing-data pattern (for the observed information)."""
-
-    def __init__(self, moments: Moments):
-        p = len(moments.names)
-        self.mask = np.ones((1, p), dtype=bool)
-        self.n = np.array([float(moments.n)])
-        self.mean = moments.mean[None, :]
-        self.cov = moments.cov[None, :, :]
+    p = len(moments.names)
+    return Stacked(np.ones((1, p), dtype=bool), np.array([float(moments.n)]),
+                   moments.mean[None, :], moments.cov[None, :, :])
 
 
 def _model_mean(space: Space, struct: Structure, mu: np.ndarray) -> np.ndarray:
