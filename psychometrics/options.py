@@ -35,7 +35,8 @@ lang                    'en', 'nl'
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from instruments.options import (
     READ_OPTIONS,
@@ -59,7 +60,8 @@ from psychometrics.estimators import ESTIMATORS
 MIN_N_BOOT = 1000
 MAX_N_BOOT = 1_000_000
 
-__all__ = ["ESTIMATORS", "MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers", "check_settings"]
+__all__ = ["ESTIMATORS", "MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers",
+           "check_settings"]
 
 #: Decision rules of the invariance tests (``--rule``), defined with the rules
 #: themselves in :mod:`psychometrics.decision_rules` (the first is the default).
@@ -96,13 +98,15 @@ def allowed(name: str) -> tuple[str, ...]:
 def check_settings(values: Mapping[str, Any], function: str = "validate") -> None:
     """Check options (from the API or a settings file) against :data:`OPTIONS`.
 
-    >>> check_settings({"estimator": "GLS"})
+    >>> check_settings({"estimator": "GLS"})  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    instruments.errors.OptionError: The 'estimator' parameter of validate must be one of 'ML', 'MLR', 'WLSMV'. Got 'GLS' instead.
-    >>> check_settings({"rule": "bogus"})
+    instruments.errors.OptionError: The 'estimator' parameter of validate must be one of
+    'ML', 'MLR', 'WLSMV'. Got 'GLS' instead.
+    >>> check_settings({"rule": "bogus"})  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    instruments.errors.OptionError: The 'rule' parameter of validate must be one of 'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'chi2'. Got 'bogus' instead.
+    instruments.errors.OptionError: The 'rule' parameter of validate must be one of
+    'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'chi2'. Got 'bogus' instead.
     """
     check_options(function, values, OPTIONS)

@@ -24,7 +24,9 @@ bounded: a Heywood case shows as a negative estimate. ``cov_theta = H^-1 2 / N``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -34,7 +36,7 @@ from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.fit_indices import FitIndices, fit_indices
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
-from psychometrics.sem.objective import fiml_point, ml_discrepancy, ml_gradient
+from psychometrics.sem.objective import FIMLPoint, fiml_point, ml_discrepancy, ml_gradient
 from psychometrics.sem.standardized import estimates_table
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -45,6 +47,26 @@ _LOG_2PI = math.log(2 * math.pi)
 #: patterns: 7 Newton steps 13 ms against 24 cheap steps 34 ms; 20 items, 31 patterns:
 #: 9 Newton steps 92 ms against 32 cheap steps 64 ms.
 _EXACT_SCORING_COST = 5e6
+
+#: The objective F at theta.
+Value = Callable[[np.ndarray], float]
+#: The gradient of F and a positive-definite scoring matrix at theta.
+Terms = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: The FIML objective's saturated pieces at theta (None where a Sigma_oo is not
+#: positive definite).
+PointAt = Callable[[np.ndarray], FIMLPoint | None]
+#: An information matrix at theta.
+InformationAt = Callable[[np.ndarray], np.ndarray]
+#: A fit's log-likelihood, or its fit indices, at the implied (Sigma, mu).
+LoglikAt = Callable[[np.ndarray, np.ndarray], float]
+FitAt = Callable[[np.ndarray, np.ndarray], FitIndices]
+
+
+class GroupTerms(Protocol):
+    """:data:`Terms` of one group of a multi-group FIML model: ``check=False`` returns
+    the observed information even where it is not positive definite."""
+
+    def __call__(self, th: np.ndarray, check: bool = True) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +156,7 @@ def fit_ml(table: pd.DataFrame, moments: Moments | PatternMoments | GroupMoments
         return _fit_complete(table, moments, tol=tol, max_iter=max_iter)
 
 
-def _complete_objective(struct: Structure, moments: Moments):
+def _complete_objective(struct: Structure, moments: Moments) -> tuple[Value, Terms]:
     """``value(theta)`` (the ML discrepancy) and ``terms(theta)`` (its gradient and the
     expected information) of one group's complete data."""
     S, m = moments.cov, moments.mean
@@ -171,14 +193,15 @@ def _fit_complete(table: pd.DataFrame, moments: Moments, *, tol: float, max_iter
                                                  implied_mean=mu if ms else None, chi2=n * f))
 
 
-def _covariance(H: np.ndarray, n: int):
+def _covariance(H: np.ndarray, n: int) -> tuple[str, str, np.ndarray | None]:
     """Status, reason and the covariance matrix of the estimates, ``H^-1 2 / N``."""
     status, reason = _identified(H)
     return status, reason, (np.linalg.inv(H) * 2.0 / n if status == "ok" else None)
 
 
-def _result(table, struct: Structure, n: int, df: int, theta, f: float, state, H,
-            cov_theta, loglik, fit_of) -> MLFit:
+def _result(table: pd.DataFrame, struct: Structure, n: int, df: int, theta: np.ndarray,
+            f: float, state: tuple[str, str, int], H: np.ndarray, cov_theta: np.ndarray | None,
+            loglik: LoglikAt, fit_of: FitAt) -> MLFit:
     """The MLFit at the estimates: estimates table, admissibility, fit indices (only for
     a converged, identified model)."""
     status, reason, it = state
@@ -195,14 +218,16 @@ def _result(table, struct: Structure, n: int, df: int, theta, f: float, state, H
                  observed=struct.observed)
 
 
-def _fisher_scoring(theta: np.ndarray, value, terms, tol: float, max_iter: int):
+def _fisher_scoring(theta: np.ndarray, value: Value, terms: Terms, tol: float,
+                    max_iter: int) -> tuple[np.ndarray, float, str, str, int, np.ndarray]:
     """Minimize ``value`` by Fisher scoring with step halving: ``terms(theta)`` gives
     the gradient and a positive-definite scoring matrix. Returns theta, F, status,
     reason, iterations and the last scoring matrix."""
     f = value(theta)
     status, reason, it = "not_converged", "", 0
     H = np.full((len(theta), len(theta)), np.nan)
-    for it in range(1, max_iter + 1):
+    while it < max_iter:
+        it += 1
         if not math.isfinite(f):
             reason = "the model-implied covariance matrix is not positive definite at the start"
             break
@@ -257,7 +282,8 @@ def _admissible(T: np.ndarray, P: np.ndarray) -> tuple[str, str]:
     return "ok", ""
 
 
-def _loglik(S, m, Sigma, mu, n, ms) -> float:
+def _loglik(S: np.ndarray, m: np.ndarray, Sigma: np.ndarray, mu: np.ndarray, n: int,
+            ms: bool) -> float:
     """lavaan's logl: the normal log-likelihood (means saturated without a mean structure)."""
     p = S.shape[0]
     _, logdet = np.linalg.slogdet(Sigma)
@@ -270,7 +296,7 @@ def _loglik(S, m, Sigma, mu, n, ms) -> float:
 
 
 def fiml_observed_information(struct: Structure, pm: PatternMoments, theta: np.ndarray,
-                              point=None) -> np.ndarray:
+                              point: FIMLPoint | None = None) -> np.ndarray:
     """The analytic observed information (Hessian of F) of a FIML model at ``theta``
     (``point``: the objective there, when already computed)."""
     if point is None:
@@ -285,19 +311,29 @@ def fiml_observed_information(struct: Structure, pm: PatternMoments, theta: np.n
 def fiml_gradient(struct: Structure, pm: PatternMoments, theta: np.ndarray) -> np.ndarray:
     """The analytic gradient of the FIML objective at ``theta``."""
     sigma, mu = struct.implied(theta)
-    point = fiml_point(pm.stacked, sigma, mu, pm.n)
+    point = _defined(fiml_point(pm.stacked, sigma, mu, pm.n))
     dS, dm = struct.jacobian(theta)
-    return dS @ point.G.ravel() + dm @ point.g
+    grad: np.ndarray = dS @ point.G.ravel() + dm @ point.g
+    return grad
 
 
-def _fiml_objective(struct: Structure, pm: PatternMoments):
+def _defined(point: FIMLPoint | None) -> FIMLPoint:
+    """``point``, which the caller knows to exist (F is finite there)."""
+    if point is None:
+        raise ValueError("the FIML objective is not defined here: some model-implied "
+                         "Sigma_oo is not positive definite")
+    return point
+
+
+def _fiml_objective(struct: Structure,
+                    pm: PatternMoments) -> tuple[Value, GroupTerms, PointAt, InformationAt]:
     """``value``, ``terms`` (gradient and step matrix) and ``point_at`` (the objective's
     saturated pieces, the last one kept) of one group's full-information likelihood."""
     n, p, q = pm.n, struct.p, struct.q
     st = pm.stacked
-    last: dict[bytes, object] = {}
+    last: dict[bytes, FIMLPoint | None] = {}
 
-    def point_at(th: np.ndarray):
+    def point_at(th: np.ndarray) -> FIMLPoint | None:
         # the point of an accepted step is where the next gradient is taken: keep one
         key = th.tobytes()
         if key not in last:
@@ -316,8 +352,8 @@ def _fiml_objective(struct: Structure, pm: PatternMoments):
         """Gradient and step matrix; ``check=False`` returns the observed information
         unchecked (a group of a multi-group model: the sum is what must be positive
         definite)."""
-        sigma, mu = struct.implied(th)
-        point = point_at(th)
+        sigma, _ = struct.implied(th)
+        point = _defined(point_at(th))
         dS, dm = struct.jacobian(th)
         grad = dS @ point.G.ravel() + dm @ point.g
         if exact:
@@ -338,7 +374,7 @@ def _fiml_objective(struct: Structure, pm: PatternMoments):
         """The expected information (the fallback step matrix)."""
         dS, dm = struct.jacobian(th)
         if exact:
-            return information.fiml_expected(point_at(th), weights, dS, dm)
+            return information.fiml_expected(_defined(point_at(th)), weights, dS, dm)
         return information.expected_complete(np.linalg.inv(struct.implied(th)[0]), dS, dm)
 
     return value, terms, point_at, expected

@@ -22,7 +22,9 @@ These functions hold the definitions once; models of every kind call them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -47,7 +49,7 @@ class FitIndices:
     rmsea_ci: Interval
     srmr: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n, "chi2": self.chi2, "df": self.df, "pvalue": self.pvalue,
             "baseline_chi2": self.baseline_chi2, "baseline_df": self.baseline_df,
@@ -72,7 +74,9 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> Interval:
 
     def ncp_for(prob: float) -> float:
         # P(chi2; df, lambda) falls with lambda: bisect for the lambda where it is prob
-        f = lambda lam: special.chndtr(chi2, df, lam) - prob
+        def f(lam: float) -> float:
+            return float(special.chndtr(chi2, df, lam) - prob)
+
         if f(0.0) < 0:  # even a central chi-square puts chi2 below this quantile
             return 0.0
         lo, hi = 0.0, max(chi2, 1.0)
@@ -149,8 +153,10 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, df: int
     )
 
 
-def fit_indices_groups(sample_covs, implied_covs, ns, df: int, sample_means=None,
-                       implied_means=None, *, chi2: float,
+def fit_indices_groups(sample_covs: Sequence[np.ndarray], implied_covs: Sequence[np.ndarray],
+                       ns: Sequence[int], df: int,
+                       sample_means: Sequence[np.ndarray] | None = None,
+                       implied_means: Sequence[np.ndarray] | None = None, *, chi2: float,
                        baseline: tuple[float, int]) -> FitIndices:
     """Global fit of a multi-group model, as lavaan: ``chi2`` and the ``baseline``
     (chi2, df) summed over the groups; ``RMSEA = sqrt(G) sqrt(max(chi2 - df, 0) /

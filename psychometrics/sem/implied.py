@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 #: Row kinds: loading, factor (co)variance, residual (co)variance, intercept, factor mean.
 KINDS = ("L", "P", "T", "N", "A")
+
+#: Lambda, Psi, Theta, nu, alpha (:meth:`Structure.matrices`).
+Matrices = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class Structure:
@@ -36,25 +40,28 @@ class Structure:
         fi = {f: i for i, f in enumerate(lv)}
         self.p, self.m = len(self.observed), len(lv)
         self.q = q if q is not None else (int(table["free"].max()) if len(table) else 0)
-        kinds, rows, cols = [], [], []
+        places: list[tuple[str, int, int]] = []  # kind, row, column of each table row
         for a, o, b in zip(lhs, op, rhs):
             if o == "=~":
-                kinds.append("L"); rows.append(ov[b]); cols.append(fi[a])
+                places.append(("L", ov[b], fi[a]))
             elif o == "~~" and a in fi:
-                kinds.append("P"); rows.append(fi[a]); cols.append(fi[b])
+                places.append(("P", fi[a], fi[b]))
             elif o == "~~":
-                kinds.append("T"); rows.append(ov[a]); cols.append(ov[b])
+                places.append(("T", ov[a], ov[b]))
             elif o == "~1" and a in fi:
-                kinds.append("A"); rows.append(fi[a]); cols.append(0)
+                places.append(("A", fi[a], 0))
             elif o == "~1":
-                kinds.append("N"); rows.append(ov[a]); cols.append(0)
+                places.append(("N", ov[a], 0))
             else:
                 raise ValueError(f"unsupported parameter {a} {o} {b}")
+        kinds = [k for k, _, _ in places]
+        rows = [r for _, r, _ in places]
+        cols = [c for _, _, c in places]
         self.kind = np.array(kinds, dtype="<U1")
         self.row = np.array(rows, dtype=int)
         self.col = np.array(cols, dtype=int)
-        self.free = table["free"].to_numpy(dtype=int)
-        self.fixed = table["value"].to_numpy(dtype=float)
+        self.free: np.ndarray = table["free"].to_numpy(dtype=int)
+        self.fixed: np.ndarray = table["value"].to_numpy(dtype=float)
         self.meanstructure = bool(np.isin(self.kind, ["A", "N"]).any())
         self.free_rows = np.flatnonzero(self.free > 0)
         self.free_index = self.free[self.free_rows] - 1
@@ -67,18 +74,23 @@ class Structure:
         v[self.free_rows] = theta[self.free_index]
         return v
 
-    def matrices(self, theta: np.ndarray):
+    def matrices(self, theta: np.ndarray) -> Matrices:
         """Lambda, Psi, Theta, nu, alpha."""
         v = self.values(theta)
-        L = np.zeros((self.p, self.m)); P = np.zeros((self.m, self.m)); T = np.zeros((self.p, self.p))
-        nu = np.zeros(self.p); al = np.zeros(self.m)
+        L = np.zeros((self.p, self.m))
+        P = np.zeros((self.m, self.m))
+        T = np.zeros((self.p, self.p))
+        nu = np.zeros(self.p)
+        al = np.zeros(self.m)
         for kind, target in (("L", L), ("P", P), ("T", T)):
             sel = self._by_kind[kind]
             target[self.row[sel], self.col[sel]] = v[sel]
             if kind != "L":
                 target[self.col[sel], self.row[sel]] = v[sel]
-        sel = self._by_kind["N"]; nu[self.row[sel]] = v[sel]
-        sel = self._by_kind["A"]; al[self.row[sel]] = v[sel]
+        sel = self._by_kind["N"]
+        nu[self.row[sel]] = v[sel]
+        sel = self._by_kind["A"]
+        al[self.row[sel]] = v[sel]
         return L, P, T, nu, al
 
     def implied(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,10 +98,10 @@ class Structure:
         L, P, T, nu, al = self.matrices(theta)
         return L @ P @ L.T + T, nu + L @ al
 
-    def row_jacobian(self, mats, rows) -> tuple[np.ndarray, np.ndarray]:
+    def row_jacobian(self, mats: Matrices, rows: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """d Sigma (r, p, p) and d mu (r, p) with respect to the value of each of ``rows``
         (fixed or free), all rows at once."""
-        L, P, T, nu, al = mats
+        L, P, _, _, al = mats
         rows = np.asarray(rows, dtype=int)
         kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
         r, p = len(rows), self.p
@@ -118,7 +130,8 @@ class Structure:
             dm[s] = L[:, i[s]].T
         return dS, dm
 
-    def rank_two(self, mats, rows):
+    def rank_two(self, mats: Matrices,
+                 rows: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each of ``rows`` as ``d Sigma = s (a b' + b a')`` with ``a``, ``b`` columns
         ``ia``, ``ib`` of ``basis = [I, Lambda, Lambda Psi]`` (p, p + 2m): a loading
         ``e_i (Lambda Psi)_j'``, a factor (co)variance ``Lambda_i Lambda_j'``, a residual
@@ -143,7 +156,7 @@ class Structure:
     def to_free(self, per_row: np.ndarray) -> np.ndarray:
         """Sum the rows of ``per_row`` (one per free row of the table) into the free
         parameters they belong to (rows sharing a label are one parameter)."""
-        out = np.zeros((self.q,) + per_row.shape[1:])
+        out = np.zeros((self.q, *per_row.shape[1:]))
         if self._one_row_each:
             out[self.free_index] = per_row
         else:

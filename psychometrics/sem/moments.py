@@ -23,7 +23,8 @@ answered nothing are not used (and counted).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ class Moments:
     names: tuple[str, ...]
 
     @classmethod
-    def from_data(cls, data: pd.DataFrame) -> "Moments":
+    def from_data(cls, data: pd.DataFrame) -> Moments:
         """Moments of complete rows (the caller has applied the missing-data rule)."""
         x = data.to_numpy(dtype=float)
         if np.isnan(x).any():
@@ -51,12 +52,13 @@ class Moments:
                    x.mean(axis=0), x.shape[0], tuple(map(str, data.columns)))
 
 
-def covariance_problem(cov: np.ndarray, names=None) -> tuple[str, str] | None:
+def covariance_problem(cov: np.ndarray,
+                       names: Sequence[str] | None = None) -> tuple[str, str] | None:
     """``(status, reason)`` when sample moments cannot carry an ML fit: an item without
     variance, or a covariance matrix that is not positive definite; else None."""
     var = np.diag(cov)
     if np.any(var <= 0):
-        const = [str(names[i]) if names is not None else str(i) for i in np.flatnonzero(var <= 0)]
+        const = [str(names[int(i)]) if names is not None else str(i) for i in np.flatnonzero(var <= 0)]
         return "no_variance", f"items without variance: {', '.join(const)}"
     if np.linalg.eigvalsh(cov).min() <= 1e-10 * var.max():
         return "not_positive_definite", ("the sample covariance matrix is not positive definite "
@@ -83,7 +85,7 @@ class Stacked:
     cov: np.ndarray
 
     @classmethod
-    def of(cls, patterns, p: int) -> "Stacked":
+    def of(cls, patterns: Sequence[Pattern], p: int) -> Stacked:
         K = len(patterns)
         mask = np.zeros((K, p), dtype=bool)
         mean = np.zeros((K, p))
@@ -109,14 +111,17 @@ class PatternMoments:
     f_saturated: float
     em_iterations: int
     em_status: str = "ok"  # or "singular" / "not_converged": no saturated model, no chi2
-    stacked: Stacked | None = field(default=None, repr=False)
+    stacked: Stacked = field(init=False, repr=False)
+    #: The patterns already stacked (:meth:`from_data` has them), else stacked here.
+    prestacked: InitVar[Stacked | None] = None
 
-    def __post_init__(self):
-        if self.stacked is None:
-            object.__setattr__(self, "stacked", Stacked.of(self.patterns, len(self.names)))
+    def __post_init__(self, prestacked: Stacked | None) -> None:
+        stacked = prestacked if prestacked is not None else Stacked.of(self.patterns, len(self.names))
+        object.__setattr__(self, "stacked", stacked)
 
     @classmethod
-    def from_data(cls, data: pd.DataFrame, tol: float = 1e-10, max_iter: int = 2_000) -> "PatternMoments":
+    def from_data(cls, data: pd.DataFrame, tol: float = 1e-10,
+                  max_iter: int = 2_000) -> PatternMoments:
         x = data.to_numpy(dtype=float)
         seen = ~np.isnan(x)
         keep = seen.any(axis=1)
@@ -126,13 +131,13 @@ class PatternMoments:
         inverse = inverse.ravel()
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
-        patterns = []
+        found: list[Pattern] = []
         for k, key in enumerate(keys):
             rows = x[order[bounds[k]:bounds[k + 1]]][:, key]
             mean = rows.mean(axis=0)
             c = rows - mean
-            patterns.append(Pattern(np.flatnonzero(key), len(rows), mean, c.T @ c / len(rows)))
-        patterns = tuple(patterns)
+            found.append(Pattern(np.flatnonzero(key), len(rows), mean, c.T @ c / len(rows)))
+        patterns = tuple(found)
         stacked = Stacked.of(patterns, p)
         with one_blas_thread():
             mu, sigma, it, status = _em(stacked, n, tol, max_iter)
@@ -152,7 +157,8 @@ class PatternMoments:
         return self.n * (f_b - self.f_saturated), p * (p - 1) // 2
 
 
-def _em(st: Stacked, n: int, tol: float, max_iter: int):
+def _em(st: Stacked, n: int, tol: float,
+        max_iter: int) -> tuple[np.ndarray, np.ndarray, int, str]:
     """EM estimates of the unrestricted means and covariance (denominator N), all
     patterns at once. With ``W_k`` the padded inverse of pattern k and ``v_k = W_k d_k``,
     a person's conditional mean is ``mu + Sigma v_k`` and the conditional covariance
@@ -203,7 +209,7 @@ class GroupMoments:
     groups: tuple[Moments | PatternMoments, ...]
     labels: tuple[str, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         kinds = {type(g) for g in self.groups}
         if len(kinds) != 1 or len(self.groups) != len(self.labels):
             raise ValueError("GroupMoments needs one label per group and moments of one kind")

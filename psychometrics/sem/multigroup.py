@@ -25,10 +25,16 @@ import pandas as pd
 
 from psychometrics.sem.estimation import (
     _LOG_2PI,
+    GroupTerms,
+    InformationAt,
     MLFit,
+    PointAt,
+    Terms,
+    Value,
     _admissible,
     _complete_objective,
     _covariance,
+    _defined,
     _fiml_objective,
     _fisher_scoring,
     _identified,
@@ -36,9 +42,9 @@ from psychometrics.sem.estimation import (
     _start,
     fiml_observed_information,
 )
-from psychometrics.sem.fit_indices import baseline_chi2, fit_indices_groups
+from psychometrics.sem.fit_indices import FitIndices, baseline_chi2, fit_indices_groups
 from psychometrics.sem.implied import Structure
-from psychometrics.sem.moments import GroupMoments
+from psychometrics.sem.moments import GroupMoments, PatternMoments
 from psychometrics.sem.standardized import estimate_columns
 
 
@@ -67,29 +73,36 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
     fiml = gm.fiml
     if fiml and not all(s.meanstructure for s in structs):
         raise ValueError("full-information ML needs a mean structure (intercept rows)")
-    objectives = [(_fiml_objective(s, m) if fiml else _complete_objective(s, m))
-                  for s, m in zip(structs, gm.groups)]
-    points = [o[2] for o in objectives] if fiml else []
+    # the groups are all complete or all FIML (GroupMoments checks): one list is empty
+    complete: list[tuple[Value, Terms]] = []
+    full: list[tuple[Value, GroupTerms, PointAt, InformationAt]] = []
+    for s, m in zip(structs, gm.groups):
+        if isinstance(m, PatternMoments):
+            full.append(_fiml_objective(s, m))
+        else:
+            complete.append(_complete_objective(s, m))
+    values = [o[0] for o in full] if fiml else [o[0] for o in complete]
+    points = [o[2] for o in full]
+    q = structs[0].q
 
     def value(th: np.ndarray) -> float:
-        return float(sum(wg * o[0](th) for wg, o in zip(w, objectives)))
+        return float(sum(wg * v(th) for wg, v in zip(w, values)))
 
-    def terms(th: np.ndarray):
+    def terms(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # A group's information is singular (it does not touch the other groups'
         # parameters): with FIML, Newton on the summed observed information where that
         # is positive definite, else scoring on the summed expected information.
-        grad, H = 0.0, 0.0
-        for wg, o in zip(w, objectives):
-            gg, hg = o[1](th, False) if fiml else o[1](th)
+        parts = [o[1](th, False) for o in full] if fiml else [o[1](th) for o in complete]
+        grad, H = np.zeros(q), np.zeros((q, q))
+        for wg, (gg, hg) in zip(w, parts):
             grad, H = grad + wg * gg, H + wg * hg
         if fiml:
             try:
                 np.linalg.cholesky(H)
             except np.linalg.LinAlgError:
-                H = sum(wg * o[3](th) for wg, o in zip(w, objectives))
+                H = np.asarray(sum(wg * o[3](th) for wg, o in zip(w, full)))
         return grad, H
 
-    q = structs[0].q
     theta0, filled = np.zeros(q), np.zeros(q, dtype=bool)
     for (sub, s), m in zip(parts, gm.groups):  # each parameter starts from its first group
         start = _start(s, sub, m.cov, m.mean)
@@ -104,19 +117,20 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
         status, reason = _identified(H)
     elif status == "ok":
         if fiml:
-            H = sum(wg * fiml_observed_information(s, m, theta, pt(theta))
-                    for wg, s, m, pt in zip(w, structs, gm.groups, points))
+            pms = [m for m in gm.groups if isinstance(m, PatternMoments)]
+            H = np.asarray(sum(wg * fiml_observed_information(s, m, theta, pt(theta))
+                               for wg, s, m, pt in zip(w, structs, pms, points)))
         status, reason, cov_theta = _covariance(H, n)
     p = structs[0].p
     ms = structs[0].meanstructure
     df = len(gm.groups) * (p * (p + 1) // 2 + (p if ms else 0)) - q
     group = table["group"].to_numpy()
-    filled: dict[str, np.ndarray] = {}
+    columns: dict[str, np.ndarray] = {}
     for g, (_, s) in enumerate(parts, start=1):
         rows = np.flatnonzero(group == g)
-        for c, values in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
-            filled.setdefault(c, np.full(len(table), np.nan))[rows] = values
-    out = table.assign(**filled)
+        for c, column in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
+            columns.setdefault(c, np.full(len(table), np.nan))[rows] = column
+    out = table.assign(**columns)
     implied = tuple(s.implied(theta) for s in structs)
     fit = None
     if status == "ok":
@@ -130,8 +144,8 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
             fit = _fit_indices(gm, implied, f, df, ms)
     if fiml:
         loglik = 0.0
-        for (sigma, mu), m, s, pt in zip(implied, gm.groups, structs, points):
-            point = pt(theta)
+        for m, pt in zip([m for m in gm.groups if isinstance(m, PatternMoments)], points):
+            point = _defined(pt(theta))
             st = m.stacked
             loglik += -m.n / 2 * point.f - 0.5 * _LOG_2PI * float(st.n @ st.mask.sum(axis=1))
     else:
@@ -145,11 +159,13 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
                  implied_groups=implied)
 
 
-def _fit_indices(gm: GroupMoments, implied, f: float, df: int, ms: bool):
+def _fit_indices(gm: GroupMoments, implied: tuple[tuple[np.ndarray, np.ndarray], ...],
+                 f: float, df: int, ms: bool) -> FitIndices:
     n = gm.n
+    pms = [m for m in gm.groups if isinstance(m, PatternMoments)]
     if gm.fiml:
-        chi2 = n * f - sum(m.n * m.f_saturated for m in gm.groups)
-        baselines = [m.independence_chi2() for m in gm.groups]
+        chi2 = n * f - sum(m.n * m.f_saturated for m in pms)
+        baselines = [m.independence_chi2() for m in pms]
     else:
         chi2 = n * f
         baselines = [baseline_chi2(m.cov, m.n) for m in gm.groups]

@@ -21,8 +21,8 @@ the model as lavaan syntax that refits the same model in R as is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,7 @@ def build_table(rows: Iterable[Row]) -> pd.DataFrame:
                         "label": r.label,
                         "free": free, "value": np.nan if r.value is None else float(r.value),
                         "start": np.nan if r.start is None else float(r.start)})
-    return pd.DataFrame.from_records(records, columns=COLUMNS + ["start"])
+    return pd.DataFrame.from_records(records, columns=[*COLUMNS, "start"])
 
 
 def _fmt(v: float) -> str:
@@ -98,7 +98,11 @@ def to_lavaan(table: pd.DataFrame, header: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _lavaan_lines(records: list[tuple]) -> list[str]:
+#: lhs, op, rhs, label, free, value of one row.
+Record = tuple[str, str, str, str, int, float]
+
+
+def _lavaan_lines(records: list[Record]) -> list[str]:
     """Lines of (lhs, op, rhs, label, free, value) records, grouped by operator."""
     lines: list[str] = []
     for op, title in (("=~", "loadings"), ("~~", "variances and covariances"),

@@ -48,7 +48,9 @@ Savalei (2020), Educational and Psychological Measurement 80.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,8 +62,8 @@ from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.estimation import MLFit, fit_ml
 from psychometrics.sem.fit_indices import rmsea_ci
 from psychometrics.sem.implied import Structure
-from psychometrics.sem.moments import Moments, PatternMoments
-from psychometrics.sem.objective import fiml_point, ml_discrepancy, padded_inverse
+from psychometrics.sem.moments import Moments, PatternMoments, Stacked
+from psychometrics.sem.objective import FIMLPoint, fiml_point, ml_discrepancy, padded_inverse
 from psychometrics.sem.partable import Row, build_table
 from psychometrics.sem.standardized import estimates_table
 
@@ -83,7 +85,7 @@ ROBUST_FIELDS = ("chi2_scaled", "scaling_factor", "pvalue_scaled", "cfi_robust",
                  "rmsea_robust", "rmsea_robust_ci")
 
 
-def robust_fields(robust: RobustFit | None) -> dict:
+def robust_fields(robust: RobustFit | None) -> dict[str, Any]:
     """The MLR fields of a model block: null where there is no admissible fit."""
     if robust is None:
         return {k: ([None, None] if k == "rmsea_robust_ci" else None) for k in ROBUST_FIELDS}
@@ -116,7 +118,7 @@ class RobustFit:
     index_chi2: float = math.nan
     index_scaling: float = math.nan
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"estimator": "MLR", "chi2_scaled": self.chi2_scaled,
                 "scaling_factor": self.scaling_factor, "pvalue_scaled": self.pvalue_scaled,
                 "cfi_robust": self.cfi_robust, "tli_robust": self.tli_robust,
@@ -139,6 +141,10 @@ class Space:
         self.meanstructure = meanstructure
         self.masks, self.pattern = np.unique(self.seen, axis=0, return_inverse=True)
         self.pattern = self.pattern.ravel()
+        # the patterns for padded_inverse, which reads only their masks (no statistics)
+        K = len(self.masks)
+        self._patterns = Stacked(self.masks, np.zeros(K), np.zeros((K, self.p)),
+                                 np.zeros((K, self.p, self.p)))
         self.complete = bool(self.seen.all())
         self.rows, self.cols = np.tril_indices(self.p)
         self.k = len(self.rows) + (self.p if meanstructure else 0)
@@ -167,7 +173,7 @@ class Space:
     def scores(self, sigma: np.ndarray, mu: np.ndarray) -> np.ndarray | None:
         """Case-wise scores of the log-likelihood at (Sigma, mu), (N, k); None when some
         Sigma_oo is not positive definite."""
-        inv = padded_inverse(_Masks(self.masks), sigma)
+        inv = padded_inverse(self._patterns, sigma)
         if inv is None:
             return None
         W = inv[1][self.pattern]                              # (N, p, p)
@@ -177,36 +183,29 @@ class Space:
         M = np.where(self.rows == self.cols, M, 2.0 * M)
         return np.hstack([M, v]) if self.meanstructure else M
 
-    def point(self, sigma: np.ndarray, mu: np.ndarray, moments):
+    def point(self, sigma: np.ndarray, mu: np.ndarray,
+              moments: Moments | PatternMoments) -> tuple[FIMLPoint | None, np.ndarray]:
         """The FIML objective's point (gradient, W, U, v per pattern) at (Sigma, mu);
         complete data are one pattern."""
         if isinstance(moments, PatternMoments):
             return fiml_point(moments.stacked, sigma, mu, moments.n), moments.stacked.n / moments.n
-        st = _OnePattern(moments)
+        st = _one_pattern(moments)
         return fiml_point(st, sigma, mu, moments.n), np.ones(1)
 
 
-@dataclass(frozen=True, slots=True)
-class _Masks:
-    mask: np.ndarray
-
-
-class _OnePattern:
+def _one_pattern(moments: Moments) -> Stacked:
     """Complete-data moments as one missing-data pattern (for the observed information)."""
-
-    def __init__(self, moments: Moments):
-        p = len(moments.names)
-        self.mask = np.ones((1, p), dtype=bool)
-        self.n = np.array([float(moments.n)])
-        self.mean = moments.mean[None, :]
-        self.cov = moments.cov[None, :, :]
+    p = len(moments.names)
+    return Stacked(np.ones((1, p), dtype=bool), np.array([float(moments.n)]),
+                   moments.mean[None, :], moments.cov[None, :, :])
 
 
 def _model_mean(space: Space, struct: Structure, mu: np.ndarray) -> np.ndarray:
     return mu if space.meanstructure else space.sample_mean
 
 
-def _observed_information(struct: Structure, space: Space, moments, theta) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _observed_information(struct: Structure, space: Space, moments: Moments | PatternMoments,
+                          theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Per-person observed information (Hessian of -loglik / N) in the parameters at
     ``theta``, with the parameters' Jacobian (dS, dm)."""
     sigma, mu = struct.implied(theta)
@@ -219,7 +218,8 @@ def _observed_information(struct: Structure, space: Space, moments, theta) -> tu
     return information.fiml_observed(point, weights, dS, dm, second) / 2.0, dS, dm
 
 
-def _h1_parts(space: Space, moments) -> tuple[np.ndarray, np.ndarray] | None:
+def _h1_parts(space: Space,
+              moments: Moments | PatternMoments) -> tuple[np.ndarray, np.ndarray] | None:
     """``A1`` (observed information) and ``B1`` (first-order) of the unrestricted model
     at its estimates, per person, in the saturated space."""
     sigma, mu = moments.cov, moments.mean if space.meanstructure else space.sample_mean
@@ -232,14 +232,16 @@ def _h1_parts(space: Space, moments) -> tuple[np.ndarray, np.ndarray] | None:
         point, weights = space.point(sigma, mu, moments)
         if point is None:
             return None
-        A1 = information.fiml_observed(point, weights, dS, dm, 0.0) / 2.0
+        no_second_order = np.zeros((space.k, space.k))  # the saturated model is linear
+        A1 = information.fiml_observed(point, weights, dS, dm, no_second_order) / 2.0
     else:  # at the sample moments the observed information is the expected one
         A1 = information.expected_complete(np.linalg.inv(sigma), dS,
                                            dm if space.meanstructure else None) / 2.0
     return A1, B1
 
 
-def _trace_h0(struct: Structure, space: Space, moments, theta):
+def _trace_h0(struct: Structure, space: Space, moments: Moments | PatternMoments,
+              theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
     """``tr(E^-1 B0)``, ``E^-1`` and ``B0`` of a model at ``theta``."""
     got = _observed_information(struct, space, moments, theta)
     if got is None:
@@ -258,7 +260,7 @@ def _trace_h0(struct: Structure, space: Space, moments, theta):
     return float(np.sum(E_inv * B0.T)), E_inv, B0
 
 
-def independence_table(names, meanstructure: bool) -> pd.DataFrame:
+def independence_table(names: Iterable[str], meanstructure: bool) -> pd.DataFrame:
     """lavaan's baseline model: every item its own variance (and mean)."""
     rows = [Row(v, "~~", v) for v in names]
     if meanstructure:
@@ -279,32 +281,43 @@ class Prepared:
         self.space = Space(data[list(moments.names)], meanstructure)
         self.baseline_table = baseline_table
         self.h1 = _h1_parts(self.space, moments)
-        self.tr1 = math.nan
+        self.tr1: float = math.nan
         if self.h1 is not None:
             try:
                 self.tr1 = float(np.trace(np.linalg.solve(*self.h1)))
             except np.linalg.LinAlgError:
                 self.h1 = None
-        self._corrected = None
-        self._baseline = None
+        self._corrected: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._corrected_done = False
+        self._baseline: tuple[float, int, float] | None = None
 
-    def corrected_parts(self):
-        """FIML correction: ``Wm``, ``Gamma`` and ``Wm^-1 Wc Wm^-1`` (None if singular)."""
-        if self._corrected is None:
-            Wm, Jm = self.h1
-            try:
-                Wmi = np.linalg.inv(Wm)
-            except np.linalg.LinAlgError:
-                self._corrected = (None,)
-                return None
-            dS_u, dm_u = self.space.unit_jacobian()
-            Wc = information.expected_complete(np.linalg.inv(self.moments.cov), dS_u, dm_u) / 2.0
-            self._corrected = (Wm, Wmi @ Jm @ Wmi, Wmi @ Wc @ Wmi)
-        return None if self._corrected[0] is None else self._corrected
+    def corrected_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """FIML correction: ``Wm``, ``Gamma`` and ``Wm^-1 Wc Wm^-1`` (None if singular,
+        or without the unrestricted model's information); computed once."""
+        if not self._corrected_done:
+            self._corrected = self._correction()
+            self._corrected_done = True
+        return self._corrected
+
+    def _correction(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        if self.h1 is None:
+            return None
+        Wm, Jm = self.h1
+        try:
+            Wmi = np.linalg.inv(Wm)
+        except np.linalg.LinAlgError:
+            return None
+        dS_u, dm_u = self.space.unit_jacobian()
+        Wc = information.expected_complete(np.linalg.inv(self.moments.cov), dS_u, dm_u) / 2.0
+        return Wm, Wmi @ Jm @ Wmi, Wmi @ Wc @ Wmi
 
     def k_of(self, delta: np.ndarray) -> float:
-        """``tr(U Wm^-1 Wc Wm^-1 U Gamma)`` of a model with Jacobian ``delta``."""
-        Wm, gamma, middle = self.corrected_parts()
+        """``tr(U Wm^-1 Wc Wm^-1 U Gamma)`` of a model with Jacobian ``delta``; NaN
+        without the FIML correction (:meth:`corrected_parts` None)."""
+        parts = self.corrected_parts()
+        if parts is None:
+            return math.nan
+        Wm, gamma, middle = parts
         WD = Wm @ delta
         U = Wm - WD @ np.linalg.solve(delta.T @ WD, WD.T)
         return float(np.sum((U @ middle @ U) * gamma.T))
@@ -445,7 +458,8 @@ class ScaledDifference:
 
 
 def scaled_difference(chi2_0: float, df_0: int, c_0: float, chi2_1: float, df_1: int,
-                      c_1: float, c_10=None, method: str = "satorra.bentler.2001") -> ScaledDifference:
+                      c_1: float, c_10: Callable[[], float] | None = None,
+                      method: str = "satorra.bentler.2001") -> ScaledDifference:
     """Satorra-Bentler (2001) scaled difference of a restricted model (0) against a
     less restricted one (1), as ``lavTestLRT`` for MLR; where its scaling factor is
     negative (lavaan: NA), Satorra-Bentler (2010) with ``c_10()``, the scaling factor
@@ -478,8 +492,8 @@ def scaled_difference(chi2_0: float, df_0: int, c_0: float, chi2_1: float, df_1:
     return ScaledDifference(t, m, float(special.chdtrc(m, max(t, 0.0))), cd, method, note)
 
 
-def scaling_at(table: pd.DataFrame, moments, data: pd.DataFrame, theta: np.ndarray,
-               df: int, prepared: Prepared | None = None) -> float:
+def scaling_at(table: pd.DataFrame, moments: Moments | PatternMoments, data: pd.DataFrame,
+               theta: np.ndarray, df: int, prepared: Prepared | None = None) -> float:
     """The Yuan-Bentler scaling factor of the model ``table`` at a given ``theta`` (not
     its estimates): ``c_10`` of the Satorra-Bentler (2010) difference test."""
     with one_blas_thread():

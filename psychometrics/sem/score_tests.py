@@ -14,12 +14,15 @@ group), so each group's pieces are computed as above and weighted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from psychometrics.sem import information
 from psychometrics.sem._blas import one_blas_thread
+from psychometrics.sem.estimation import MLFit, _defined
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
 from psychometrics.sem.objective import fiml_point, ml_gradient
@@ -27,8 +30,8 @@ from psychometrics.sem.objective import fiml_point, ml_gradient
 _CHUNK = 500  # candidates per block: vectorized, bounded memory
 
 
-def score_tests(fit, table: pd.DataFrame, moments: Moments | PatternMoments,
-                rows: list[int]) -> pd.DataFrame:
+def score_tests(fit: MLFit, table: pd.DataFrame, moments: Moments | PatternMoments | GroupMoments,
+                rows: Sequence[int]) -> pd.DataFrame:
     """Score tests of adding a free increment to each of ``rows`` of ``table``.
 
     ``table`` is the fitted table, optionally extended with extra fixed rows; for a
@@ -41,12 +44,13 @@ def score_tests(fit, table: pd.DataFrame, moments: Moments | PatternMoments,
         return _score_tests(fit, table, moments, rows)
 
 
-def _score_tests_groups(fit, table, gm: GroupMoments, rows) -> pd.DataFrame:
+def _score_tests_groups(fit: MLFit, table: pd.DataFrame, gm: GroupMoments,
+                        rows: Sequence[int]) -> pd.DataFrame:
     q = int(table["free"].max())
-    rows = np.asarray(rows, dtype=int)
-    group_of = table["group"].to_numpy()[rows]
+    index = np.asarray(rows, dtype=int)
+    group_of = table["group"].to_numpy()[index]
     H = np.zeros((q, q))
-    pieces = []
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for g, moments in enumerate(gm.groups, start=1):
         sub_index = np.flatnonzero(table["group"].to_numpy() == g)
         sub = table.iloc[sub_index]
@@ -54,7 +58,7 @@ def _score_tests_groups(fit, table, gm: GroupMoments, rows) -> pd.DataFrame:
         w = moments.n / gm.n
         mine = np.flatnonzero(group_of == g)
         Hg, g_k, hkk, hkf = _pieces(fit.theta, Structure(sub, moments.names, q=q), moments,
-                                    [local[k] for k in rows[mine]])
+                                    [local[k] for k in index[mine]])
         H += w * Hg
         pieces.append((mine, w * g_k, w * hkk, w * hkf))
     H_inv = np.linalg.inv((H + H.T) / 2)
@@ -62,10 +66,11 @@ def _score_tests_groups(fit, table, gm: GroupMoments, rows) -> pd.DataFrame:
     for mine, g_k, hkk, hkf in pieces:
         g_all[mine] = g_k
         schur_all[mine] = hkk - np.sum((hkf @ H_inv) * hkf, axis=1) if len(mine) else 0.0
-    return _score_frame(table, list(rows), g_all, schur_all, gm.n)
+    return _score_frame(table, list(index), g_all, schur_all, gm.n)
 
 
-def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
+def _score_tests(fit: MLFit, table: pd.DataFrame, moments: Moments | PatternMoments,
+                 rows: Sequence[int]) -> pd.DataFrame:
     struct = Structure(table, moments.names)
     Hff, g, hkk, hkf = _pieces(fit.theta, struct, moments, rows,
                                None if isinstance(moments, PatternMoments) else fit.information)
@@ -73,16 +78,18 @@ def _score_tests(fit, table, moments, rows) -> pd.DataFrame:
     return _score_frame(table, rows, g, hkk - np.sum((hkf @ Hff_inv) * hkf, axis=1), moments.n)
 
 
-def _pieces(theta, struct: Structure, moments, rows, information_ff=None):
+def _pieces(theta: np.ndarray, struct: Structure, moments: Moments | PatternMoments,
+            rows: Sequence[int], information_ff: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The expected information of the free parameters ``H_ff``, and for each of
     ``rows`` the gradient ``g_k``, ``H_kk`` and ``H_kf`` (one group)."""
     mats = struct.matrices(theta)
     Sigma, mu = struct.implied(theta)
     dS, dm = struct.jacobian(theta)
-    fiml = isinstance(moments, PatternMoments)
     ms = struct.meanstructure
-    if fiml:
-        point = fiml_point(moments.stacked, Sigma, mu, moments.n)
+    point = None
+    if isinstance(moments, PatternMoments):
+        point = _defined(fiml_point(moments.stacked, Sigma, mu, moments.n))
         G, g_mu = point.G, point.g
         weights = moments.stacked.n / moments.n
         DM = information.pair_half(point.W, point.W, weights, dS)
@@ -104,7 +111,7 @@ def _pieces(theta, struct: Structure, moments, rows, information_ff=None):
         g = Af @ G.ravel() + (B @ g_mu if ms else 0.0)
         mean_kk = 2 * np.einsum("ci,ij,cj->c", B, Wbar, B) if ms else 0.0
         mean_kf = 2 * B @ Wbar @ dm.T if ms else 0.0
-        if fiml:
+        if point is not None:
             hkk = information.fiml_expected_rank_two(point, weights,
                                                      *struct.rank_two(mats, chunk)) + mean_kk
             hkf = Af @ DM.T + mean_kf
@@ -117,7 +124,7 @@ def _pieces(theta, struct: Structure, moments, rows, information_ff=None):
     return Hff, np.concatenate(g_all), np.concatenate(hkk_all), np.concatenate(hkf_all)
 
 
-def _score_frame(table: pd.DataFrame, rows: list[int], g: np.ndarray, schur: np.ndarray,
+def _score_frame(table: pd.DataFrame, rows: Sequence[int], g: np.ndarray, schur: np.ndarray,
                  n: int) -> pd.DataFrame:
     ok = schur > 1e-12
     safe = np.where(ok, schur, 1.0)
