@@ -1317,7 +1317,7 @@ def _scaled_step(ctx: _Context, fit: MLFit, rob: RobustFit, last: Step,
     def c_10() -> float:  # the less restricted model at this model's estimates (2010)
         last_table = ctx.run(last.model.removeprefix("partial_"),
                              _keys_of(last.freed, freed_keys))[1]
-        return scaling_at(last_table, ctx.moments, ctx.used, theta_from(last_table, fit.table),
+        return scaling_at(last_table, ctx.one_sample(), ctx.used, theta_from(last_table, fit.table),
                           last.fit.df, ctx.prepared())
 
     d = scaled_difference(f.chi2, fit.df, rob.scaling_factor, g.chi2, last.fit.df,
