@@ -34,7 +34,8 @@ def user_instrument_path() -> str:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> tuple[Path, dict]:
-    """`binnenuit demo` run once per test session (the slowest step of the suite):
+    """`binnenuit demo` run once per test session (the slowest step of the suite; the
+    tests that use it carry ``xdist_group("demo")``, so one worker runs it):
     the output folder and its results.json. Dutch item texts, so the report tests can
     check the language option too; nothing else in the run depends on the language."""
     from psychometrics.cli import main
