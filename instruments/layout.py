@@ -178,11 +178,30 @@ def arrange(raw: RawTable, items: Sequence[str], *, id_columns: Sequence[str],
 def _from_wide(raw: RawTable, items: Sequence[str], pattern: str,
                layout: Layout) -> tuple[RawTable, Layout]:
     check_pattern(pattern)
+    found, person = _wide_columns(raw, items, pattern, layout)
+    wave_labels = _check_wide_header(raw, items, pattern, found)
+    wave_col = _free_name("wave", person)
+    long, row_numbers, without = _stack_waves(raw, items, found, person, wave_labels, wave_col)
+    if not len(long):
+        raise ResponseError(f"{raw.source}: no person answered any item at any wave.")
+    out = RawTable(cells=long, row_numbers=row_numbers, source=raw.source,
+                   decimal_comma=raw.decimal_comma,
+                   duplicate_columns=tuple(c for c in raw.duplicate_columns if c in person),
+                   blank_rows=raw.blank_rows,
+                   details=raw.details)
+    layout = _replace(layout, format="wide", pattern=pattern, wave_column=wave_col,
+                      item_columns=found, person_columns=tuple(person),
+                      person_waves_without_answers=without)
+    return out, layout
+
+
+def _wide_columns(raw: RawTable, items: Sequence[str], pattern: str,
+                  layout: Layout) -> tuple[dict[tuple[str, str], str], list[str]]:
+    """The column of each (item, wave) the header holds, and the other (person) columns."""
     regex = _pattern_regex(pattern, items)
-    cells = raw.cells
     found: dict[tuple[str, str], str] = {}
     person: list[str] = []
-    for col in cells.columns:
+    for col in raw.cells.columns:
         col = str(col)
         readings = _readings(col, regex, items)
         if not readings:
@@ -198,6 +217,13 @@ def _from_wide(raw: RawTable, items: Sequence[str], pattern: str,
             raise ResponseError(f"{raw.source}: column {col}: is an id column but fits the wide "
                                 f"pattern '{pattern}' as an item; rename it.")
         found[readings[0]] = col
+    return found, person
+
+
+def _check_wide_header(raw: RawTable, items: Sequence[str], pattern: str,
+                       found: dict[tuple[str, str], str]) -> list[str]:
+    """The waves of the header, in its order, once every item has one column at each."""
+    cells = raw.cells
     dup = sorted(set(raw.duplicate_columns) & set(found.values()))
     if dup:
         raise ResponseError(f"{raw.source}: column {dup[0]}: appears more than once in the "
@@ -219,7 +245,15 @@ def _from_wide(raw: RawTable, items: Sequence[str], pattern: str,
             f"header ({', '.join(wave_labels)}): {shown}. Every item needs a column at every "
             "wave (an empty column is fine); check the names against the pattern "
             f"'{pattern}'.")
-    wave_col = _free_name("wave", person)
+    return wave_labels
+
+
+def _stack_waves(raw: RawTable, items: Sequence[str], found: dict[tuple[str, str], str],
+                 person: list[str], wave_labels: list[str],
+                 wave_col: str) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
+    """One row per person and wave with an answer, person by person, waves in the
+    header's order; their row numbers; per wave the persons without any answer."""
+    cells = raw.cells
     rows = np.asarray(raw.row_numbers)
     blocks, row_parts, order, without = [], [], [], {}
     keep = cells[person]
@@ -237,17 +271,7 @@ def _from_wide(raw: RawTable, items: Sequence[str], pattern: str,
     pos = np.concatenate(order)
     sort = np.lexsort((pos[:, 1], pos[:, 0]))  # person by person, waves in the header's order
     long = long.iloc[sort].reset_index(drop=True)
-    if not len(long):
-        raise ResponseError(f"{raw.source}: no person answered any item at any wave.")
-    out = RawTable(cells=long, row_numbers=np.concatenate(row_parts)[sort], source=raw.source,
-                   decimal_comma=raw.decimal_comma,
-                   duplicate_columns=tuple(c for c in raw.duplicate_columns if c in person),
-                   blank_rows=raw.blank_rows,
-                   details=raw.details)
-    layout = _replace(layout, format="wide", pattern=pattern, wave_column=wave_col,
-                      item_columns=found, person_columns=tuple(person),
-                      person_waves_without_answers=without)
-    return out, layout
+    return long, np.concatenate(row_parts)[sort], without
 
 
 def _pattern_regex(pattern: str, items: Sequence[str]) -> re.Pattern[str]:

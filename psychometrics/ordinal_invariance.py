@@ -64,7 +64,7 @@ from psychometrics.noninvariance import NonInvariance
 from psychometrics.results import Interval, json_object
 from psychometrics.sem import Row, build_table, to_lavaan
 from psychometrics.sem.dwls import DWLSFit, ScaledDifference, fit_dwls, scaled_difference
-from psychometrics.sem.ordinal import MISSING, ordinal_moments
+from psychometrics.sem.ordinal import MISSING, OrdinalMoments, ordinal_moments
 
 ORDINAL_STEPS = ("configural", "thresholds", "metric", "scalar", "strict")
 _KIND = {"thresholds": "thresholds", "metric": "loading", "scalar": "intercept",
@@ -383,12 +383,7 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     >>> res.level, [s.model for s in res.steps]
     ('strict', ['configural', 'thresholds', 'metric', 'scalar', 'strict'])
     """
-    if rule not in RULES:
-        raise ValueError(f"The 'rule' parameter must be one of {', '.join(RULES)}. "
-                         f"Got {rule!r} instead.")
-    if missing not in MISSING:
-        raise ValueError(f"The 'missing' parameter of ordinal_invariance must be one of "
-                         f"{', '.join(MISSING)}. Got {missing!r} instead.")
+    _check_options(rule, missing)
     items, waves = tuple(items), tuple(waves)
     wide = _wide(frame, items, waves)
     cols = [column(it, w) for w in waves for it in items]
@@ -399,113 +394,182 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
     if problem:
         return OrdinalInvarianceResult(status="blocked", reason=problem, level="none", **base)
     om = ordinal_moments(used[cols].to_numpy(float), cols, missing=missing)
-    pair_n = om.pair_n if om.pair_n is not None else np.zeros((len(cols), len(cols)), int)
-    rows, cols_ = np.tril_indices(len(cols), -1)
-    base["pair_n"] = {f"{cols[j]} ~~ {cols[i]}": int(pair_n[i, j])
-                      for i, j in zip(rows, cols_)}
+    pair_n, base["pair_n"] = _pair_counts(om, cols)
     n_th = {it: om.n_thresholds[cols.index(column(it, waves[0]))] for it in items}
     npar = len(cols) * 2 + sum(n_th.values()) * len(waves)
     if om.n <= npar:
         return OrdinalInvarianceResult(
             status="too_few_cases", level="none",
             reason=f"{om.n} persons for about {npar} parameters", **base)
+    notes = _notes(rule, missing, len(wide), len(used), pair_n)
+    fitter = _Fitter(scale, items, waves, n_th, om, rule)
+    first, refused = _configural(fitter, rule, notes, base)
+    if refused is not None:
+        return refused
+    steps = [first]
+    level, freed = _sequence(fitter, steps, items, waves, partial)
+    return OrdinalInvarianceResult(status="ok", reason="", level=level, steps=tuple(steps),
+                                   freed=tuple(_describe(f) for f in freed),
+                                   latent_mean_diff_std=_latent_mean_changes(steps, scale, waves),
+                                   notes=tuple(notes), **base)
+
+
+def _check_options(rule: str, missing: str) -> None:
+    if rule not in RULES:
+        raise ValueError(f"The 'rule' parameter must be one of {', '.join(RULES)}. "
+                         f"Got {rule!r} instead.")
+    if missing not in MISSING:
+        raise ValueError(f"The 'missing' parameter of ordinal_invariance must be one of "
+                         f"{', '.join(MISSING)}. Got {missing!r} instead.")
+
+
+def _pair_counts(om: OrdinalMoments, cols: list[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """The persons behind each polychoric: as a matrix, and by pair ("b ~~ a")."""
+    pair_n = om.pair_n if om.pair_n is not None else np.zeros((len(cols), len(cols)), int)
+    rows, cols_ = np.tril_indices(len(cols), -1)
+    return pair_n, {f"{cols[j]} ~~ {cols[i]}": int(pair_n[i, j]) for i, j in zip(rows, cols_)}
+
+
+def _notes(rule: str, missing: str, n_total: int, n_used: int, pair_n: np.ndarray) -> list[str]:
+    """What a reader must know about the persons used and the rule as applied to WLSMV."""
     if missing == "listwise":
-        notes = [(f"{len(wide) - len(used)} of {len(wide)} persons left out: not every item "
+        notes = [(f"{n_total - n_used} of {n_total} persons left out: not every item "
                   "answered at every wave (listwise, lavaan 0.6.14's default for WLSMV)")]
     else:
-        notes = [(f"pairwise: {len(used)} persons with an answer; each polychoric from the "
+        notes = [(f"pairwise: {n_used} persons with an answer; each polychoric from the "
                   f"persons who answered both items ({pair_n.min()} to {pair_n.max()}); "
                   "lavaan 0.6.14's own default for WLSMV is listwise")]
     if rule == "lrt-calibrated":
         notes.append("WLSMV: the scaled-shifted p is judged at the rule's per-test alpha; "
                      "the parametric bootstrap of the calibrated rule is ML-only")
-    cache: dict[tuple[str, tuple[_Release, ...], str], tuple[DWLSFit, str]] = {}
+    return notes
 
-    def run(step: str, freed: Sequence[_Release], param: str | None = None) -> tuple[DWLSFit, str]:
+
+class _Fitter:
+    """Fits the models of one call (each once) and judges a step against the last
+    accepted one."""
+
+    def __init__(self, scale: str, items: tuple[str, ...], waves: tuple[str, ...],
+                 n_th: dict[str, int], om: OrdinalMoments, rule: str) -> None:
+        self.scale, self.items, self.waves, self.n_th = scale, items, waves, n_th
+        self.om, self.rule = om, rule
+        self.cache: dict[tuple[str, tuple[_Release, ...], str], tuple[DWLSFit, str]] = {}
+
+    def run(self, step: str, freed: Sequence[_Release],
+            param: str | None = None) -> tuple[DWLSFit, str]:
         param = param or ("theta" if step == "strict" else "delta")
         key = (step, tuple(freed), param)
-        if key not in cache:
-            rows = ordinal_model_rows(scale, items, waves, step, n_th, param, freed)
+        if key not in self.cache:
+            rows = ordinal_model_rows(self.scale, self.items, self.waves, step, self.n_th,
+                                      param, freed)
             table = build_table(rows)
-            syntax = to_lavaan(table, header=f"{scale}: {step} ({param} parameterization); fit "
-                               "with lavaan(model, data, ordered = TRUE, estimator = 'WLSMV', "
-                               f"parameterization = '{param}')")
-            cache[key] = (fit_dwls(table, om, parameterization=param), syntax)
-        return cache[key]
+            syntax = to_lavaan(table, header=f"{self.scale}: {step} ({param} parameterization); "
+                               "fit with lavaan(model, data, ordered = TRUE, estimator = "
+                               f"'WLSMV', parameterization = '{param}')")
+            self.cache[key] = (fit_dwls(table, self.om, parameterization=param), syntax)
+        return self.cache[key]
 
-    def compare(model: str, step: str, freed: Sequence[_Release], last: OrdinalStep,
+    def compare(self, model: str, step: str, freed: Sequence[_Release], last: OrdinalStep,
                 last_key: tuple[str, tuple[_Release, ...]]) -> OrdinalStep:
-        fit, syntax = run(step, freed)
+        fit, syntax = self.run(step, freed)
         desc = tuple(_describe(f) for f in freed)
         if fit.status != "ok":
             return OrdinalStep(model, fit, syntax, last.model, accepted=False, freed=desc,
                                decision=f"not admissible: {fit.reason}")
-        ref = last.fit if step != "strict" else run(last_key[0], last_key[1], "theta")[0]
-        diff = scaled_difference(ref, fit, om)
+        ref = last.fit if step != "strict" else self.run(last_key[0], last_key[1], "theta")[0]
+        diff = scaled_difference(ref, fit, self.om)
         # every model here has df > 0 (checked on the configural model), so these exist
         d_cfi = _num(fit.cfi_scaled) - _num(last.fit.cfi_scaled)
         d_rmsea = _num(fit.rmsea_scaled) - _num(last.fit.rmsea_scaled)
-        judged = judge_step(rule, d_cfi, d_rmsea, diff.delta_p_scaled)
+        judged = judge_step(self.rule, d_cfi, d_rmsea, diff.delta_p_scaled)
         return OrdinalStep(model, fit, syntax, last.model, diff, d_cfi, d_rmsea,
                            judged.accepted, judged.decision, desc)
 
-    conf, syntax = run("configural", ())
+
+def _configural(fitter: _Fitter, rule: str, notes: list[str],
+                base: _Common) -> tuple[OrdinalStep, OrdinalInvarianceResult | None]:
+    """The configural step, and the result when the sequence ends there."""
+    conf, syntax = fitter.run("configural", ())
     if conf.df <= 0:
         failed = OrdinalStep("configural", conf, syntax, accepted=False,
                              decision="no degrees of freedom")
-        return OrdinalInvarianceResult(
+        return failed, OrdinalInvarianceResult(
             status="not_identified", level="none", steps=(failed,), notes=tuple(notes),
             reason=f"the configural model has {conf.df} degrees of freedom: too few items "
                    "per wave to test invariance of ordered items", **base)
     if conf.status != "ok":
         failed = OrdinalStep("configural", conf, syntax, accepted=False,
                              decision=f"not admissible: {conf.reason}")
-        return OrdinalInvarianceResult(status=conf.status, reason=f"configural model: "
-                                       f"{conf.reason}", level="none", steps=(failed,),
-                                       notes=tuple(notes), **base)
+        return failed, OrdinalInvarianceResult(status=conf.status, reason=f"configural model: "
+                                               f"{conf.reason}", level="none", steps=(failed,),
+                                               notes=tuple(notes), **base)
     # N - 1 in the close-fit test, as in lavaan's RMSEA of ordered items
     judged = judge_configural(rule, _num(conf.chi2_scaled), conf.df, conf.n - 1,
                               _num(conf.cfi_scaled), _num(conf.rmsea_scaled))
-    steps = [OrdinalStep("configural", conf, syntax, accepted=judged.accepted,
-                         decision=judged.decision)]
+    first = OrdinalStep("configural", conf, syntax, accepted=judged.accepted,
+                        decision=judged.decision)
     if not judged.accepted:
-        return OrdinalInvarianceResult(status="ok", level="none", steps=tuple(steps),
-                                       reason="the configural model does not fit, so no "
-                                       f"invariance can be built on it ({judged.decision})",
-                                       notes=tuple(notes), **base)
+        return first, OrdinalInvarianceResult(
+            status="ok", level="none", steps=(first,),
+            reason="the configural model does not fit, so no "
+            f"invariance can be built on it ({judged.decision})", notes=tuple(notes), **base)
+    return first, None
+
+
+def _sequence(fitter: _Fitter, steps: list[OrdinalStep], items: tuple[str, ...],
+              waves: tuple[str, ...], partial: bool) -> tuple[str, list[_Release]]:
+    """Thresholds -> metric -> scalar -> strict after the accepted configural model
+    (``steps[0]``), appending each step fitted to ``steps``; the level reached and the
+    constraints released."""
     last_key: tuple[str, tuple[_Release, ...]] = ("configural", ())
     level, last = "configural", steps[0]
     freed: list[_Release] = []
     for step in ORDINAL_STEPS[1:]:
-        st = compare(step, step, freed, last, last_key)
+        st = fitter.compare(step, step, freed, last, last_key)
         steps.append(st)
         if st.accepted:
             level, last, last_key = (f"partial_{step}" if freed else step), st, (step, tuple(freed))
             continue
         if not partial or st.status != "ok":
             break
-        kind = _KIND[step]
-        accepted_partial = False
-        while True:
-            constrained = [it for it in items if not any(f[0] == kind and f[1] == it for f in freed)]
-            if len(constrained) <= 2:
-                break
-            trials = [compare(f"partial_{step}", step, [*freed, (kind, it, w)], last, last_key)
-                      for it in constrained for w in waves[1:]]
-            ok = [t for t in trials if t.difference is not None]
-            if not ok:
-                break
-            best = max(ok, key=lambda t: t.difference.delta_p_scaled if t.difference else -1.0)
-            freed = [*freed, next((kind, it, w) for it in constrained for w in waves[1:]
-                                  if _describe((kind, it, w)) == best.freed[-1])]
-            steps.append(best)
-            if best.accepted:
-                level, last, last_key, accepted_partial = (f"partial_{step}", best,
-                                                           (step, tuple(freed)), True)
-                break
-        if not accepted_partial:
-            freed = [f for f in freed if f[0] != kind]
+        freed, best = _search_partial(fitter, steps, items, waves, step, freed, last, last_key)
+        if best is None:
+            freed = [f for f in freed if f[0] != _KIND[step]]
             break
+        level, last, last_key = f"partial_{step}", best, (step, tuple(freed))
+    return level, freed
+
+
+def _search_partial(fitter: _Fitter, steps: list[OrdinalStep], items: tuple[str, ...],
+                    waves: tuple[str, ...], step: str, freed: list[_Release],
+                    last: OrdinalStep, last_key: tuple[str, tuple[_Release, ...]],
+                    ) -> tuple[list[_Release], OrdinalStep | None]:
+    """Release the step's constraints one at a time, the best first, appending each
+    partial model to ``steps``: the releases made and the accepted model (None when
+    none was accepted before fewer than three constrained items would remain)."""
+    kind = _KIND[step]
+    while True:
+        constrained = [it for it in items if not any(f[0] == kind and f[1] == it for f in freed)]
+        if len(constrained) <= 2:
+            return freed, None
+        trials = [fitter.compare(f"partial_{step}", step, [*freed, (kind, it, w)], last,
+                                 last_key)
+                  for it in constrained for w in waves[1:]]
+        ok = [t for t in trials if t.difference is not None]
+        if not ok:
+            return freed, None
+        best = max(ok, key=lambda t: t.difference.delta_p_scaled if t.difference else -1.0)
+        freed = [*freed, next((kind, it, w) for it in constrained for w in waves[1:]
+                              if _describe((kind, it, w)) == best.freed[-1])]
+        steps.append(best)
+        if best.accepted:
+            return freed, best
+
+
+def _latent_mean_changes(steps: Sequence[OrdinalStep], scale: str,
+                         waves: tuple[str, ...]) -> dict[str, LatentMeanChange]:
+    """Each later wave's latent mean (first-wave SD units) from the accepted (partial)
+    scalar model, if any."""
     changes: dict[str, LatentMeanChange] = {}
     scalar = next((s for s in reversed(steps) if s.accepted and
                    s.model in ("scalar", "partial_scalar")), None)
@@ -515,6 +579,4 @@ def ordinal_invariance(frame: pd.DataFrame, scale: str, items: Sequence[str],
             row = t[(t["lhs"] == factor_name(scale, w)) & (t["op"] == "~1")].iloc[0]
             est, se = float(row["est"]), float(row["se"])
             changes[w] = LatentMeanChange(w, est, se, Interval(est - _Z * se, est + _Z * se))
-    return OrdinalInvarianceResult(status="ok", reason="", level=level, steps=tuple(steps),
-                                   freed=tuple(_describe(f) for f in freed),
-                                   latent_mean_diff_std=changes, notes=tuple(notes), **base)
+    return changes

@@ -348,13 +348,41 @@ def baseline(om: OrdinalMoments) -> tuple[float, float, int]:
     return stat, scaled, df
 
 
+_SINGULAR = "J'WJ is singular: the model is not identified"
+
+
 def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str = "delta",
              tol: float = 1e-10, max_iter: int = 300) -> DWLSFit:
     """Fit the model in ``table`` to the ordinal statistics ``om`` by DWLS (WLSMV)."""
     model = OrdinalModel(table, om, parameterization)
-    s, w, n = om.wls_obs, om.wls_vd, om.n
-    df = s.size - model.q
-    theta = model.start(om, table)
+    n = om.n
+    df = om.wls_obs.size - model.q
+    theta, f, status, reason, it, J = _minimize(model, om, model.start(om, table), tol, max_iter)
+    cov = None
+    if status == "ok":
+        status, reason, J, cov = _sandwich(model, om, theta)
+    out = _estimates_table(table, model, theta, cov)
+    thresholds = {name: out.loc[(out.op == "|") & (out.lhs == name), "est"].tolist()
+                  for name in om.names}
+    fit = _no_fit()
+    robust = _no_robust(ROBUST_MISSING_REASON)
+    if status == "ok":
+        problems = _inadmissible(model, theta)
+        if problems:
+            status, reason = "heywood", "inadmissible solution: " + "; ".join(problems)
+        else:
+            fit = _fit_statistics(model, om, theta, J, df, (n - 1) * f)
+            robust = _robust(model, om, theta, J, df)
+    return DWLSFit(status=status, reason=reason, table=out, n=n, npar=model.q, df=df,
+                   parameterization=parameterization, iterations=it, thresholds=thresholds,
+                   theta=theta, jacobian=J, cov_theta=cov, **fit, **robust)
+
+
+def _minimize(model: OrdinalModel, om: OrdinalMoments, theta: np.ndarray, tol: float,
+              max_iter: int) -> tuple[np.ndarray, float, str, str, int, np.ndarray]:
+    """Gauss-Newton steps with step halving from ``theta``: the estimates, the DWLS
+    function there, status, reason, iterations and the last Jacobian."""
+    s, w = om.wls_obs, om.wls_vd
 
     def value(th: np.ndarray) -> float:
         r = s - model.implied(th)
@@ -377,7 +405,7 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
         try:
             step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:
-            status, reason = "not_identified", "J'WJ is singular: the model is not identified"
+            status, reason = "not_identified", _SINGULAR
             break
         alpha = 1.0
         for _ in range(40):
@@ -395,37 +423,32 @@ def fit_dwls(table: pd.DataFrame, om: OrdinalMoments, *, parameterization: str =
         theta, f = cand, fc
     else:
         reason = f"did not converge in {max_iter} iterations"
-    cov = None
-    if status == "ok":
-        J = model.jacobian(theta)
-        WJ = w[:, None] * J
-        H = J.T @ WJ
-        eig = np.linalg.eigvalsh(H)
-        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
-            status, reason = "not_identified", "J'WJ is singular: the model is not identified"
-        else:
-            Hinv = np.linalg.inv(H)
-            cov = Hinv @ (WJ.T @ om.nacov @ WJ) @ Hinv / (n - 1)
-    out = _estimates_table(table, model, theta, cov)
-    thresholds = {name: out.loc[(out.op == "|") & (out.lhs == name), "est"].tolist()
-                  for name in om.names}
-    fit = _no_fit()
-    robust = _no_robust(ROBUST_MISSING_REASON)
-    if status == "ok":
-        mats = model.matrices(theta)
-        problems = []
-        if np.any(np.diag(mats["T"]) < 0):
-            problems.append("a negative residual variance of a latent response")
-        if model.m and np.linalg.eigvalsh(mats["P"]).min() < -1e-10:
-            problems.append("the latent covariance matrix is not positive definite")
-        if problems:
-            status, reason = "heywood", "inadmissible solution: " + "; ".join(problems)
-        else:
-            fit = _fit_statistics(model, om, theta, J, df, (n - 1) * f)
-            robust = _robust(model, om, theta, J, df)
-    return DWLSFit(status=status, reason=reason, table=out, n=n, npar=model.q, df=df,
-                   parameterization=parameterization, iterations=it, thresholds=thresholds,
-                   theta=theta, jacobian=J, cov_theta=cov, **fit, **robust)
+    return theta, f, status, reason, it, J
+
+
+def _sandwich(model: OrdinalModel, om: OrdinalMoments,
+              theta: np.ndarray) -> tuple[str, str, np.ndarray, np.ndarray | None]:
+    """Status, reason, Jacobian and the robust covariance of the estimates at a solution
+    (none when J'WJ is singular)."""
+    J = model.jacobian(theta)
+    WJ = om.wls_vd[:, None] * J
+    H = J.T @ WJ
+    eig = np.linalg.eigvalsh(H)
+    if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+        return "not_identified", _SINGULAR, J, None
+    Hinv = np.linalg.inv(H)
+    return "ok", "", J, Hinv @ (WJ.T @ om.nacov @ WJ) @ Hinv / (om.n - 1)
+
+
+def _inadmissible(model: OrdinalModel, theta: np.ndarray) -> list[str]:
+    """What makes the solution at ``theta`` inadmissible (nothing when it is not)."""
+    mats = model.matrices(theta)
+    problems = []
+    if np.any(np.diag(mats["T"]) < 0):
+        problems.append("a negative residual variance of a latent response")
+    if model.m and np.linalg.eigvalsh(mats["P"]).min() < -1e-10:
+        problems.append("the latent covariance matrix is not positive definite")
+    return problems
 
 
 def _robust(model: OrdinalModel, om: OrdinalMoments, theta: np.ndarray, J: np.ndarray,
