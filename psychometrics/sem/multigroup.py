@@ -103,15 +103,8 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
                 H = np.asarray(sum(wg * o[3](th) for wg, o in zip(w, full)))
         return grad, H
 
-    theta0, filled = np.zeros(q), np.zeros(q, dtype=bool)
-    for (sub, s), m in zip(parts, gm.groups):  # each parameter starts from its first group
-        start = _start(s, sub, m.cov, m.mean)
-        here = np.zeros(q, dtype=bool)
-        here[s.free_index] = True
-        take = here & ~filled
-        theta0[take] = start[take]
-        filled |= here
-    theta, f, status, reason, it, H = _fisher_scoring(theta0, value, terms, tol, max_iter)
+    theta, f, status, reason, it, H = _fisher_scoring(_start_values(parts, gm, q), value, terms,
+                                                      tol, max_iter)
     cov_theta = None
     if status == "ok" and fiml and not standard_errors:
         status, reason = _identified(H)
@@ -124,39 +117,65 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
     p = structs[0].p
     ms = structs[0].meanstructure
     df = len(gm.groups) * (p * (p + 1) // 2 + (p if ms else 0)) - q
-    group = table["group"].to_numpy()
-    columns: dict[str, np.ndarray] = {}
-    for g, (_, s) in enumerate(parts, start=1):
-        rows = np.flatnonzero(group == g)
-        for c, column in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
-            columns.setdefault(c, np.full(len(table), np.nan))[rows] = column
-    out = table.assign(**columns)
+    out = _estimates(table, parts, theta, cov_theta)
     implied = tuple(s.implied(theta) for s in structs)
     fit = None
     if status == "ok":
-        problems = [(lab, _admissible(s.matrices(theta)[2], s.matrices(theta)[1]))
-                    for lab, s in zip(gm.labels, structs)]
-        bad = [(lab, r) for lab, (st, r) in problems if st != "ok"]
+        bad = [(lab, r) for lab, s in zip(gm.labels, structs)
+               for st, r in [_admissible(s.matrices(theta)[2], s.matrices(theta)[1])]
+               if st != "ok"]
         if bad:
             status = "heywood"
             reason = "; ".join(f"group {lab}: {r}" for lab, r in bad)
         else:
             fit = _fit_indices(gm, implied, f, df, ms)
-    if fiml:
-        loglik = 0.0
-        for m, pt in zip([m for m in gm.groups if isinstance(m, PatternMoments)], points):
-            point = _defined(pt(theta))
-            st = m.stacked
-            loglik += -m.n / 2 * point.f - 0.5 * _LOG_2PI * float(st.n @ st.mask.sum(axis=1))
-    else:
-        loglik = sum(_loglik(m.cov, m.mean, sigma, mu, m.n, ms)
-                     for (sigma, mu), m in zip(implied, gm.groups))
+    loglik = _group_loglik(gm, points, theta, implied, ms)
     return MLFit(status=status, reason=reason, table=out, n=n, npar=q, df=df, fmin=f / 2,
                  loglik=float(loglik), fit=fit, iterations=it, theta=theta, information=H,
                  implied_cov=implied[0][0], implied_mean=implied[0][1],
                  factors=structs[0].factors, observed=structs[0].observed,
                  group_labels=gm.labels, group_n=tuple(m.n for m in gm.groups),
                  implied_groups=implied)
+
+
+def _start_values(parts: list[tuple[pd.DataFrame, Structure]], gm: GroupMoments,
+                  q: int) -> np.ndarray:
+    """Start values: each parameter from the first group that has it."""
+    theta0, filled = np.zeros(q), np.zeros(q, dtype=bool)
+    for (sub, s), m in zip(parts, gm.groups):
+        start = _start(s, sub, m.cov, m.mean)
+        here = np.zeros(q, dtype=bool)
+        here[s.free_index] = True
+        take = here & ~filled
+        theta0[take] = start[take]
+        filled |= here
+    return theta0
+
+
+def _estimates(table: pd.DataFrame, parts: list[tuple[pd.DataFrame, Structure]],
+               theta: np.ndarray, cov_theta: np.ndarray | None) -> pd.DataFrame:
+    """The estimates table: each group's rows from its own structure."""
+    group = table["group"].to_numpy()
+    columns: dict[str, np.ndarray] = {}
+    for g, (_, s) in enumerate(parts, start=1):
+        rows = np.flatnonzero(group == g)
+        for c, column in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
+            columns.setdefault(c, np.full(len(table), np.nan))[rows] = column
+    return table.assign(**columns)
+
+
+def _group_loglik(gm: GroupMoments, points: list[PointAt], theta: np.ndarray,
+                  implied: tuple[tuple[np.ndarray, np.ndarray], ...], ms: bool) -> float:
+    """The model's log-likelihood summed over the groups."""
+    if gm.fiml:
+        loglik = 0.0
+        for m, pt in zip([m for m in gm.groups if isinstance(m, PatternMoments)], points):
+            point = _defined(pt(theta))
+            st = m.stacked
+            loglik += -m.n / 2 * point.f - 0.5 * _LOG_2PI * float(st.n @ st.mask.sum(axis=1))
+        return loglik
+    return float(sum(_loglik(m.cov, m.mean, sigma, mu, m.n, ms)
+                     for (sigma, mu), m in zip(implied, gm.groups)))
 
 
 def _fit_indices(gm: GroupMoments, implied: tuple[tuple[np.ndarray, np.ndarray], ...],
