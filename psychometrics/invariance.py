@@ -911,7 +911,9 @@ def longitudinal_invariance(
 def warn_result(result: InvarianceResult, subject: str) -> None:
     """Raise the warnings of an invariance sequence: its status, and each fitted step
     that did not converge or is inadmissible (:mod:`psychometrics.exceptions`)."""
-    warn_status(result.status, result.reason, subject, stacklevel=4)
+    if result.status != "ok":  # the status names the step that stopped the sequence
+        warn_status(result.status, result.reason, subject, stacklevel=4)
+        return
     for step in result.steps:
         warn_status(step.status, step.reason, f"{subject}, model {step.model}", stacklevel=4)
 
