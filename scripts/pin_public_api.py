@@ -8,6 +8,7 @@ record the change in CHANGELOG.md.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -21,7 +22,15 @@ from api_contract import public_api  # noqa: E402
 
 def main() -> None:
     path = ROOT / "tests" / "reference" / "api" / "public_api.json"
-    path.write_text(json.dumps(public_api(), indent=1, sort_keys=True) + "\n")
+    api = public_api()
+    # Names deprecated but not yet removed stay pinned, so the test keeps checking
+    # that they still work (with a warning) until the release that removes them.
+    old = json.loads(path.read_text()) if path.exists() else {}
+    for name, entry in old.items():
+        package, attr = name.split(".", 1)
+        if name not in api and attr in getattr(importlib.import_module(package), "_DEPRECATED", {}):
+            api[name] = entry
+    path.write_text(json.dumps(api, indent=1, sort_keys=True) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")
 
 
