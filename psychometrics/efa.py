@@ -14,7 +14,7 @@ two answers. Steps and their definitions:
   p (seeded; drawn as Wishart matrices, so the cost does not grow with n); the
   number of factors is the count of leading eigenvalues above it.
   The scree's elbow by the acceleration factor (Raiche et al. 2013) is given too.
-- Extraction by minres or ML (factor_analyzer, through
+- Extraction by minres or ML (factor_analyzer 0.5.1's, written out in
   :mod:`psychometrics._fa_backend`), rotation by oblimin, promax or geomin
   (:mod:`psychometrics.rotation`); factors sorted by the variance they explain
   and signed so that their loadings sum positive, as ``psych::fa``.
