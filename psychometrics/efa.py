@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from psychometrics import _distributions
 from psychometrics._fa_backend import unrotated_loadings
 from psychometrics.exceptions import SmallSampleWarning, warn_status
 from psychometrics.results import json_object
@@ -208,7 +208,7 @@ def sphericity(r: np.ndarray, n: int, names: list[str]) -> Sphericity:
     _, logdet = np.linalg.slogdet(r)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
     df = p * (p - 1) // 2
-    return Sphericity(kmo, kmo_items, float(chi2), df, float(stats.chi2.sf(chi2, df)))
+    return Sphericity(kmo, kmo_items, float(chi2), df, _distributions.chi2_sf(chi2, df))
 
 
 def random_correlation_eigenvalues(n: int, p: int, n_iter: int, seed: int) -> np.ndarray:

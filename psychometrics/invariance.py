@@ -48,8 +48,8 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from psychometrics import _distributions
 from psychometrics.decision_rules import (
     BOOTSTRAP_MAX_DRAWS,
     DEFAULT_RULE,
@@ -884,7 +884,7 @@ def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rul
     f, g = fit.fit, last.fit.fit
     d_chi2 = f.chi2 - g.chi2
     d_df = fit.df - last.fit.df
-    d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else math.nan
+    d_p = _distributions.chi2_sf(d_chi2, d_df) if d_df > 0 else math.nan
     d_cfi, d_rmsea, d_srmr = cfi - last.cfi, f.rmsea - g.rmsea, f.srmr - g.srmr
     if not judge:
         return Step(model, fit.status, fit.reason, fit, last.model, d_chi2, d_df, d_p, d_cfi,
