@@ -3,7 +3,8 @@
 Loadings and factor (co)variances are standardized by the model-implied SDs of items
 and factors, residual variances by the item variances, residual covariances become
 residual correlations, means are divided by the SDs. ``std_se`` by the delta method
-with a numerical Jacobian of the standardization, as ``lavaan::standardizedSolution``.
+with the Jacobian of the standardization in closed form
+(:mod:`psychometrics.sem.std_jacobian`), as ``lavaan::standardizedSolution``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 from scipy import special
 
 from psychometrics.sem.implied import Structure
+from psychometrics.sem.std_jacobian import std_jacobian
 
 
 def standardized(struct: Structure, theta: np.ndarray) -> np.ndarray:
@@ -40,26 +42,26 @@ def standardized(struct: Structure, theta: np.ndarray) -> np.ndarray:
 def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
                     cov_theta: np.ndarray | None) -> pd.DataFrame:
     """The parameter table with est, se, z, pvalue, std_all and std_se."""
-    out = table.copy()
-    out["est"] = struct.values(theta)
+    est = struct.values(theta)
     q = struct.q
     se = np.sqrt(np.clip(np.diag(cov_theta), 0, None)) if cov_theta is not None else np.full(q, np.nan)
-    free = out["free"].to_numpy() > 0
-    out["se"] = np.where(free, se[np.clip(out["free"].to_numpy() - 1, 0, None)], 0.0)
+    free_index = table["free"].to_numpy()
+    free = free_index > 0
+    se_rows = np.where(free, se[np.clip(free_index - 1, 0, None)], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["z"] = np.where(free, out["est"] / out["se"], np.nan)
-    out["pvalue"] = np.where(free, 2 * special.ndtr(-np.abs(out["z"])), np.nan)
+        z = np.where(free, est / se_rows, np.nan)
+    pvalue = np.where(free, 2 * special.ndtr(-np.abs(z)), np.nan)
     std = standardized(struct, theta)
-    out["std_all"] = std
     std_se = np.full(len(std), np.nan)
     if cov_theta is not None:
-        J = np.zeros((len(std), len(theta)))
-        for k in range(len(theta)):
-            h = 1e-6 * max(1.0, abs(theta[k]))
-            up, down = theta.copy(), theta.copy()
-            up[k] += h
-            down[k] -= h
-            J[:, k] = (standardized(struct, up) - standardized(struct, down)) / (2 * h)
+        J = std_jacobian(struct, theta)
         std_se = np.sqrt(np.clip(np.sum((J @ cov_theta) * J, axis=1), 0, None))
-    out["std_se"] = std_se
-    return out
+    cols = {"est": est, "se": se_rows, "z": z, "pvalue": pvalue, "std_all": std,
+            "std_se": std_se}
+    if any(c in table.columns for c in cols):  # a refit of a finished table: replace
+        out = table.copy()
+        for name, values in cols.items():
+            out[name] = values
+        return out
+    # one concatenation instead of six column insertions (each copies the frame)
+    return pd.concat([table, pd.DataFrame(cols, index=table.index)], axis=1)
