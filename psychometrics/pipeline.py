@@ -747,14 +747,19 @@ def _attrition(scores: Scores) -> dict[str, Any]:
         return {}
     first, later = r.waves[0], r.waves[1:]
     keys = r.keys.reset_index(drop=True)
-    base = scores.table[keys["wave"] == first].assign(_id=keys.loc[keys["wave"] == first, "id"].to_numpy())
-    seen_later = set(keys.loc[keys["wave"].isin(later), "id"])
-    completers = base["_id"].isin(seen_later).to_numpy()
+    # plain object arrays and sets: isin and iteration on Arrow strings cost 0.2 s at N = 20,000
+    wave, ids = keys["wave"].to_numpy(dtype=object), keys["id"].to_numpy(dtype=object)
+    at_first = wave == first
+    base = scores.table[keys["wave"] == first].assign(_id=ids[at_first])
+    later_set = set(later)
+    seen_later = {i for i, w in zip(ids.tolist(), wave.tolist()) if w in later_set}
+    completers = np.fromiter((i in seen_later for i in ids[at_first].tolist()), dtype=bool,
+                             count=int(at_first.sum()))
     out = attrition(base.reset_index(drop=True), completers, list(r.instrument.scale_ids))
     out["first_wave"] = first
     out["note"] = ("standardized mean difference at the first wave, persons seen again minus "
                    "persons seen at the first wave only (pooled SD)")
-    out["only_later_waves"] = len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"]))
+    out["only_later_waves"] = len(set(ids.tolist()) - set(ids[at_first].tolist()))
     return out
 
 
