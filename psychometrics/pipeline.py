@@ -693,8 +693,15 @@ def multi_scale_table(person: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     keys = ["pair", "bank", "id"]
     out = p.groupby(keys, sort=False).agg(n_scales=("scale", "size"),
                                           n_improved=("up", "sum")).reset_index()
-    names = p[p["up"] == 1].groupby(keys, sort=False)["scale"].agg(";".join).rename("improved")
-    out = out.merge(names.reset_index(), on=keys, how="left").fillna({"improved": ""})
+    # the improved scales' names per person, in row order (a groupby with a Python join
+    # per group cost 0.1 s at N = 20,000)
+    imp = p[p["up"] == 1]
+    names: dict[tuple[Any, ...], list[str]] = {}
+    for key, scale in zip(zip(*(imp[k].tolist() for k in keys)), imp["scale"].tolist()):
+        names.setdefault(key, []).append(scale)
+    out["improved"] = pd.Series([";".join(names.get(key, ())) for key in
+                                 zip(*(out[k].tolist() for k in keys))], index=out.index,
+                                dtype=p["scale"].dtype)
     return out[["id", "pair", "bank", "n_scales", "n_improved", "improved"]]
 
 
