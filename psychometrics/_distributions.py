@@ -1,14 +1,14 @@
 """The few ``scipy.stats`` results the pipeline needs, from ``scipy.special`` directly.
 
 Importing ``scipy.stats`` costs 0.5-1 s of every ``binnenuit`` run (issue 16) while
-we use five of its functions. Each function here calls the ``scipy.special`` routine
-that ``scipy.stats`` (1.11-1.18) calls for it (``t._sf`` is ``stdtr(df, -x)``,
-``t._ppf`` ``stdtrit``, ``chi2._sf`` ``chdtrc``, ``f._ppf`` ``fdtri``, ``nct._cdf``
-``nctdtr``) with ``rv_continuous``'s handling of the edges (outside the support, invalid
+we use six of its functions. Each function here calls the ``scipy.special`` routine
+that ``scipy.stats`` (1.17) calls for it (``t._sf`` is ``stdtr(df, -x)``, ``t._ppf``
+``stdtrit``, ``chi2._sf`` ``chdtrc``, ``f._ppf`` ``fdtri``, ``nct._cdf`` ``nctdtr``,
+``ncx2._sf`` Boost's private ``_ncx2_sf``, with a fallback to scipy.stats where a scipy
+lacks it) with ``rv_continuous``'s handling of the edges (outside the support, invalid
 parameters: NaN), and the Wilcoxon signed-rank test's normal approximation is
 ``scipy.stats.wilcoxon``'s, operation for operation; its exact and permutation branches
-(small samples) still call scipy.stats, imported then. ``ncx2.sf`` calls the same private Boost routine scipy.stats does (falling back to
-scipy.stats where it is absent). ``tests/test_distributions.py``
+(small samples) still call scipy.stats, imported then. ``tests/test_distributions.py``
 checks every function against scipy.stats.
 """
 

@@ -23,6 +23,8 @@ against factor_analyzer itself (kept as a test dependency for that cross-check o
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +45,8 @@ def unrotated_loadings(corr: np.ndarray, n_factors: int, method: str = "minres")
     if not np.isfinite(r).all():
         raise ValueError("unrotated_loadings needs a correlation matrix without NaN or inf")
     start = (np.diag(r) - (1 - 1 / np.diag(np.linalg.inv(r))).T).squeeze()
+    objective: Callable[..., Any]
+    jac: bool | None
     if ANALYTIC_GRADIENT:  # value and gradient from one eigendecomposition
         objective, jac = (_ml_value_gradient if method == "ml" else _uls_value_gradient), True
     else:
@@ -122,7 +126,7 @@ def _normalize_uls(psi: np.ndarray, r: np.ndarray, n_factors: int) -> np.ndarray
     values, vectors = np.linalg.eigh(r)
     values = values[::-1][:n_factors]
     vectors = vectors[:, ::-1][:, :n_factors]
-    return np.dot(vectors, np.diag(np.sqrt(np.maximum(values, 0))))
+    return np.asarray(np.dot(vectors, np.diag(np.sqrt(np.maximum(values, 0)))), dtype=float)
 
 
 def _normalize_ml(psi: np.ndarray, r: np.ndarray, n_factors: int) -> np.ndarray:
@@ -131,4 +135,5 @@ def _normalize_ml(psi: np.ndarray, r: np.ndarray, n_factors: int) -> np.ndarray:
     values, vectors = np.linalg.eigh(sstar)
     values = np.maximum(values[::-1][:n_factors] - 1, 0)
     vectors = vectors[:, ::-1][:, :n_factors]
-    return np.dot(np.diag(np.sqrt(psi)), np.dot(vectors, np.diag(np.sqrt(values))))
+    return np.asarray(np.dot(np.diag(np.sqrt(psi)), np.dot(vectors, np.diag(np.sqrt(values)))),
+                      dtype=float)
