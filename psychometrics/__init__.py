@@ -3,8 +3,8 @@
 Each statistical concept has its own module (reliability, omega_hierarchical, efa,
 cfa, invariance, change); they share one SEM engine, the subpackage ``sem`` (parameter
 table, sample statistics, ML and full-information ML, information matrices, score tests
-and the one set of fit-index definitions). Heavy engines (factor_analyzer)
-are imported inside the functions that need them.
+and the one set of fit-index definitions). The EFA extraction is factor_analyzer's,
+written out in ``_fa_backend`` so that no run imports factor_analyzer or scikit-learn.
 
 The whole pipeline on the bundled example study (the ``kvb`` instrument's 58 items;
 about 15 seconds)::

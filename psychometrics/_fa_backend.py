@@ -1,28 +1,139 @@
-"""The one place that calls factor_analyzer (0.5.1).
+"""Unrotated minres and ML loadings of a correlation matrix: factor_analyzer 0.5.1's
+extraction, without importing it.
 
-What we rely on, measured against psych (docs/engines.md): minres and ML
-loadings match ``psych::fa`` to ~3e-6. What we avoid: it median-imputes missing
-values by default (we always pass a correlation matrix), its ``phi_`` after an
-oblique rotation is not in the order of the loading columns and its communalities
-are wrong for oblique rotations (we rotate ourselves, :mod:`psychometrics.rotation`),
-and it warns (scikit-learn 1.6-1.7) or breaks (1.8+) on ``force_all_finite``: the
-version is pinned and that one FutureWarning is silenced here, nowhere else.
+factor_analyzer (MIT licence) matches ``psych::fa`` to ~3e-6 (docs/engines.md), but
+importing it pulls in scikit-learn and ``scipy.stats`` (1-2 s of every run that does an
+EFA, issue 16), and of it we use only the extraction with ``rotation=None`` on a
+correlation matrix: we rotate ourselves (:mod:`psychometrics.rotation`; its ``phi_``
+and oblique communalities are wrong) and never let it impute. So the extraction is
+written out here as ``FactorAnalyzer(n_factors, rotation=None, method=method,
+is_corr_matrix=True).fit(corr).loadings_`` computes it (``_fit_factor_analysis``,
+``_fit_uls_objective``, ``_fit_ml_objective``, ``_normalize_uls``, ``_normalize_ml``,
+then the column signs and the order by variance): the same starting values (1 - SMC),
+bounds (0.005, 1), L-BFGS-B with ``maxiter=1000`` and the same objectives, with one
+difference: the objectives' gradients are given in closed form (as ``psych::fa`` and
+``factanal`` do) instead of L-BFGS-B's finite differences, p + 1 eigendecompositions
+per step fewer. L-BFGS-B then stops at a slightly different point: both stopping
+points lie within ~1e-5 of the optimum (measured against a run to ftol 1e-16), and the
+loadings agree with factor_analyzer's to 5e-5. With ``ANALYTIC_GRADIENT = False`` the
+numbers are factor_analyzer's exactly. ``tests/test_fa_backend.py`` checks both
+against factor_analyzer itself (kept as a test dependency for that cross-check only).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+
+_BOUNDS = (0.005, 1.0)
+#: L-BFGS-B with the objectives' gradients in closed form (one eigendecomposition per
+#: step instead of p + 1 for finite differences); False: factor_analyzer's way exactly.
+ANALYTIC_GRADIENT = True
 
 
 def unrotated_loadings(corr: np.ndarray, n_factors: int, method: str = "minres") -> np.ndarray:
     """Unrotated loadings (p x n_factors) of a correlation matrix by minres or ML."""
-    from factor_analyzer import FactorAnalyzer  # heavy: imported only when used
+    from scipy.optimize import minimize  # imported when an EFA runs
 
-    fa = FactorAnalyzer(n_factors=n_factors, rotation=None, method=method,
-                        is_corr_matrix=True)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)
-        fa.fit(np.asarray(corr, dtype=float))
-    return np.asarray(fa.loadings_, dtype=float)
+    if method not in ("minres", "ml"):
+        raise ValueError(f"The 'method' parameter of unrotated_loadings must be 'minres' or "
+                         f"'ml'. Got {method!r} instead.")
+    r = np.array(corr, dtype=float)  # a copy: the objectives write its diagonal
+    if not np.isfinite(r).all():
+        raise ValueError("unrotated_loadings needs a correlation matrix without NaN or inf")
+    start = (np.diag(r) - (1 - 1 / np.diag(np.linalg.inv(r))).T).squeeze()
+    objective: Callable[..., Any]
+    jac: bool | None
+    if ANALYTIC_GRADIENT:  # value and gradient from one eigendecomposition
+        objective, jac = (_ml_value_gradient if method == "ml" else _uls_value_gradient), True
+    else:
+        objective, jac = (_ml_objective if method == "ml" else _uls_objective), None
+    res = minimize(objective, start, method="L-BFGS-B", bounds=[_BOUNDS] * r.shape[0],
+                   options={"maxiter": 1000}, args=(r, n_factors), jac=jac)
+    if not res.success:
+        warnings.warn(f"Failed to converge: {res.message}", stacklevel=2)
+    loadings = (_normalize_ml if method == "ml" else _normalize_uls)(res.x, r, n_factors)
+    if n_factors > 1:  # column signs as R's (positive column sums)
+        signs = np.sign(loadings.sum(0))
+        signs[signs == 0] = 1
+        loadings = np.dot(loadings, np.diag(signs))
+    variance = np.sum(loadings ** 2, axis=0)
+    order = list(reversed(np.argsort(variance)))
+    return np.asarray(loadings[:, order].copy(), dtype=float)
+
+
+def _uls_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> float:
+    from scipy import linalg
+
+    np.fill_diagonal(r, 1 - psi)
+    values, vectors = linalg.eigh(r)
+    values = np.maximum(values[::-1], np.finfo(float).eps * 100)[:n_factors]
+    vectors = vectors[:, ::-1][:, :n_factors]
+    if n_factors > 1:
+        loadings = np.dot(vectors, np.diag(np.sqrt(values)))
+    else:
+        loadings = vectors * np.sqrt(values[0])
+    model = np.dot(loadings, loadings.T)
+    return float(np.sum((r - model) ** 2))
+
+
+def _uls_value_gradient(psi: np.ndarray, r: np.ndarray,
+                        n_factors: int) -> tuple[float, np.ndarray]:
+    """The minres objective and its gradient. With the eigenvalues l_i (vectors v_i) of
+    R with diagonal 1 - psi, the model keeps max(l_i, eps * 100) of the first n_factors,
+    so the residual is sum_i e_i v_i v_i' with e_i = l_i - kept_i and the objective
+    sum_i e_i^2; d l_i / d psi_j = -v_ij^2 (kept values held), so the gradient is
+    -2 sum_i e_i v_ij^2."""
+    from scipy import linalg
+
+    np.fill_diagonal(r, 1 - psi)
+    values, vectors = linalg.eigh(r)
+    values, vectors = values[::-1], vectors[:, ::-1]
+    kept = np.zeros_like(values)
+    kept[:n_factors] = np.maximum(values[:n_factors], np.finfo(float).eps * 100)
+    loadings = vectors[:, :n_factors] * np.sqrt(kept[:n_factors])
+    value = float(np.sum((r - loadings @ loadings.T) ** 2))
+    return value, -2 * (vectors ** 2) @ (values - kept)
+
+
+def _ml_value_gradient(psi: np.ndarray, r: np.ndarray,
+                       n_factors: int) -> tuple[float, np.ndarray]:
+    """The ML objective and its gradient as R's ``factanal`` (``FAgr``):
+    diag(Lambda Lambda' + Psi - R) / psi^2 at the loadings the objective implies."""
+    sc = np.diag(1 / np.sqrt(psi))
+    values, vectors = np.linalg.eigh(sc @ r @ sc)
+    values, vectors = values[::-1], vectors[:, ::-1]
+    rest = values[n_factors:]
+    value = float(-(np.sum(np.log(rest) - rest) - n_factors + r.shape[0]))
+    loadings = np.sqrt(psi)[:, None] * (vectors[:, :n_factors]
+                                        * np.sqrt(np.maximum(values[:n_factors] - 1, 0)))
+    g = np.sum(loadings ** 2, axis=1) + psi - np.diag(r)
+    return value, g / psi ** 2
+
+
+def _ml_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> float:
+    sc = np.diag(1 / np.sqrt(psi))
+    sstar = np.dot(np.dot(sc, r), sc)
+    values = np.linalg.eigh(sstar)[0][::-1][n_factors:]
+    return float(-(np.sum(np.log(values) - values) - n_factors + r.shape[0]))
+
+
+def _normalize_uls(psi: np.ndarray, r: np.ndarray, n_factors: int) -> np.ndarray:
+    np.fill_diagonal(r, 1 - psi)
+    values, vectors = np.linalg.eigh(r)
+    values = values[::-1][:n_factors]
+    vectors = vectors[:, ::-1][:, :n_factors]
+    return np.asarray(np.dot(vectors, np.diag(np.sqrt(np.maximum(values, 0)))), dtype=float)
+
+
+def _normalize_ml(psi: np.ndarray, r: np.ndarray, n_factors: int) -> np.ndarray:
+    sc = np.diag(1 / np.sqrt(psi))
+    sstar = np.dot(np.dot(sc, r), sc)
+    values, vectors = np.linalg.eigh(sstar)
+    values = np.maximum(values[::-1][:n_factors] - 1, 0)
+    vectors = vectors[:, ::-1][:, :n_factors]
+    return np.asarray(np.dot(np.diag(np.sqrt(psi)), np.dot(vectors, np.diag(np.sqrt(values)))),
+                      dtype=float)

@@ -33,9 +33,10 @@ from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from instruments.scoring import mean_of_answered
+from psychometrics import _distributions
 from psychometrics.results import NAN_INTERVAL, Interval, json_object
 
 RCI_CUT = 1.959963984540054
@@ -177,7 +178,7 @@ def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interva
     a = (1 - level) / 2
 
     def cdf(ncp: float) -> float:
-        value = float(stats.nct.cdf(t_obs, df, ncp))
+        value = _distributions.nct_cdf(t_obs, df, ncp)
         if math.isnan(value):  # scipy fails far in a tail: the value there is 1 or 0
             return 1.0 if ncp < t_obs else 0.0
         return value
@@ -278,14 +279,13 @@ def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, sc
                             "amount; t and d_z are undefined", n=n, mean_diff=mean, **base)
     se = sd_d / math.sqrt(n)
     t = mean / se
-    p = float(2 * stats.t.sf(abs(t), df))
-    q = stats.t.ppf(0.975, df)
+    p = float(2 * _distributions.t_sf(abs(t), df))
+    q = _distributions.t_ppf(0.975, df)
     ci = Interval(mean - q * se, mean + q * se)
     if np.all(d == 0):
         w_v, w_p = math.nan, math.nan
     else:
-        w = stats.wilcoxon(b, a, zero_method="wilcox", correction=True, mode="auto")
-        w_v, w_p = _wilcoxon_v(d), float(w.pvalue)
+        w_v, w_p = _wilcoxon_v(d), _distributions.wilcoxon_p(b, a)
     ncp = noncentral_t_interval(t, df)
     d_z = mean / sd_d
     d_z_ci = Interval(ncp.low / math.sqrt(n), ncp.high / math.sqrt(n))
@@ -317,7 +317,7 @@ def observed_change(x_from: np.ndarray, x_to: np.ndarray, ids: np.ndarray, *, sc
 def _wilcoxon_v(d: np.ndarray) -> float:
     """R's V: the sum of the ranks of the positive differences (zeros dropped)."""
     nz = d[d != 0]
-    ranks = stats.rankdata(np.abs(nz))
+    ranks = _distributions.rank_average(np.abs(nz))[0]
     return float(ranks[nz > 0].sum())
 
 

@@ -14,7 +14,7 @@ two answers. Steps and their definitions:
   p (seeded; drawn as Wishart matrices, so the cost does not grow with n); the
   number of factors is the count of leading eigenvalues above it.
   The scree's elbow by the acceleration factor (Raiche et al. 2013) is given too.
-- Extraction by minres or ML (factor_analyzer, through
+- Extraction by minres or ML (factor_analyzer 0.5.1's, written out in
   :mod:`psychometrics._fa_backend`), rotation by oblimin, promax or geomin
   (:mod:`psychometrics.rotation`); factors sorted by the variance they explain
   and signed so that their loadings sum positive, as ``psych::fa``.
@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from psychometrics import _distributions
 from psychometrics._fa_backend import unrotated_loadings
 from psychometrics.exceptions import SmallSampleWarning, warn_status
 from psychometrics.results import json_object
@@ -208,7 +208,7 @@ def sphericity(r: np.ndarray, n: int, names: list[str]) -> Sphericity:
     _, logdet = np.linalg.slogdet(r)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
     df = p * (p - 1) // 2
-    return Sphericity(kmo, kmo_items, float(chi2), df, float(stats.chi2.sf(chi2, df)))
+    return Sphericity(kmo, kmo_items, float(chi2), df, _distributions.chi2_sf(chi2, df))
 
 
 def random_correlation_eigenvalues(n: int, p: int, n_iter: int, seed: int) -> np.ndarray:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from psychometrics import _distributions
 from psychometrics.change import ChangeResult
 from psychometrics.results import NAN_INTERVAL, Interval, json_object
 
@@ -81,12 +81,12 @@ def welch_difference(d_group: np.ndarray, d_ref: np.ndarray, group: str,
                                mean_diff=diff)
     df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
     t = diff / se
-    q = float(stats.t.ppf(0.975, df))
+    q = float(_distributions.t_ppf(0.975, df))
     pooled = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
     g = (1 - 3 / (4 * (n1 + n2) - 9)) * diff / pooled if pooled > 0 else math.nan
     return GroupDifference(group, reference, status="ok", reason="", n=n1, n_reference=n2,
                            mean_diff=diff, ci=Interval(diff - q * se, diff + q * se), se=se,
-                           t=t, df=float(df), p=float(2 * stats.t.sf(abs(t), df)), hedges_g=g)
+                           t=t, df=float(df), p=float(2 * _distributions.t_sf(abs(t), df)), hedges_g=g)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,8 +59,8 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from psychometrics import _distributions
 from psychometrics.decision_rules import (
     BOOTSTRAP_MAX_DRAWS,
     DEFAULT_RULE,
@@ -1255,7 +1255,7 @@ def _compare(ctx: _Context, model: str, fit: MLFit, last: Step, syntax: str, rul
     assert f is not None and g is not None  # status "ok", and the last one accepted
     d_chi2 = f.chi2 - g.chi2
     d_df = fit.df - last.fit.df
-    d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else math.nan
+    d_p = _distributions.chi2_sf(d_chi2, d_df) if d_df > 0 else math.nan
     d_cfi, d_rmsea, d_srmr = cfi - last.cfi, f.rmsea - g.rmsea, f.srmr - g.srmr
     rob = ctx.robust(fit)
     sc = _scaled_step(ctx, fit, rob, last, freed_keys) if rob is not None else _Scaled()

@@ -876,8 +876,15 @@ def multi_scale_table(person: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     keys = ["pair", "bank", "id"]
     out = p.groupby(keys, sort=False).agg(n_scales=("scale", "size"),
                                           n_improved=("up", "sum")).reset_index()
-    names = p[p["up"] == 1].groupby(keys, sort=False)["scale"].agg(";".join).rename("improved")
-    out = out.merge(names.reset_index(), on=keys, how="left").fillna({"improved": ""})
+    # the improved scales' names per person, in row order (a groupby with a Python join
+    # per group cost 0.1 s at N = 20,000)
+    imp = p[p["up"] == 1]
+    names: dict[tuple[Any, ...], list[str]] = {}
+    for key, scale in zip(zip(*(imp[k].tolist() for k in keys)), imp["scale"].tolist()):
+        names.setdefault(key, []).append(scale)
+    out["improved"] = pd.Series([";".join(names.get(key, ())) for key in
+                                 zip(*(out[k].tolist() for k in keys))], index=out.index,
+                                dtype=p["scale"].dtype)
     return out[["id", "pair", "bank", "n_scales", "n_improved", "improved"]]
 
 
@@ -931,14 +938,19 @@ def _attrition(scores: Scores) -> dict[str, Any]:
         return {}
     first, later = r.waves[0], r.waves[1:]
     keys = r.keys.reset_index(drop=True)
-    base = scores.table[keys["wave"] == first].assign(_id=keys.loc[keys["wave"] == first, "id"].to_numpy())
-    seen_later = set(keys.loc[keys["wave"].isin(later), "id"])
-    completers = base["_id"].isin(seen_later).to_numpy()
+    # plain object arrays and sets: isin and iteration on Arrow strings cost 0.2 s at N = 20,000
+    wave, ids = keys["wave"].to_numpy(dtype=object), keys["id"].to_numpy(dtype=object)
+    at_first = wave == first
+    base = scores.table[keys["wave"] == first].assign(_id=ids[at_first])
+    later_set = set(later)
+    seen_later = {i for i, w in zip(ids.tolist(), wave.tolist()) if w in later_set}
+    completers = np.fromiter((i in seen_later for i in ids[at_first].tolist()), dtype=bool,
+                             count=int(at_first.sum()))
     out = attrition(base.reset_index(drop=True), completers, list(r.instrument.scale_ids))
     out["first_wave"] = first
     out["note"] = ("standardized mean difference at the first wave, persons seen again minus "
                    "persons seen at the first wave only (pooled SD)")
-    out["only_later_waves"] = len(set(keys["id"]) - set(keys.loc[keys["wave"] == first, "id"]))
+    out["only_later_waves"] = len(set(ids.tolist()) - set(ids[at_first].tolist()))
     return out
 
 

@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from psychometrics import _distributions
 from psychometrics.polychoric import polychoric
 from psychometrics.results import NAN_INTERVAL, Interval, json_object
 from psychometrics.sem import FitIndices, Moments, Row, build_table, covariance_problem, fit_ml
@@ -405,8 +405,8 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> Interva
         return NAN_INTERVAL
     a = 1 - level
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    return Interval(1 - (1 - alpha) * stats.f.ppf(1 - a / 2, df1, df2),
-                    1 - (1 - alpha) * stats.f.ppf(a / 2, df1, df2))
+    return Interval(1 - (1 - alpha) * _distributions.f_ppf(1 - a / 2, df1, df2),
+                    1 - (1 - alpha) * _distributions.f_ppf(a / 2, df1, df2))
 
 
 def bootstrap_interval(

@@ -478,8 +478,9 @@ def _scores_with_rci(result: ValidationResult) -> pd.DataFrame:
     for a, b in zip(r.waves[:-1], r.waves[1:]):
         part = person[person["pair"] == f"{a}->{b}"]
         for scale, rows in part.groupby("scale", sort=False):
-            rci = dict(zip(rows["id"], rows["rci"]))
-            cls = dict(zip(rows["id"], rows["rci_class"]))
+            who = rows["id"].tolist()  # lists: iterating Arrow strings is slow
+            rci = dict(zip(who, rows["rci"].tolist()))
+            cls = dict(zip(who, rows["rci_class"].tolist()))
             at_b = waves == b
             if f"{scale}_rci" not in table:
                 table[f"{scale}_rci"] = float("nan")

@@ -3,7 +3,8 @@
 Loadings and factor (co)variances are standardized by the model-implied SDs of items
 and factors, residual variances by the item variances, residual covariances become
 residual correlations, means are divided by the SDs. ``std_se`` by the delta method
-with a numerical Jacobian of the standardization, as ``lavaan::standardizedSolution``.
+with the Jacobian of the standardization in closed form
+(:mod:`psychometrics.sem.std_jacobian`), as ``lavaan::standardizedSolution``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 from scipy import special
 
 from psychometrics.sem.implied import Structure
+from psychometrics.sem.std_jacobian import std_jacobian
 
 
 def standardized(struct: Structure, theta: np.ndarray) -> np.ndarray:
@@ -52,13 +54,7 @@ def estimate_columns(struct: Structure, theta: np.ndarray, cov_theta: np.ndarray
     std = standardized(struct, theta)
     std_se = np.full(len(std), np.nan)
     if cov_theta is not None and with_std_se:
-        J = np.zeros((len(std), len(theta)))
-        for k in range(len(theta)):
-            h = 1e-6 * max(1.0, abs(theta[k]))
-            up, down = theta.copy(), theta.copy()
-            up[k] += h
-            down[k] -= h
-            J[:, k] = (standardized(struct, up) - standardized(struct, down)) / (2 * h)
+        J = std_jacobian(struct, theta)
         std_se = np.sqrt(np.clip(np.sum((J @ cov_theta) * J, axis=1), 0, None))
     return {"est": est, "se": se_rows, "z": z, "pvalue": pvalue, "std_all": std,
             "std_se": std_se}
@@ -67,4 +63,11 @@ def estimate_columns(struct: Structure, theta: np.ndarray, cov_theta: np.ndarray
 def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
                     cov_theta: np.ndarray | None) -> pd.DataFrame:
     """The parameter table with est, se, z, pvalue, std_all and std_se."""
-    return table.assign(**estimate_columns(struct, theta, cov_theta))
+    cols = estimate_columns(struct, theta, cov_theta)
+    if any(c in table.columns for c in cols):  # a refit of a finished table: replace
+        out = table.copy()
+        for name, values in cols.items():
+            out[name] = values
+        return out
+    # one concatenation instead of six column insertions (each copies the frame)
+    return pd.concat([table, pd.DataFrame(cols, index=table.index)], axis=1)
