@@ -1,5 +1,6 @@
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,29 @@ def user_instrument_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> tuple[Path, dict]:
-    """`binnenuit demo` run once per test session (the slowest step of the suite; the
-    tests that use it carry ``xdist_group("demo")``, so one worker runs it):
-    the output folder and its results.json. Dutch item texts, so the report tests can
-    check the language option too; nothing else in the run depends on the language."""
+def demo_run(tmp_path_factory, worker_id) -> tuple[Path, dict]:
+    """`binnenuit demo` run once per test session (the slowest step of the suite): the
+    output folder and its results.json. With pytest-xdist the first worker that needs it
+    runs it (an exclusive lock file in the session's shared folder) and the others read
+    its output. Dutch item texts, so the report tests can check the language option too;
+    nothing else in the run depends on the language."""
     from psychometrics.cli import main
 
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out), "--quiet", "--lang", "nl"]) == 0
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # one folder per session
+    out, done = shared / "demo", shared / "demo.done"
+    try:
+        os.close(os.open(shared / "demo.lock", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:  # another worker runs it: wait for its verdict
+        deadline = time.monotonic() + 900
+        while not done.exists():
+            assert time.monotonic() < deadline, "the demo did not finish in another worker"
+            time.sleep(0.2)
+    else:
+        try:
+            code = main(["demo", "--out", str(out), "--quiet", "--lang", "nl"])
+        finally:
+            done.write_text("ok" if out.joinpath("results.json").is_file() else "failed")
+        assert code == 0
+    assert done.read_text() == "ok", "the demo failed in another worker"
     return out, json.loads((out / "results.json").read_text())

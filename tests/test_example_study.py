@@ -17,7 +17,6 @@ from psychometrics.example_study import (
     simulate_example_study,
 )
 
-pytestmark = pytest.mark.xdist_group("demo")  # the demo runs once (conftest)
 
 @pytest.fixture(scope="module")
 def shipped() -> pd.DataFrame:

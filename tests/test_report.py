@@ -9,7 +9,6 @@ import pytest
 
 from psychometrics.cli import main
 
-pytestmark = pytest.mark.xdist_group("demo")  # the demo runs once (conftest)
 
 @pytest.fixture(scope="module")
 def demo(demo_run):

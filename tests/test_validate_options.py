@@ -26,7 +26,6 @@ def test_options_round_trip_through_json_types():
     assert opts.replace(seed=3).seed == 3 and opts.seed == 0
 
 
-@pytest.mark.xdist_group("demo")
 def test_results_json_records_the_options_the_cli_built(demo_run):
     _, res = demo_run
     options = res["settings"]["options"]

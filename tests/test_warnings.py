@@ -55,7 +55,6 @@ def test_omega_hierarchical_warns_when_not_identified():
     assert res.status == "not_identified"
 
 
-@pytest.mark.xdist_group("demo")
 def test_validate_records_the_warnings_of_its_run_and_raises_each_once(demo_run):
     """The demo's EFA of 58 items on 93 teachers is a small sample: the warning is in
     results.json once with its count, and the API raises it once for its caller."""
