@@ -66,18 +66,17 @@ class OrdinalCFAResult:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
+    A fitted result: :func:`fit_cfa_ordinal`. One that cannot be fitted keeps its status
+    and reason and has no numbers:
+
+    >>> import pandas as pd
     >>> from psychometrics import fit_cfa_ordinal
-    >>> rng = np.random.default_rng(1)
-    >>> f = rng.standard_normal(300)
-    >>> x = 0.7 * f[:, None] + np.sqrt(0.51) * rng.standard_normal((300, 4))
-    >>> data = pd.DataFrame(np.digitize(x, [-1.0, 0.0, 1.0]) + 1, columns=list("abcd"))
-    >>> res = fit_cfa_ordinal(data, {"f": ["a", "b", "c", "d"]})
-    >>> d = res.to_dict()
-    >>> res.status, round(d["chi2"], 3), round(d["chi2_scaled"], 3), d["df"]
-    ('ok', 2.316, 4.308, 2)
-    >>> [round(v, 3) for v in d["loadings_std"].values()]  # lavaan: 0.737 0.671 0.664 0.683
-    [0.737, 0.671, 0.664, 0.683]
+    >>> data = pd.DataFrame({"a": [1, 2, 3, 2], "b": [2, 2, 2, 2], "c": [1, 3, 2, 3]})
+    >>> res = fit_cfa_ordinal(data, {"f": ["a", "b", "c"]})
+    >>> res.status, res.fit is None
+    ('blocked', True)
+    >>> res.reason
+    'b answered in fewer than two categories: an ordered item without variation cannot be modelled'
     """
 
     name: str
