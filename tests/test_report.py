@@ -107,3 +107,22 @@ def test_demo_runs_the_district_grouping(demo):
     html = (demo / "report.html").read_text()
     assert "Invariance across groups &times; waves" in html
     assert "Latent group differences" in html and "Change by group, T0-&gt;T1" in html
+
+
+def test_multi_layer_draws_one_band_per_run_of_equal_classes():
+    """Persons sorted by scales improved, then by pattern: equal patterns are one band
+    per column, so the figure's size follows the patterns, not the persons."""
+    import pandas as pd
+
+    from psychometrics.report.figures import multi_layer
+
+    pattern = {"a": ["improved", "unchanged", "improved", "deteriorated", "unchanged"],
+               "b": ["improved", "unchanged", "unchanged", "unchanged", "unchanged"]}
+    rows = [{"id": f"p{i}", "scale": s, "rci_class": pattern[s][i % 5]}
+            for i in range(20_000) for s in ("a", "b")]
+    svg = multi_layer(pd.DataFrame(rows), ["a", "b"], ["A", "B"])
+    # rows sorted: (imp, imp) x4000, (imp, unch) x4000, then (unch, unch) x8000,
+    # (det, unch) x4000: column a has 3 runs, column b 2; plus the 3 legend keys
+    assert svg.count("<rect") == 3 + 2 + 3
+    assert "persons (n = 20000)" in svg
+    assert len(svg) < 10_000

@@ -324,27 +324,37 @@ def jacobson_truax(before: np.ndarray, after: np.ndarray, classes: np.ndarray,
 
 
 def multi_layer(classes: pd.DataFrame, scales: list[str], names: list[str]) -> str:
-    """Teachers (rows) by scales (columns), coloured by reliable-change class; rows
-    sorted by the number of scales improved."""
+    """Persons (rows) by scales (columns), coloured by reliable-change class; rows
+    sorted by the number of scales improved, then by their pattern of classes, so that
+    persons with the same pattern are one band. A column's run of equal cells is one
+    ``<rect>``: the figure's size follows the number of patterns, not of persons (at
+    N = 20,000 it was 20,000 rects and 1.4 MB of the report)."""
     grid = classes.pivot(index="id", columns="scale", values="rci_class").reindex(columns=scales)
-    improved = (grid == "improved").sum(axis=1).sort_values(ascending=False, kind="stable")
-    grid = grid.loc[improved.index]
-    c = _Canvas(0.55 * len(scales) + 2.2, 0.06 * len(grid) + 1.6, left=30, right=90,
-                bottom=min(20 + 4.5 * max((len(n) for n in names), default=0), 200))
-    c.xlim, c.ylim = (-0.5, len(scales) - 0.5), (len(grid) - 0.5, -0.5)
-    cw = (c.x1 - c.x0) / max(len(scales), 1)
-    ch = (c.y1 - c.y0) / max(len(grid), 1)
     values = grid.to_numpy(dtype=object)
-    # one <rect> per coloured cell, as Canvas.rect writes it (a person each: 20,000 at
-    # N = 20,000, so the cells are formatted here, not one method call each)
-    size = f'width="{max(cw, 0):.2f}" height="{max(ch + 0.2, 0):.2f}"'
-    ncol = values.shape[1]
-    c.parts.extend(
-        f'<rect x="{c.x0 + (k % ncol) * cw:.2f}" y="{c.y0 + (k // ncol) * ch:.2f}" {size} '
-        f'fill="{CLASS_COLOURS[v]}"/>'
-        for k, v in enumerate(values.ravel().tolist()) if v in CLASS_COLOURS)
-    c.axes(xticks=list(range(len(scales))), xlabels=[str(n) for n in names], xrotate=40,
-           ylabel=f"teachers (n = {len(grid)}), most layers improved at the top")
+    order = list(CLASS_COLOURS)  # improved, unchanged, deteriorated; unknown last
+    codes = np.full(values.shape, len(order), dtype=int)
+    for k, cls in enumerate(order):
+        codes[values == cls] = k
+    improved = (codes == 0).sum(axis=1)
+    keys = [codes[:, j] for j in reversed(range(codes.shape[1]))]  # lexsort: last key first
+    rows = np.lexsort((*keys, -improved)) if len(codes) else np.arange(0)
+    codes = codes[rows]
+    n, ncol = codes.shape
+    c = _Canvas(0.55 * len(scales) + 2.2, 0.06 * n + 1.6, left=30, right=90,
+                bottom=min(20 + 4.5 * max((len(t) for t in names), default=0), 200))
+    c.xlim, c.ylim = (-0.5, len(scales) - 0.5), (n - 0.5, -0.5)
+    cw = (c.x1 - c.x0) / max(ncol, 1)
+    ch = (c.y1 - c.y0) / max(n, 1)
+    colours = list(CLASS_COLOURS.values())
+    for j in range(ncol):
+        col = codes[:, j]
+        starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]]) if n else np.arange(0)
+        ends = np.r_[starts[1:], n]
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            if col[a] < len(colours):
+                c.rect(c.x0 + j * cw, c.y0 + a * ch, cw, (b - a) * ch + 0.2, colours[col[a]])
+    c.axes(xticks=list(range(len(scales))), xlabels=[str(t) for t in names], xrotate=40,
+           ylabel=f"persons (n = {n}), most scales improved at the top")
     c.legend([(colour, cls) for cls, colour in CLASS_COLOURS.items()], c.x1 + 8, c.y0 + 6)
     return c.svg()
 
