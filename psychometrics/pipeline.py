@@ -655,11 +655,20 @@ def _cfa(responses: Responses, keyed: Keyed, missing: Literal["fiml", "listwise"
         per_scale[scale.id] = {w: fit(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}")
                                for w, x in _by_wave(responses, keyed[scale.id]).items()}
     progress(f"CFA: the whole instrument ({len(inst.scales)} correlated factors)")
+    if len(inst.scales) == 1:  # the same model as the scale's: fitted once, named twice
+        only = inst.scales[0].id
+        return per_scale, {w: _renamed(r, f"{only}_{w}", f"{inst.id}_{w}")
+                           for w, r in per_scale[only].items()}
     everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
     factors = {s.id: list(s.items) for s in inst.scales}
     whole = {w: fit(x, factors, f"{inst.id}_{w}")
              for w, x in _by_wave(responses, everything).items()}
     return per_scale, whole
+
+
+def _renamed(result: AnyCFA, old: str, new: str) -> AnyCFA:
+    """``result`` under the model name ``new`` (its syntax's header names it first)."""
+    return replace(result, name=new, syntax=result.syntax.replace(old, new, 1))
 
 
 def _invariance(responses: Responses, keyed: Keyed, rule: Rule,

@@ -70,9 +70,17 @@ def test_api_caller_sees_the_warnings(user_instrument):
 
     import psychometrics
 
+    # 12 persons answering from one factor per scale: the models converge (uniform
+    # random answers drive Fisher scoring to its 500-iteration limit: 4 s of the suite),
+    # and the sample is small enough for the package's warnings
     rng = np.random.default_rng(4)
-    rows = [{"id": f"p{i}", "wave": w, **{f"A{k}": int(rng.integers(1, 7)) for k in range(1, 6)},
-             **{f"B{k}": int(rng.integers(1, 7)) for k in range(1, 4)}}
+    f = rng.standard_normal((12, 2))
+
+    def answer(factor: float) -> int:
+        return int(np.clip(np.rint(3.5 + 1.2 * factor + rng.standard_normal()), 1, 6))
+
+    rows = [{"id": f"p{i}", "wave": w, **{f"A{k}": answer(f[i, 0]) for k in range(1, 6)},
+             **{f"B{k}": answer(f[i, 1]) for k in range(1, 4)}}
             for i in range(12) for w in ("T0", "T1")]
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
