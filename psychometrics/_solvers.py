@@ -255,7 +255,7 @@ def _quasi_newton_point(x: np.ndarray, g: np.ndarray, B: np.ndarray, lo: np.ndar
         t_prev = t_next
         if not d.any():
             break
-    xc = np.clip(x + p, lo, hi)
+    xc = np.asarray(np.clip(x + p, lo, hi), dtype=float)
     free = (xc > lo) & (xc < hi)
     if not free.any():
         return xc
