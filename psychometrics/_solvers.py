@@ -368,7 +368,8 @@ def find_root(f: Callable[[float], float], a: float, b: float, *, xtol: float = 
     Parameters
     ----------
     f : callable
-        A continuous function of one float.
+        A continuous function of one float; it may be infinite at points (the steps
+        next to such a point bisect).
     a, b : float
         The bracket: ``f(a)`` and ``f(b)`` of opposite signs (or one of them 0).
     xtol : float
@@ -396,7 +397,7 @@ def find_root(f: Callable[[float], float], a: float, b: float, *, xtol: float = 
     >>> round(find_root(lambda x: x * x - 2, 0.0, 2.0).root, 12)
     1.414213562373
     """
-    fa, fb = float(f(a)), float(f(b))
+    fa, fb = float(f(a)), float(f(b))  # may be infinite (then bisection steps)
     if math.isnan(fa) or math.isnan(fb):
         raise ValueError(f"find_root: f is NaN at an end of the bracket [{a}, {b}]")
     if fa == 0:
@@ -421,10 +422,10 @@ def find_root(f: Callable[[float], float], a: float, b: float, *, xtol: float = 
             return RootResult(float(b), it, it + 2)
         if it == maxiter:
             break
-        if abs(e) >= tol and abs(fa) > abs(fb):
+        if abs(e) >= tol and abs(fa) > abs(fb) and math.isfinite(fa):
             s = fb / fa
-            if a == c:  # secant through a and b
-                p, q = 2 * m * s, 1 - s
+            if a == c or not math.isfinite(fc):  # secant through a and b
+                p, q = (a - b) * s, 1 - s
             else:  # inverse quadratic through a, b, c
                 q, r = fa / fc, fb / fc
                 p = s * (2 * m * q * (q - r) - (b - a) * (r - 1))
