@@ -73,5 +73,10 @@ def test_example_study_run_imports_no_scipy_optimize_nor_linalg(tmp_path):
         omega = results["omega_hierarchical"]["teacher_self_efficacy"]["by_wave"]["T0"]
         assert omega["status"] == "ok" and omega["n_groups"] == 3 and 0 < omega["omega_h"] < 1
         assert results["efa"]["T0"]["status"] == "ok"
-        low, high = results["scales"]["tse_engagement"]["change"]["T0->T1"]["d_z_ci"]
-        assert 0 < low < high
+        scale = results["scales"]["tse_engagement"]
+        assert scale["cfa"]["T0"]["status"] == "ok"
+        assert scale["cfa"]["T0"]["estimator"] == estimator  # WLSMV: on polychorics
+    # with WLSMV the change is blocked (a category unused at one wave); with ML it is not
+    low, high = json.loads((tmp_path / "ML" / "results.json").read_text())[
+        "scales"]["tse_engagement"]["change"]["T0->T1"]["d_z_ci"]
+    assert 0 < low < high
