@@ -17,7 +17,9 @@ The ML estimate is the root of the score (the derivative of the log-likelihood)
 ``d Phi2(h, k; rho) / d rho = phi2(h, k; rho)``, the bivariate normal density (0 at an
 infinite threshold) (Olsson 1979, eq. 11), found by Brent's method
 (:func:`psychometrics._solvers.find_root`) on ``[-0.9999, 0.9999]`` to 1e-12; when the
-score does not change sign there, the bound where the likelihood is highest. psych's
+likelihood is highest at a bound, the point closest to 0 from which it is within
+rounding of its value there (with an empty cell of a 2 x 2 table the likelihood is flat
+to rounding from about |rho| = 0.99 on; lavaan adds 0.5 to such a cell). psych's
 optimizer stops at a tolerance of about 1e-4; ours at 1e-12, so the two agree to about
 1e-4. (Until issue 16 this maximized the likelihood with
 ``scipy.optimize.minimize_scalar``: imported only for this, it cost 0.3 s of every run;
@@ -146,7 +148,11 @@ def polychoric_from_table(table: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarra
     near +-1) the likelihood is 0 and the score is taken as infinite towards 0). When
     the score does not change from positive to negative between the bounds, the
     candidates are the roots between sign changes on a grid of 40 steps and the bounds
-    where the score points outwards; the one with the highest likelihood is returned."""
+    where the score points outwards; the one with the highest likelihood is returned,
+    and if that is a bound, the point closest to 0 from which the likelihood is within
+    rounding of the bound's (so that the score there, and the asymptotic variance of
+    :mod:`psychometrics.sem.ordinal`, is defined where a flat likelihood makes it 0 at
+    the bound)."""
     p = table / table.sum()
     cells = _cell_function(tau_x, tau_y)
     derivative = _cell_derivative(tau_x, tau_y)
@@ -178,7 +184,30 @@ def polychoric_from_table(table: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarra
         candidates.append(find_root(score, grid[i], grid[i + 1], xtol=1e-12).root)
     if not candidates:  # a score that is NaN: no estimate
         return np.nan
-    return float(min(candidates, key=negloglik))
+    best = float(min(candidates, key=negloglik))
+    if best not in (lo, hi):
+        return best
+    # The supremum at a bound. With an empty cell (a 2 x 2 table with a zero) the
+    # likelihood is constant to rounding long before the bound and the score there is
+    # 0, which leaves the polychoric's asymptotic variance undefined. Return the point
+    # closest to 0 from which the likelihood is within rounding of the bound's: where
+    # score(rho) |bound - rho| (which bounds the gain to the bound while the score falls
+    # towards it) meets 4 eps |log L|. For a likelihood still rising steeply at the
+    # bound that point is the bound to ~1e-13.
+    sign = 1.0 if best == hi else -1.0
+    rounding = 4 * np.finfo(float).eps * max(1.0, abs(negloglik(best)))
+
+    def gain(rho: float) -> float:
+        return sign * score(rho) * abs(best - rho) - rounding
+
+    inward = grid[::-1] if best == hi else grid
+    gains = [gain(r) for r in inward[1:]]
+    outside = next((i for i, v in enumerate(gains) if v > 0), None)
+    if outside is None:
+        return best
+    # gain > 0 at inward[outside + 1], <= 0 at inward[outside] (the bound itself if 0)
+    return find_root(gain, float(inward[outside + 1]), float(inward[outside]),
+                     xtol=1e-12).root
 
 
 def polychoric_pair(x: np.ndarray, y: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray,

@@ -10,8 +10,8 @@ Measured agreement (tolerances beside each assertion):
 - find_root vs brentq (both xtol 1e-12): equal on these problems;
 - the polychoric score root vs minimize_scalar(method="bounded", xatol=1e-10) on the
   log-likelihood: <= 1.5e-8 (the function-value search locates rho to ~1e-8), also
-  with rho near the bound (0.995, -0.99); at a flat likelihood (an empty cell: the supremum at rho -> 1)
-  the score root returns the bound, with a likelihood at least as high as scipy's point;
+  with rho near the bound (0.995, -0.99); at a flat likelihood (an empty cell: the
+  supremum at rho -> 1) both stop where the likelihood is within rounding of it;
 - least_squares_lm vs least_squares (tolerances 1e-14): <= 1e-11 (and 1e-9 on random
   factor correlation matrices, where ours has the smaller gradient).
 """
@@ -193,19 +193,43 @@ def test_polychoric_score_root_equals_bounded_minimizer(rho, n, c, seed):
     assert abs(ours - ref) <= 1e-7  # measured <= 1.5e-8: scipy's by function values
 
 
-def test_polychoric_at_the_bound_when_a_cell_is_empty():
-    """A 2 x 2 table with an empty discordant cell: the likelihood rises to rho = 1 and
-    is flat to rounding long before; ours returns the bound, scipy's bounded search a
-    point on the flat part, with no higher likelihood."""
+def test_polychoric_on_a_flat_likelihood_when_a_cell_is_empty():
+    """A 2 x 2 table with an empty discordant cell: the likelihood rises towards rho = 1
+    and is constant to rounding from about 0.994 on (the score underflows to 0 before the
+    bound). Ours returns the point closest to 0 from which the likelihood is within
+    rounding of the bound's, where the score is still positive (so the asymptotic
+    variance is defined); scipy's bounded search stops on the flat part too, with no
+    higher likelihood. (lavaan adds 0.5 to an empty cell of a 2 x 2 table instead.)"""
     table = np.array([[40.0, 0.0], [25.0, 35.0]])
     tx, ty = poly.thresholds(np.repeat([[0, 0], [1, 0], [1, 1]], [40, 25, 35], axis=0)
                              .astype(float), 2).T
     ours = poly.polychoric_from_table(table, tx, ty)
-    assert ours == poly.RHO_BOUNDS[1]
     f = _negloglik(table, tx, ty)
+    bound = poly.RHO_BOUNDS[1]
+    assert 0.98 < ours < bound
+    assert f(ours) - f(bound) <= 4 * np.finfo(float).eps * abs(f(bound))
     assert f(ours) <= f(_scipy_polychoric(table, tx, ty)) + 1e-15
+    p = table / table.sum()
+    dprob = poly._cell_derivative(tx, ty)(ours)
+    assert np.sum(p[p > 0] * dprob[p > 0] / poly._cell_function(tx, ty)(ours)[p > 0]) > 0
     flipped = poly.polychoric_from_table(table[:, ::-1], tx, -ty[::-1])
-    assert flipped == poly.RHO_BOUNDS[0]
+    assert flipped == pytest.approx(-ours, abs=1e-9)
+
+
+def test_ordinal_moments_with_an_empty_cell_keep_a_finite_nacov():
+    """The flat-likelihood pair above inside ordinal_moments (binary items, WLSMV): its
+    NACOV stays finite (huge: the pair carries almost no information) and no numpy
+    warning is raised, as before the score root (at exactly the bound the score is 0 and
+    the variance would divide by it)."""
+    from psychometrics.sem.ordinal import ordinal_moments
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(300, 1)) * 0.8 + rng.normal(size=(300, 4)) * 0.6
+    x = (z > np.array([-0.3, 0.2, 0.0, 0.5])).astype(float)
+    x[:, 1] = np.where(x[:, 0] == 0, 0, x[:, 1])  # no (0, 1) answers for items a, b
+    om = ordinal_moments(x, ["a", "b", "c", "d"])
+    assert 0.98 < om.cor[0, 1] < poly.RHO_BOUNDS[1]
+    assert np.isfinite(om.nacov).all()
 
 
 def _one_factor(phi):
