@@ -33,10 +33,10 @@ from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from instruments.scoring import mean_of_answered
 from psychometrics import _distributions
+from psychometrics._solvers import find_root
 from psychometrics.results import NAN_INTERVAL, Interval, json_object
 
 RCI_CUT = 1.959963984540054
@@ -169,7 +169,9 @@ class ChangeResult:
 
 def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interval:
     """Noncentrality parameters whose t distribution puts ``t_obs`` at the upper and
-    lower (1 - level)/2 tails (the MBESS-style interval for a standardized mean)."""
+    lower (1 - level)/2 tails (the MBESS-style interval for a standardized mean): each
+    the root of ``cdf(ncp) - p`` by Brent's method to 1e-12
+    (:func:`psychometrics._solvers.find_root`)."""
     if not math.isfinite(t_obs) or df < 1:
         return NAN_INTERVAL
     if t_obs < 0:  # scipy's nct.cdf gives NaN far in the left tail; use the symmetry
@@ -192,7 +194,7 @@ def noncentral_t_interval(t_obs: float, df: int, level: float = 0.95) -> Interva
             lo -= 10.0
         while f(hi) > 0:
             hi += 10.0
-        return float(optimize.brentq(f, lo, hi, xtol=1e-12))
+        return find_root(f, lo, hi, xtol=1e-12).root
 
     return Interval(solve(1 - a), solve(a))
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from psychometrics._fa_backend import unrotated_loadings
+from psychometrics._solvers import least_squares_lm
 from psychometrics.exceptions import warn_status
 from psychometrics.results import json_object
 from psychometrics.rotation import oblimin
@@ -98,18 +98,31 @@ class OmegaHierarchical:
         })
 
 
-def _general_loadings(phi: np.ndarray) -> np.ndarray:
+def _general_loadings(phi: np.ndarray) -> np.ndarray | None:
+    """The general factor's loadings on the group factors: for k >= 3 the least-squares
+    fit of ``g_i g_j`` to the off-diagonal ``phi_ij`` (Levenberg-Marquardt with the
+    Jacobian ``d r_ij / d g_i = -g_j``, tolerances 1e-14); None when it does not
+    converge."""
     k = phi.shape[0]
     if k == 2:
         r = phi[0, 1]
         return np.array([math.sqrt(abs(r)), math.copysign(math.sqrt(abs(r)), r)])
     rows, cols = np.triu_indices(k, 1)
+    pairs = np.arange(len(rows))
 
     def resid(g: np.ndarray) -> np.ndarray:
         return np.asarray(phi[rows, cols] - g[rows] * g[cols])
 
+    def jac(g: np.ndarray) -> np.ndarray:
+        J = np.zeros((len(rows), k))
+        J[pairs, rows] = -g[cols]
+        J[pairs, cols] = -g[rows]
+        return J
+
     start = np.sqrt(np.clip(np.abs(phi).sum(axis=0) - 1, 0.01, None) / (k - 1))
-    res = optimize.least_squares(resid, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    res = least_squares_lm(resid, jac, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    if not res.converged:
+        return None
     g = np.asarray(res.x, dtype=float)
     return g if g.sum() >= 0 else -g
 
@@ -198,6 +211,10 @@ def _omega_hierarchical(items: pd.DataFrame, n_groups: int) -> OmegaHierarchical
         return OmegaHierarchical("not_converged", "the oblimin rotation did not converge",
                                  n, n_groups, math.nan, math.nan, nan)
     gamma = _general_loadings(rot.phi)
+    if gamma is None:
+        return OmegaHierarchical("not_converged", "the one-factor fit to the factor "
+                                 "correlations did not converge", n, n_groups, math.nan,
+                                 math.nan, nan)
     g = rot.loadings @ gamma
     total = r.sum()
     omega_h = float(g.sum() ** 2 / total)

@@ -12,8 +12,18 @@ The bivariate normal CDF comes from Owen's T function (exact, vectorized):
 ``Phi2(h, k; r) = [Phi(h) + Phi(k)]/2 - T(h, a_h) - T(k, a_k) - beta`` with
 ``a_h = (k - r h) / (h sqrt(1 - r^2))``, ``a_k = (h - r k) / (k sqrt(1 - r^2))`` and
 ``beta = 1/2`` when ``h k < 0`` (or one is 0 and ``h + k < 0``), else 0 (Owen 1956).
-psych's optimizer stops at a tolerance of about 1e-4; ours at 1e-10, so the two
-agree to about 1e-4.
+The ML estimate is the root of the score (the derivative of the log-likelihood)
+``sum_ij p_ij P'_ij(rho) / P_ij(rho)``, where ``P'_ij`` comes from
+``d Phi2(h, k; rho) / d rho = phi2(h, k; rho)``, the bivariate normal density (0 at an
+infinite threshold) (Olsson 1979, eq. 11), found by Brent's method
+(:func:`psychometrics._solvers.find_root`) on ``[-0.9999, 0.9999]`` to 1e-12; when the
+likelihood is highest at a bound, the point closest to 0 from which it is within
+rounding of its value there (with an empty cell of a 2 x 2 table the likelihood is flat
+to rounding from about |rho| = 0.99 on; lavaan adds 0.5 to such a cell). psych's
+optimizer stops at a tolerance of about 1e-4; ours at 1e-12, so the two agree to about
+1e-4. (Until issue 16 this maximized the likelihood with
+``scipy.optimize.minimize_scalar``: imported only for this, it cost 0.3 s of every run;
+by function values it located rho to about 1e-8.)
 
 References: Olsson, U. (1979). Maximum likelihood estimation of the polychoric
 correlation coefficient. Psychometrika, 44, 443-460.
@@ -21,12 +31,19 @@ correlation coefficient. Psychometrika, 44, 443-460.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
+
+from psychometrics._solvers import find_root
 
 _EPS = 1e-12
+#: The range of a polychoric correlation (as psych's ``optimize`` interval).
+RHO_BOUNDS = (-0.9999, 0.9999)
+#: A cell probability at or below this is 0 (the rounding of the CDF differences is ~1e-16).
+_P_ZERO = 1e-14
 
 
 def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, r: float) -> np.ndarray:
@@ -102,20 +119,95 @@ def _cell_function(tau_x: np.ndarray, tau_y: np.ndarray) -> Callable[[float], np
     return cells
 
 
+def _cell_derivative(tau_x: np.ndarray, tau_y: np.ndarray) -> Callable[[float], np.ndarray]:
+    """``rho -> d P_ij / d rho`` of the cells: with ``d Phi2(h, k; rho) / d rho =
+    phi2(h, k; rho)`` (the bivariate normal density, 0 where h or k is infinite), the
+    cells' rectangle differences of phi2 at the grid of thresholds."""
+    cx = np.concatenate([[-np.inf], np.asarray(tau_x, dtype=float), [np.inf]])
+    cy = np.concatenate([[-np.inf], np.asarray(tau_y, dtype=float), [np.inf]])
+    ok = np.isfinite(cx)[:, None] & np.isfinite(cy)[None, :]
+    h = np.where(ok, cx[:, None], 0.0)
+    k = np.where(ok, cy[None, :], 0.0)
+    hh_kk, hk = h * h + k * k, h * k
+
+    def derivative(rho: float) -> np.ndarray:
+        s2 = 1.0 - rho * rho
+        dens = np.where(ok, np.exp(-(hh_kk - 2 * rho * hk) / (2 * s2))
+                        / (2 * np.pi * np.sqrt(s2)), 0.0)
+        return np.asarray(dens[1:, 1:] - dens[:-1, 1:] - dens[1:, :-1] + dens[:-1, :-1])
+
+    return derivative
+
+
 def polychoric_from_table(table: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> float:
     """ML polychoric correlation of a contingency table (rows: categories of x, columns:
-    of y) given the thresholds of x (rows - 1) and y (columns - 1)."""
+    of y) given the thresholds of x (rows - 1) and y (columns - 1).
+
+    The root of the score ``sum_ij p_ij P'_ij / P_ij`` in ``RHO_BOUNDS`` (Brent's
+    method, to 1e-12; where a cell with answers has probability 0 (at most 1e-14: rho
+    near +-1) the likelihood is 0 and the score is taken as infinite towards 0). When
+    the score does not change from positive to negative between the bounds, the
+    candidates are the roots between sign changes on a grid of 40 steps and the bounds
+    where the score points outwards; the one with the highest likelihood is returned,
+    and if that is a bound, the point closest to 0 from which the likelihood is within
+    rounding of the bound's (so that the score there, and the asymptotic variance of
+    :mod:`psychometrics.sem.ordinal`, is defined where a flat likelihood makes it 0 at
+    the bound)."""
     p = table / table.sum()
     cells = _cell_function(tau_x, tau_y)
+    derivative = _cell_derivative(tau_x, tau_y)
+    seen = p > 0
+
+    def score(rho: float) -> float:
+        prob = cells(rho)
+        if np.any(prob[seen] <= _P_ZERO):  # answers in a cell of probability 0 (rho
+            return math.copysign(math.inf, -rho)  # near +-1): the likelihood rises inwards
+        return float(np.sum(p[seen] * derivative(rho)[seen] / prob[seen]))
 
     def negloglik(rho: float) -> float:
         prob = cells(rho)
-        ok = (p > 0) & (prob > 0)
-        return -float(np.sum(p[ok] * np.log(prob[ok])))
+        if np.any(prob[seen] <= _P_ZERO):
+            return math.inf
+        return -float(np.sum(p[seen] * np.log(prob[seen])))
 
-    res = optimize.minimize_scalar(negloglik, bounds=(-0.9999, 0.9999), method="bounded",
-                                   options={"xatol": 1e-10})
-    return float(res.x)
+    lo, hi = RHO_BOUNDS
+    s_lo, s_hi = score(lo), score(hi)
+    if s_lo > 0 > s_hi:  # the likelihood rises from lo and falls towards hi
+        return find_root(score, lo, hi, xtol=1e-12).root
+    # No bracket from the ends (a maximum at a bound, or a score that underflows to 0
+    # near +-1): every change of the score from + to - on a grid of 40 steps, and
+    # the bounds where the score points outwards, compared by their likelihood.
+    grid = np.linspace(lo, hi, 41)
+    scores = np.array([s_lo, *(score(r) for r in grid[1:-1]), s_hi])
+    candidates = [b for b, outwards in ((lo, s_lo <= 0), (hi, s_hi >= 0)) if outwards]
+    for i in np.flatnonzero((scores[:-1] > 0) & (scores[1:] < 0)):
+        candidates.append(find_root(score, grid[i], grid[i + 1], xtol=1e-12).root)
+    if not candidates:  # a score that is NaN: no estimate
+        return np.nan
+    best = float(min(candidates, key=negloglik))
+    if best not in (lo, hi):
+        return best
+    # The supremum at a bound. With an empty cell (a 2 x 2 table with a zero) the
+    # likelihood is constant to rounding long before the bound and the score there is
+    # 0, which leaves the polychoric's asymptotic variance undefined. Return the point
+    # closest to 0 from which the likelihood is within rounding of the bound's: where
+    # score(rho) |bound - rho| (which bounds the gain to the bound while the score falls
+    # towards it) meets 4 eps |log L|. For a likelihood still rising steeply at the
+    # bound that point is the bound to ~1e-13.
+    sign = 1.0 if best == hi else -1.0
+    rounding = 4 * np.finfo(float).eps * max(1.0, abs(negloglik(best)))
+
+    def gain(rho: float) -> float:
+        return sign * score(rho) * abs(best - rho) - rounding
+
+    inward = grid[::-1] if best == hi else grid
+    gains = [gain(r) for r in inward[1:]]
+    outside = next((i for i, v in enumerate(gains) if v > 0), None)
+    if outside is None:
+        return best
+    # gain > 0 at inward[outside + 1], <= 0 at inward[outside] (the bound itself if 0)
+    return find_root(gain, float(inward[outside + 1]), float(inward[outside]),
+                     xtol=1e-12).root
 
 
 def polychoric_pair(x: np.ndarray, y: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray,
