@@ -2,4 +2,5 @@ import sys
 
 from psychometrics.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a worker process that starts fresh imports this module too
+    sys.exit(main())

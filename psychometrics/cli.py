@@ -240,6 +240,7 @@ def _stat_options(args: argparse.Namespace) -> dict[str, Any]:
             "estimator": args.estimator, "rule": args.rule, "null_model": args.null_model,
             "rci_reliability": args.rci_reliability,
             "ignore_invariance": args.ignore_invariance, "cluster": args.cluster,
+            "jobs": args.jobs,
             "group": args.group,
             "group_order": ([g.strip() for g in args.group_order.split(",")]
                             if args.group_order else None)}
@@ -355,6 +356,10 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore-invariance", action="store_true",
                    help="compute observed change even where invariance does not allow it "
                    "(marked unverified)")
+    p.add_argument("--jobs", type=_jobs, default="auto", metavar="N",
+                   help="processes for the analyses of the scales: 'auto' (default: one per "
+                   "core, at most one per scale) or a number; 1 runs them in this process. The "
+                   "results are the same on any number")
     p.add_argument("--cluster", default=None, metavar="COL",
                    help="a column of clusters (e.g. school): ICC(1), design effects and "
                    "cluster-robust SEs of the change (the demo uses 'school')")
@@ -366,6 +371,16 @@ def _stat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--group-order", default=None, metavar="G1,G2,...",
                    help="the order of the groups, the first the reference (default: sorted "
                    "by label, numbers numerically)")
+
+
+def _jobs(text: str) -> int | str:
+    """``--jobs``: 'auto' or a whole number (its range is checked with the other options)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a whole number, not {text!r}") from None
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:

@@ -26,6 +26,7 @@ rule                    RULES: 'lrt-calibrated', 'cfi-rmsea', 'chen-small-n', 'c
 null_model              'independence', 'longitudinal'
 rci_reliability         'alpha', 'omega'
 ignore_invariance       True or False
+jobs                    'auto' (one process per core) or an int in [1, MAX_JOBS (256)]
 cluster                 a non-empty str or None
 group                   a non-empty str or None (a column of groups)
 group_order             None or a list of distinct non-empty str
@@ -59,12 +60,24 @@ from psychometrics.estimators import ESTIMATORS
 #: Defined here so that the command line names them without importing the statistics.
 MIN_N_BOOT = 1000
 MAX_N_BOOT = 1_000_000
+#: The most processes ``jobs`` may ask for.
+MAX_JOBS = 256
 
-__all__ = ["ESTIMATORS", "MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers",
+__all__ = ["ESTIMATORS", "MAX_JOBS", "MAX_N_BOOT", "MIN_N_BOOT", "OPTIONS", "RULES", "allowed", "as_numbers",
            "check_settings"]
 
 #: Decision rules of the invariance tests (``--rule``), defined with the rules
 #: themselves in :mod:`psychometrics.decision_rules` (the first is the default).
+
+class Jobs(Constraint):
+    """The number of processes: ``"auto"`` or a whole number in [1, MAX_JOBS]."""
+
+    def ok(self, value: Any) -> bool:
+        return value == "auto" or Integer(1, MAX_JOBS).ok(value)
+
+    def describe(self) -> str:
+        return f"'auto' or an int in [1, {MAX_JOBS}]"
+
 
 #: Every option of validate and the command line, with its constraint.
 OPTIONS: dict[str, Constraint] = {
@@ -79,6 +92,7 @@ OPTIONS: dict[str, Constraint] = {
     "null_model": Choice(("independence", "longitudinal")),
     "rci_reliability": Choice(("alpha", "omega")),
     "ignore_invariance": Flag(),
+    "jobs": Jobs(),
     "cluster": Text(none=True),
     "group": Text(none=True),
     "group_order": Labels(),

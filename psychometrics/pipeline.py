@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,18 @@ import pandas as pd
 from instruments import Instrument, Responses, Scale, Scores, keyed_items, read_responses, score
 from instruments.errors import BinnenuitWarning, ResponseError
 from psychometrics import exceptions
-from psychometrics.cfa import CFAResult, fit_cfa
+from psychometrics.analyses import (
+    AnyCFA,
+    AnyInvariance,
+    cfa_of,
+    efas_of,
+    group_invariance_of,
+    invariance_of,
+    omega_h_of,
+    reliability_of,
+    renamed,
+)
+from psychometrics.cfa import CFAResult
 from psychometrics.change import (
     ChangeResult,
     attrition,
@@ -32,18 +43,19 @@ from psychometrics.change import (
     invariant_items_change,
     observed_change,
 )
-from psychometrics.decision_rules import Rule, rule_details
-from psychometrics.efa import EFAResult, efa
-from psychometrics.estimators import DEFAULT_ESTIMATOR, FIML_DESCRIPTIONS, Estimator
+from psychometrics.decision_rules import rule_details
+from psychometrics.efa import EFAResult
 from psychometrics.estimators import DESCRIPTIONS as ESTIMATOR_DESCRIPTIONS
+from psychometrics.estimators import FIML_DESCRIPTIONS
 from psychometrics.group_change import ChangeByGroup, welch_difference
-from psychometrics.group_invariance import group_invariance, person_groups
-from psychometrics.invariance import InvarianceResult, longitudinal_invariance
+from psychometrics.group_invariance import person_groups
+from psychometrics.invariance import InvarianceResult
 from psychometrics.noninvariance import change_bias
-from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
-from psychometrics.ordinal_cfa import OrdinalCFAResult, fit_cfa_ordinal
-from psychometrics.ordinal_invariance import OrdinalInvarianceResult, ordinal_invariance
-from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
+from psychometrics.omega_hierarchical import OmegaHierarchical
+from psychometrics.ordinal_cfa import OrdinalCFAResult
+from psychometrics.ordinal_invariance import OrdinalInvarianceResult
+from psychometrics.parallel import Task, processes_for, run_tasks
+from psychometrics.reliability import ScaleReliability
 from psychometrics.results import json_object
 from psychometrics.validate_options import ValidateOptions
 
@@ -435,30 +447,120 @@ def _validate(data: str | Path | pd.DataFrame, instrument: Instrument | str | Pa
     scores = score(responses)
     settings = _settings(opts, groups)
     keyed = {s.id: keyed_items(responses, s.id) for s in instrument.scales}
-    reliability = _reliability(responses, keyed, opts.missing, opts.alpha_ci, opts.n_boot,
-                               opts.seed, progress)
-    omega_h = _omega_h(responses, keyed, progress)
-    cfa, instrument_cfa = _cfa(responses, keyed, opts.model_missing, progress, opts.estimator)
-    efas, efa_banks = _efas(responses, keyed, opts.seed, progress)
-    invariance, pairs = _invariance(responses, keyed, opts.rule, opts.null_model,
-                                    opts.model_missing, opts.seed, progress, opts.estimator)
-    change, person_change = _change(scores, keyed, reliability, invariance, opts.rci_reliability,
-                                    opts.ignore_invariance, opts.cluster, progress, pairs)
-    _record_applied(settings, opts.estimator, cfa, instrument_cfa, invariance)
+    done = _analyses(responses, keyed, opts, group_labels, groups, progress)
+    change, person_change = _change(scores, keyed, done.reliability, done.invariance,
+                                    opts.rci_reliability, opts.ignore_invariance, opts.cluster,
+                                    progress, done.pairs)
+    _record_applied(settings, opts.estimator, done.cfa, done.instrument_cfa, done.invariance)
     multi = multi_scale_table(person_change, instrument)
-    grouping, by_group, change_by_group = _groups(responses, scores, keyed, opts, group_labels,
-                                                  groups, progress)
+    grouping, change_by_group = _groups(responses, scores, opts, group_labels, groups,
+                                        done.group_invariance)
     return ValidationResult(
-        instrument=instrument, scores=scores, settings=settings, reliability=reliability,
-        omega_h=omega_h, cfa=cfa, instrument_cfa=instrument_cfa, efa=efas, efa_banks=efa_banks,
-        invariance=invariance, invariance_pairs=pairs,
+        instrument=instrument, scores=scores, settings=settings,
+        reliability=done.reliability, omega_h=done.omega_h, cfa=done.cfa,
+        instrument_cfa=done.instrument_cfa, efa=done.efa, efa_banks=done.efa_banks,
+        invariance=done.invariance, invariance_pairs=done.pairs,
         change=change, person_change=person_change, multi_scale_persons=multi,
         multi_scale=_multi_scale(multi, instrument),
         clusters=(_clusters(scores, change, person_change, opts.cluster) if opts.cluster
                   else {}),
-        attrition=_attrition(scores), grouping=grouping, group_invariance=by_group,
+        attrition=_attrition(scores), grouping=grouping, group_invariance=done.group_invariance,
         change_by_group=change_by_group,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    """The results of the analyses that depend only on the data (see :func:`_analyses`)."""
+
+    reliability: dict[str, dict[str, ScaleReliability]]
+    omega_h: dict[str, dict[str, OmegaHierarchical]]
+    cfa: dict[str, dict[str, AnyCFA]]
+    instrument_cfa: dict[str, AnyCFA]
+    efa: dict[str, EFAResult]
+    efa_banks: dict[str, dict[str, EFAResult]]
+    invariance: dict[str, AnyInvariance]
+    pairs: dict[str, dict[str, InvarianceResult]]
+    group_invariance: dict[str, InvarianceResult]
+
+
+def _analyses(responses: Responses, keyed: Keyed, o: ValidateOptions,
+              labels: pd.Series | None, groups: tuple[str, ...],
+              progress: Progress) -> _Analysed:
+    """Reliability, omega hierarchical, CFA, EFA, invariance across waves and across
+    groups: independent of each other, run as tasks on ``o.jobs`` processes (at most
+    one per scale); the same results on any number."""
+    inst, waves = responses.instrument, responses.waves
+    rows = responses.keys["wave"].to_numpy()
+    processes = processes_for(o.jobs, len(inst.scales))
+    say = progress if processes == 1 else None  # a worker cannot call back
+    tasks: dict[tuple[str, str], Task] = {}
+    for s in inst.scales:
+        tasks["reliability", s.id] = Task(
+            f"reliability: {s.id}", reliability_of,
+            (keyed[s.id], rows, waves, s, o.missing, o.alpha_ci, o.n_boot, o.seed, say))
+    for gf in inst.general_factors:
+        items = pd.concat([keyed[s] for s in gf.scales], axis=1)
+        tasks["omega_h", gf.id] = Task(f"omega hierarchical: {gf.id}", omega_h_of,
+                                       (items, rows, waves, len(gf.scales)))
+    for s in inst.scales:
+        tasks["cfa", s.id] = Task(f"CFA: {s.id}", cfa_of,
+                                  (keyed[s.id], rows, waves, {s.id: list(s.items)}, s.id,
+                                   o.model_missing, o.estimator))
+    everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
+    if len(inst.scales) > 1:  # one scale: the same model as the scale's (renamed below)
+        tasks["whole", inst.id] = Task(
+            f"CFA: the whole instrument ({len(inst.scales)} correlated factors)", cfa_of,
+            (everything, rows, waves, {s.id: list(s.items) for s in inst.scales}, inst.id,
+             o.model_missing, o.estimator))
+    tasks["efa", inst.id] = Task(
+        f"EFA: {len(inst.items)} items, {len(inst.scales)} factors, per wave", efas_of,
+        (everything, rows, waves, len(inst.scales), _banks(inst, keyed), o.seed))
+    ids = responses.keys[["id", "wave"]].reset_index(drop=True)
+    for s in inst.scales if len(waves) >= 2 else ():
+        frame = pd.concat([ids, keyed[s.id].reset_index(drop=True)], axis=1)
+        tasks["invariance", s.id] = Task(
+            f"invariance: {s.id}", invariance_of,
+            (frame, s, waves, _pairs(waves), o.rule, o.null_model, o.model_missing, o.seed,
+             o.estimator, say))
+    grouped = (ids.assign(group=labels.to_numpy())
+               if o.group is not None and labels is not None else None)
+    for s in inst.scales if grouped is not None else ():
+        frame = pd.concat([grouped, keyed[s.id].reset_index(drop=True)], axis=1)
+        tasks["groups", s.id] = Task(
+            f"invariance across groups: {s.id}", group_invariance_of,
+            (frame, s, waves, list(groups), o.rule, o.model_missing, o.seed, o.estimator))
+    found = dict(zip(tasks, run_tasks(list(tasks.values()), processes, progress)))
+    return _unpack(inst, found)
+
+
+def _banks(inst: Instrument, keyed: Keyed) -> dict[str, tuple[list[str], int]]:
+    """An instrument of several banks: each bank's item columns and number of scales
+    (each bank's EFA); else none."""
+    banks = list(dict.fromkeys(s.bank for s in inst.scales if s.bank))
+    if len(banks) < 2:
+        return {}
+    return {b: ([str(c) for s in inst.scales if s.bank == b for c in keyed[s.id].columns],
+                sum(s.bank == b for s in inst.scales)) for b in banks}
+
+
+def _unpack(inst: Instrument, found: dict[tuple[str, str], Any]) -> _Analysed:
+    """:func:`_analyses`' results by kind and scale."""
+    ids = [s.id for s in inst.scales]
+    cfa = {s: found["cfa", s] for s in ids}
+    whole = found.get(("whole", inst.id))
+    if whole is None:  # the same model as the one scale's: fitted once, named twice
+        whole = {w: renamed(r, f"{ids[0]}_{w}", f"{inst.id}_{w}") for w, r in cfa[ids[0]].items()}
+    efas, efa_banks = found["efa", inst.id]
+    invariance = {s: found["invariance", s][0] for s in ids if ("invariance", s) in found}
+    pairs = {s: found["invariance", s][1] for s in ids
+             if ("invariance", s) in found and found["invariance", s][1] is not None}
+    return _Analysed(
+        reliability={s: found["reliability", s] for s in ids},
+        omega_h={gf.id: found["omega_h", gf.id] for gf in inst.general_factors},
+        cfa=cfa, instrument_cfa=whole, efa=efas, efa_banks=efa_banks,
+        invariance=invariance, pairs=pairs,
+        group_invariance={s: found["groups", s] for s in ids if ("groups", s) in found})
 
 
 def _warning_records(caught: Sequence[warnings.WarningMessage]) -> list[dict[str, Any]]:
@@ -543,25 +645,6 @@ def _settings(o: ValidateOptions, groups: Sequence[str]) -> dict[str, Any]:
     return settings
 
 
-def _efas(responses: Responses, keyed: dict[str, pd.DataFrame], seed: int,
-          progress: Progress) -> tuple[dict[str, EFAResult], dict[str, dict[str, EFAResult]]]:
-    """The EFA of all items per wave, and of each bank's items when there are several."""
-    instrument = responses.instrument
-    progress(f"EFA: {len(instrument.items)} items, {len(instrument.scales)} factors, per wave")
-    everything = pd.concat([keyed[s.id] for s in instrument.scales], axis=1)
-    efas = {w: efa(x, len(instrument.scales), seed=seed)
-            for w, x in _by_wave(responses, everything).items()}
-    efa_banks: dict[str, dict[str, EFAResult]] = {}
-    banks = list(dict.fromkeys(s.bank for s in instrument.scales if s.bank))
-    if len(banks) > 1:  # an instrument of several banks: each bank's structure too
-        for bank in banks:
-            scales = [s for s in instrument.scales if s.bank == bank]
-            items = pd.concat([keyed[s.id] for s in scales], axis=1)
-            efa_banks[bank] = {w: efa(x, len(scales), seed=seed)
-                               for w, x in _by_wave(responses, items).items()}
-    return efas, efa_banks
-
-
 def _record_applied(settings: dict[str, Any], estimator: str,
                     cfa: dict[str, dict[str, Any]], instrument_cfa: dict[str, Any],
                     invariance: dict[str, Any]) -> None:
@@ -575,159 +658,25 @@ def _record_applied(settings: dict[str, Any], estimator: str,
         settings["cfa"]["estimator_details"] += FIML_DESCRIPTIONS.get(estimator, "")
 
 
-def _groups(responses: Responses, scores: Scores, keyed: dict[str, pd.DataFrame],
-            o: ValidateOptions, labels: pd.Series | None, groups: tuple[str, ...],
-            progress: Progress) -> tuple[dict[str, Any], dict[str, InvarianceResult],
-                                         dict[str, dict[str, ChangeByGroup]]]:
-    """With a group column: the grouping, invariance across groups and change by group."""
+def _groups(responses: Responses, scores: Scores, o: ValidateOptions,
+            labels: pd.Series | None, groups: tuple[str, ...],
+            by_group: dict[str, InvarianceResult]
+            ) -> tuple[dict[str, Any], dict[str, dict[str, ChangeByGroup]]]:
+    """With a group column: the grouping and the change by group (gated by the groups
+    x waves invariance, ``by_group``)."""
     if o.group is None or labels is None:
-        return {}, {}, {}
+        return {}, {}
     person_group = dict(zip(responses.keys["id"], labels))
     grouping = {"column": o.group, "groups": list(groups),
                 "persons": {g: int(sum(v == g for v in person_group.values())) for g in groups}}
-    by_group = _group_invariance(responses, keyed, labels, list(groups), o.rule,
-                                 o.model_missing, o.seed, progress, o.estimator)
-    change_by_group = _change_by_group(scores, person_group, list(groups), by_group,
-                                       o.ignore_invariance)
-    return grouping, by_group, change_by_group
+    return grouping, _change_by_group(scores, person_group, list(groups), by_group,
+                                      o.ignore_invariance)
 
 
 # -- steps ---------------------------------------------------------------------------
 
-def _by_wave(responses: Responses, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    waves = responses.keys["wave"].to_numpy()
-    return {w: frame[waves == w].reset_index(drop=True) for w in responses.waves}
-
-
 #: Each scale's keyed items (columns), the rows as in the responses.
 Keyed = dict[str, pd.DataFrame]
-#: A CFA under ML/MLR or under WLSMV (ordered items); an invariance sequence likewise.
-AnyCFA = CFAResult | OrdinalCFAResult
-AnyInvariance = InvarianceResult | OrdinalInvarianceResult
-
-
-def _reliability(responses: Responses, keyed: Keyed, missing: Missing, alpha_ci: str,
-                 n_boot: int, seed: int, progress: Progress
-                 ) -> dict[str, dict[str, ScaleReliability]]:
-    ci: Literal["feldt", "bootstrap"] = "bootstrap" if alpha_ci == "bootstrap" else "feldt"
-    out: dict[str, dict[str, ScaleReliability]] = {}
-    for scale in responses.instrument.scales:
-        progress(f"reliability: {scale.id}")
-        out[scale.id] = {}
-        for wave, items in _by_wave(responses, keyed[scale.id]).items():
-            boot_progress = None
-            if alpha_ci == "bootstrap":
-                def boot_progress(done: int, total: int, _s: str = scale.id,
-                                  _w: str = wave) -> None:
-                    if done == total or done % 500 == 0:
-                        progress(f"  bootstrap {_s} {_w}: {done}/{total}")
-            out[scale.id][wave] = scale_reliability(
-                items, low=scale.min, high=scale.max, missing=missing, ci=ci,
-                n_boot=n_boot, seed=seed, progress=boot_progress, ordinal=True)
-    return out
-
-
-def _omega_h(responses: Responses, keyed: Keyed, progress: Progress
-             ) -> dict[str, dict[str, OmegaHierarchical]]:
-    out: dict[str, dict[str, OmegaHierarchical]] = {}
-    for gf in responses.instrument.general_factors:
-        progress(f"omega hierarchical: {gf.id}")
-        items = pd.concat([keyed[s] for s in gf.scales], axis=1)
-        out[gf.id] = {w: omega_hierarchical(x, n_groups=len(gf.scales))
-                      for w, x in _by_wave(responses, items).items()}
-    return out
-
-
-def _cfa(responses: Responses, keyed: Keyed, missing: Literal["fiml", "listwise"],
-         progress: Progress, estimator: Estimator = DEFAULT_ESTIMATOR
-         ) -> tuple[dict[str, dict[str, AnyCFA]], dict[str, AnyCFA]]:
-    inst = responses.instrument
-
-    def fit(x: pd.DataFrame, factors: dict[str, list[str]], name: str) -> AnyCFA:
-        if estimator == "WLSMV":
-            return fit_cfa_ordinal(x, factors, name,
-                                   missing="listwise" if missing == "listwise" else "pairwise")
-        return fit_cfa(x, factors, name, missing=missing, estimator=estimator)
-
-    per_scale: dict[str, dict[str, AnyCFA]] = {}
-    for scale in inst.scales:
-        progress(f"CFA: {scale.id}")
-        per_scale[scale.id] = {w: fit(x, {scale.id: list(scale.items)}, f"{scale.id}_{w}")
-                               for w, x in _by_wave(responses, keyed[scale.id]).items()}
-    progress(f"CFA: the whole instrument ({len(inst.scales)} correlated factors)")
-    if len(inst.scales) == 1:  # the same model as the scale's: fitted once, named twice
-        only = inst.scales[0].id
-        return per_scale, {w: _renamed(r, f"{only}_{w}", f"{inst.id}_{w}")
-                           for w, r in per_scale[only].items()}
-    everything = pd.concat([keyed[s.id] for s in inst.scales], axis=1)
-    factors = {s.id: list(s.items) for s in inst.scales}
-    whole = {w: fit(x, factors, f"{inst.id}_{w}")
-             for w, x in _by_wave(responses, everything).items()}
-    return per_scale, whole
-
-
-def _renamed(result: AnyCFA, old: str, new: str) -> AnyCFA:
-    """``result`` under the model name ``new`` (its syntax's header names it first)."""
-    return replace(result, name=new, syntax=result.syntax.replace(old, new, 1))
-
-
-def _invariance(responses: Responses, keyed: Keyed, rule: Rule,
-                null_model: Literal["independence", "longitudinal"],
-                missing: Literal["fiml", "listwise"], seed: int, progress: Progress,
-                estimator: Estimator = DEFAULT_ESTIMATOR
-                ) -> tuple[dict[str, AnyInvariance], dict[str, dict[str, InvarianceResult]]]:
-    """The invariance of each scale over all waves; where that model cannot be tested
-    (a status other than ok, e.g. one wave with few persons) and there are more than
-    two waves, also each pair of waves that change is computed for, on its own, so a
-    thin wave blocks only the pairs that involve it (ML; under WLSMV the sequence over
-    all waves only)."""
-    out: dict[str, AnyInvariance] = {}
-    pairs: dict[str, dict[str, InvarianceResult]] = {}
-    if len(responses.waves) < 2:
-        return out, pairs
-    ids = responses.keys[["id", "wave"]].reset_index(drop=True)
-    for scale in responses.instrument.scales:
-        progress(f"invariance: {scale.id}")
-        frame = pd.concat([ids, keyed[scale.id]], axis=1)
-        if estimator == "WLSMV":
-            out[scale.id] = ordinal_invariance(
-                frame, scale.id, scale.items, responses.waves, rule=rule,
-                missing="listwise" if missing == "listwise" else "pairwise")
-            continue
-        out[scale.id] = longitudinal_invariance(frame, scale.id, scale.items, responses.waves,
-                                                rule=rule, null_model=null_model,
-                                                missing=missing, seed=seed,
-                                                estimator=estimator)
-        if out[scale.id].status != "ok" and len(responses.waves) > 2:
-            pairs[scale.id] = {}
-            for a, b in _pairs(responses.waves):
-                progress(f"invariance: {scale.id}, {a} and {b} on their own")
-                part = frame[frame["wave"].isin([a, b])].reset_index(drop=True)
-                pairs[scale.id][f"{a}->{b}"] = longitudinal_invariance(
-                    part, scale.id, scale.items, (a, b), rule=rule, null_model=null_model,
-                    missing=missing, seed=seed, estimator=estimator)
-    return out, pairs
-
-
-def _group_invariance(responses: Responses, keyed: Keyed, labels: pd.Series,
-                      groups: list[str], rule: Rule, missing: Literal["fiml", "listwise"],
-                      seed: int, progress: Progress, estimator: Estimator = DEFAULT_ESTIMATOR
-                      ) -> dict[str, InvarianceResult]:
-    """Invariance across groups (x waves) per scale: by normal-theory ML whatever the
-    estimator of the other models (MLR and WLSMV across groups are not built yet); the
-    result says so when another estimator was asked for."""
-    out: dict[str, InvarianceResult] = {}
-    ids = responses.keys[["id", "wave"]].reset_index(drop=True).assign(group=labels.to_numpy())
-    for scale in responses.instrument.scales:
-        progress(f"invariance across groups: {scale.id}")
-        frame = pd.concat([ids, keyed[scale.id].reset_index(drop=True)], axis=1)
-        res = group_invariance(frame, scale.id, scale.items, responses.waves, groups,
-                               rule=rule, missing=missing, seed=seed)
-        if estimator != "ML":
-            res = replace(res, notes=(*res.notes, f"fitted by ML: the estimator {estimator} "
-                                      "is not available across groups yet"))
-        out[scale.id] = res
-    return out
 
 
 def _change_by_group(scores: Scores, person_group: dict[Any, Any], groups: list[str],

@@ -72,6 +72,10 @@ class ValidateOptions:
     rci_reliability : {"alpha", "omega"}
     ignore_invariance : bool
         Compute change also where invariance failed (marked unverified).
+    jobs : int or "auto"
+        Processes for the analyses of the scales (reliability, CFA, invariance across
+        waves and groups, EFA): 1 (the default) runs them in this process, ``"auto"``
+        one per core; at most one per scale. The results are the same on any number.
     cluster : str or None
         A column of clusters (schools): ICC, design effect, cluster-robust SEs.
     group : str or None
@@ -107,6 +111,7 @@ class ValidateOptions:
     null_model: Literal["independence", "longitudinal"] = "independence"
     rci_reliability: Literal["alpha", "omega"] = "alpha"
     ignore_invariance: bool = False
+    jobs: int | Literal["auto"] = 1
     cluster: str | None = None
     group: str | None = None
     group_order: tuple[str, ...] | None = None
