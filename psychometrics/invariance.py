@@ -577,10 +577,12 @@ class _Context:
         if key not in self.cache:
             table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
                                            self.groups))
-            warm = self.cache.get(("fit", step, tuple(freed), False), (self.cache.get("warm"),))[0]
-            if self.groups and warm is not None and warm.converged:
-                # Across groups: start from the last fitted model of the sequence (the same
-                # rows; the optimum is the same, reached in fewer steps).
+            same = self.cache.get(("fit", step, tuple(freed), False))
+            warm = same[0] if same is not None else self.cache.get("warm")
+            if warm is not None and warm.converged and (self.groups or same is not None):
+                # Start from the same model fitted without standard errors or, across
+                # groups, from the last fitted model of the sequence (the same rows; the
+                # optimum is the same, reached in fewer steps).
                 fit = fit_ml(table.assign(start=warm.table["est"].to_numpy()), self.moments,
                              standard_errors=se)
             else:
