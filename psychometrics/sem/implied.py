@@ -66,7 +66,22 @@ class Structure:
         self.free_rows = np.flatnonzero(self.free > 0)
         self.free_index = self.free[self.free_rows] - 1
         self._one_row_each = len(np.unique(self.free_index)) == len(self.free_index)
+        self._passes = _passes(self.free_index)
         self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
+        self._scatter = self._scatter_plan()
+
+    def _scatter_plan(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Where :meth:`matrices` puts the rows: (matrix, flat position, table rows) for
+        Lambda, Psi and Theta (and their transposed halves), nu and alpha, in that order."""
+        plan = []
+        for target, kind, width in ((0, "L", self.m), (1, "P", self.m), (2, "T", self.p)):
+            sel = self._by_kind[kind]
+            plan.append((target, self.row[sel] * width + self.col[sel], sel))
+            if kind != "L":
+                plan.append((target, self.col[sel] * width + self.row[sel], sel))
+        plan.append((3, self.row[self._by_kind["N"]], self._by_kind["N"]))
+        plan.append((4, self.row[self._by_kind["A"]], self._by_kind["A"]))
+        return plan
 
     def values(self, theta: np.ndarray) -> np.ndarray:
         """The value of every row given the free parameters."""
@@ -77,21 +92,11 @@ class Structure:
     def matrices(self, theta: np.ndarray) -> Matrices:
         """Lambda, Psi, Theta, nu, alpha."""
         v = self.values(theta)
-        L = np.zeros((self.p, self.m))
-        P = np.zeros((self.m, self.m))
-        T = np.zeros((self.p, self.p))
-        nu = np.zeros(self.p)
-        al = np.zeros(self.m)
-        for kind, target in (("L", L), ("P", P), ("T", T)):
-            sel = self._by_kind[kind]
-            target[self.row[sel], self.col[sel]] = v[sel]
-            if kind != "L":
-                target[self.col[sel], self.row[sel]] = v[sel]
-        sel = self._by_kind["N"]
-        nu[self.row[sel]] = v[sel]
-        sel = self._by_kind["A"]
-        al[self.row[sel]] = v[sel]
-        return L, P, T, nu, al
+        out = (np.zeros((self.p, self.m)), np.zeros((self.m, self.m)),
+               np.zeros((self.p, self.p)), np.zeros(self.p), np.zeros(self.m))
+        for target, flat, sel in self._scatter:  # each matrix is new: reshape is a view
+            out[target].reshape(-1)[flat] = v[sel]
+        return out
 
     def implied(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sigma and mu."""
@@ -159,8 +164,9 @@ class Structure:
         out = np.zeros((self.q, *per_row.shape[1:]))
         if self._one_row_each:
             out[self.free_index] = per_row
-        else:
-            np.add.at(out, self.free_index, per_row)
+        else:  # np.add.at's sums in the same order, a pass per repetition of a parameter
+            for sel in self._passes:
+                out[self.free_index[sel]] += per_row[sel]
         return out
 
     def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,3 +203,14 @@ class Structure:
                 R[np.ix_(sl, sa)] = block
                 R[np.ix_(sa, sl)] = block.T
         return self.to_free(self.to_free(R).T).T
+
+
+def _passes(index: np.ndarray) -> list[np.ndarray]:
+    """Positions of ``index`` in passes that each hold a value at most once: the first
+    occurrence of every value, then the second, ... (each pass in order)."""
+    seen: dict[int, int] = {}
+    rank = np.zeros(len(index), dtype=int)
+    for k, value in enumerate(index.tolist()):
+        rank[k] = seen.get(value, 0)
+        seen[value] = rank[k] + 1
+    return [np.flatnonzero(rank == r) for r in range(int(rank.max(initial=-1)) + 1)]
