@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,26 @@ class Pattern:
     cov: np.ndarray  # denominator n
 
 
+class MissingBlock(NamedTuple):
+    """The patterns with the same number of unanswered items: their positions among
+    the patterns, their unanswered items (patterns, m; None when m = 0) and where both
+    items of a pair are answered (patterns, p, p)."""
+
+    patterns: np.ndarray
+    missing: np.ndarray | None
+    both: np.ndarray
+
+
+class Layout(NamedTuple):
+    """What every evaluation of the objective reads from the patterns' masks and counts:
+    the blocks of :func:`~psychometrics.sem.objective.padded_inverse`, the patterns of
+    more than one person and their covariances."""
+
+    blocks: tuple[MissingBlock, ...]
+    spread: np.ndarray
+    spread_cov: np.ndarray
+
+
 @dataclass(frozen=True, slots=True)
 class Stacked:
     """The patterns as arrays over all p items: ``mask`` (K, p) answered, ``n`` (K,),
@@ -83,6 +104,24 @@ class Stacked:
     n: np.ndarray
     mean: np.ndarray
     cov: np.ndarray
+    _layout: Layout | None = field(default=None, init=False, repr=False, compare=False)
+
+    def layout(self) -> Layout:
+        """The patterns' :class:`Layout` (computed once: the objective is evaluated
+        thousands of times on the same patterns)."""
+        if self._layout is None:
+            missing = ~self.mask
+            n_missing = missing.sum(axis=1)
+            blocks = []
+            for m in np.unique(n_missing):
+                ks = np.flatnonzero(n_missing == m)
+                idx = np.nonzero(missing[ks])[1].reshape(len(ks), m) if m else None
+                keep = self.mask[ks]
+                blocks.append(MissingBlock(ks, idx, keep[:, :, None] & keep[:, None, :]))
+            spread = np.flatnonzero(self.n > 1)
+            object.__setattr__(self, "_layout", Layout(tuple(blocks), spread, self.cov[spread]))
+        assert self._layout is not None  # set above
+        return self._layout
 
     @classmethod
     def of(cls, patterns: Sequence[Pattern], p: int) -> Stacked:
