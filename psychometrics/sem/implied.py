@@ -15,12 +15,19 @@ Hessian, for a gradient ``(G, g)`` in the saturated space. The second derivative
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
 #: Row kinds: loading, factor (co)variance, residual (co)variance, intercept, factor mean.
 KINDS = ("L", "P", "T", "N", "A")
+
+#: A parameter table (:func:`~psychometrics.sem.partable.build_table`), or some of its
+#: rows as arrays by column (``lhs, op, rhs, free, value`` and, optionally, ``start``).
+Table: TypeAlias = "pd.DataFrame | Mapping[str, np.ndarray]"
 
 #: Lambda, Psi, Theta, nu, alpha (:meth:`Structure.matrices`).
 Matrices = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -29,17 +36,19 @@ Matrices = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 class Structure:
     """Where each row of the parameter table sits in Lambda, Psi, Theta, nu, alpha."""
 
-    def __init__(self, table: pd.DataFrame, observed: tuple[str, ...], q: int | None = None):
+    def __init__(self, table: Table, observed: tuple[str, ...], q: int | None = None):
         """``table``: the rows of one group; ``q``: the number of free parameters of
         the whole model (default: those of ``table``)."""
         self.observed = tuple(observed)
         ov = {v: i for i, v in enumerate(self.observed)}
-        lhs, op, rhs = (table[c].to_numpy() for c in ("lhs", "op", "rhs"))
+        lhs, op, rhs = (np.asarray(table[c]) for c in ("lhs", "op", "rhs"))
         lv = list(dict.fromkeys(lhs[op == "=~"]))
         self.factors = tuple(lv)
         fi = {f: i for i, f in enumerate(lv)}
         self.p, self.m = len(self.observed), len(lv)
-        self.q = q if q is not None else (int(table["free"].max()) if len(table) else 0)
+        self.free: np.ndarray = np.asarray(table["free"], dtype=int)
+        self.fixed: np.ndarray = np.asarray(table["value"], dtype=float)
+        self.q = q if q is not None else (int(self.free.max()) if len(self.free) else 0)
         places: list[tuple[str, int, int]] = []  # kind, row, column of each table row
         for a, o, b in zip(lhs, op, rhs):
             if o == "=~":
@@ -60,8 +69,6 @@ class Structure:
         self.kind = np.array(kinds, dtype="<U1")
         self.row = np.array(rows, dtype=int)
         self.col = np.array(cols, dtype=int)
-        self.free: np.ndarray = table["free"].to_numpy(dtype=int)
-        self.fixed: np.ndarray = table["value"].to_numpy(dtype=float)
         self.meanstructure = bool(np.isin(self.kind, ["A", "N"]).any())
         self.free_rows = np.flatnonzero(self.free > 0)
         self.free_index = self.free[self.free_rows] - 1
