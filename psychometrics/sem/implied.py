@@ -16,7 +16,7 @@ Hessian, for a gradient ``(G, g)`` in the saturated space. The second derivative
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,7 @@ class Structure:
         self._passes = _passes(self.free_index)
         self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
         self._scatter = self._scatter_plan()
+        self._row_plans: dict[bytes, _RowPlan] = {}
 
     def _scatter_plan(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Where :meth:`matrices` puts the rows: (matrix, flat position, table rows) for
@@ -114,33 +115,46 @@ class Structure:
         """d Sigma (r, p, p) and d mu (r, p) with respect to the value of each of ``rows``
         (fixed or free), all rows at once."""
         L, P, _, _, al = mats
-        rows = np.asarray(rows, dtype=int)
-        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
-        r, p = len(rows), self.p
-        dS = np.zeros((r, p, p))
-        dm = np.zeros((r, p))
-        s = np.flatnonzero(kind == "L")  # lambda_ij: e_i v' + v e_i', v = (L Psi)[:, j]
+        plan = self._row_plan(np.asarray(rows, dtype=int))
+        dS, dm = plan.dS.copy(), plan.dm.copy()  # residual (co)variances and intercepts
+        s, i, j = plan.loading  # lambda_ij: e_i v' + v e_i', v = (L Psi)[:, j]
         if s.size:
-            v = (L @ P)[:, j[s]].T
-            dS[s, i[s], :] += v
-            dS[s, :, i[s]] += v
-            dm[s, i[s]] = al[j[s]]
-        s = np.flatnonzero(kind == "P")  # psi_ij: L_i L_j' (+ its transpose off the diagonal)
+            v = (L @ P)[:, j].T
+            dS[s, i, :] += v
+            dS[s, :, i] += v
+            dm[s, i] = al[j]
+        s, i, j = plan.psi  # psi_ij: L_i L_j' (+ its transpose off the diagonal)
         if s.size:
-            d = L[:, i[s]].T[:, :, None] * L[:, j[s]].T[:, None, :]
-            off = (i[s] != j[s])[:, None, None]
-            dS[s] = d + np.where(off, d.transpose(0, 2, 1), 0.0)
-        s = np.flatnonzero(kind == "T")
+            d = L[:, i].T[:, :, None] * L[:, j].T[:, None, :]
+            dS[s] = d + np.where(plan.off, d.transpose(0, 2, 1), 0.0)
+        s, i, _ = plan.alpha
         if s.size:
+            dm[s] = L[:, i].T
+        return dS, dm
+
+    def _row_plan(self, rows: np.ndarray) -> _RowPlan:
+        """Which of ``rows`` are loadings, factor (co)variances and factor means, with
+        their places, and the Jacobian of the others, which does not depend on theta
+        (computed once per set of rows)."""
+        key = rows.tobytes()
+        if key not in self._row_plans:
+            kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+            dS = np.zeros((len(rows), self.p, self.p))
+            dm = np.zeros((len(rows), self.p))
+            s = np.flatnonzero(kind == "T")
             dS[s, i[s], j[s]] = 1.0
             dS[s, j[s], i[s]] = 1.0
-        s = np.flatnonzero(kind == "N")
-        if s.size:
+            s = np.flatnonzero(kind == "N")
             dm[s, i[s]] = 1.0
-        s = np.flatnonzero(kind == "A")
-        if s.size:
-            dm[s] = L[:, i[s]].T
-        return dS, dm
+
+            def at(k: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                s = np.flatnonzero(kind == k)
+                return s, i[s], j[s]
+
+            psi = at("P")
+            self._row_plans[key] = _RowPlan(at("L"), psi, at("A"),
+                                            (psi[1] != psi[2])[:, None, None], dS, dm)
+        return self._row_plans[key]
 
     def rank_two(self, mats: Matrices,
                  rows: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -210,6 +224,19 @@ class Structure:
                 R[np.ix_(sl, sa)] = block
                 R[np.ix_(sa, sl)] = block.T
         return self.to_free(self.to_free(R).T).T
+
+
+class _RowPlan(NamedTuple):
+    """:meth:`Structure.row_jacobian`'s rows: (positions, row, column) of the loadings,
+    factor (co)variances and factor means; which factor covariances are off the
+    diagonal; the constant Jacobian (residual (co)variances, intercepts; 0 elsewhere)."""
+
+    loading: tuple[np.ndarray, np.ndarray, np.ndarray]
+    psi: tuple[np.ndarray, np.ndarray, np.ndarray]
+    alpha: tuple[np.ndarray, np.ndarray, np.ndarray]
+    off: np.ndarray
+    dS: np.ndarray
+    dm: np.ndarray
 
 
 def _passes(index: np.ndarray) -> list[np.ndarray]:
