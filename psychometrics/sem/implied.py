@@ -77,6 +77,7 @@ class Structure:
         self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
         self._scatter = self._scatter_plan()
         self._row_plans: dict[bytes, _RowPlan] = {}
+        self._second: list[_SecondPlan | None] = []  # computed at its first use
 
     def _scatter_plan(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Where :meth:`matrices` puts the rows: (matrix, flat position, table rows) for
@@ -199,31 +200,39 @@ class Structure:
         """``sum_ij G_ij d2 Sigma_ij/dtheta_a dtheta_b + sum_i g_mu_i d2 mu_i/dtheta_a dtheta_b``
         (q, q), for a symmetric G."""
         L, P, _, _, _ = self.matrices(theta)
-        rows = self.free_rows
-        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
-        R = np.zeros((len(rows), len(rows)))
-        sl = np.flatnonzero(kind == "L")
-        if sl.size:
-            il, jl = i[sl], j[sl]
+        plan = self._second_plan()
+        R = np.zeros((len(self.free_rows), len(self.free_rows)))
+        if plan is not None:
             # lambda_ij x lambda_kl: P_jl (e_i e_k' + e_k e_i')  ->  2 P_jl G_ik
-            R[np.ix_(sl, sl)] = 2.0 * P[np.ix_(jl, jl)] * G[np.ix_(il, il)]
-            sp = np.flatnonzero(kind == "P")
-            if sp.size:
+            R[plan.ll] = 2.0 * P[plan.jj] * G[plan.ii]
+            if plan.lp is not None:
                 # lambda_ij x psi_lm: d/dlambda_ij (L_l L_m' + L_m L_l')
-                a, b = i[sp], j[sp]
                 GL = G @ L
-                c = np.where(a != b, 2.0, 1.0)
-                block = c * ((jl[:, None] == a) * GL[np.ix_(il, b)]
-                             + (jl[:, None] == b) * GL[np.ix_(il, a)])
-                R[np.ix_(sl, sp)] = block
-                R[np.ix_(sp, sl)] = block.T
-            sa = np.flatnonzero(kind == "A")
-            if sa.size:
+                block = plan.c * (plan.j_is_a * GL[plan.ib] + plan.j_is_b * GL[plan.ia])
+                R[plan.lp] = block
+                R[plan.pl] = block.T
+            if plan.la is not None:
                 # lambda_ij x alpha_l: d mu = delta_jl e_i
-                block = (jl[:, None] == i[sa]) * g_mu[il][:, None]
-                R[np.ix_(sl, sa)] = block
-                R[np.ix_(sa, sl)] = block.T
+                block = plan.j_is_mean * g_mu[plan.il][:, None]
+                R[plan.la] = block
+                R[plan.al] = block.T
         return self.to_free(self.to_free(R).T).T
+
+    def _second_plan(self) -> _SecondPlan | None:
+        """Where :meth:`second_order`'s blocks go among the free rows (computed once);
+        None without free loadings."""
+        if not self._second:
+            (sl, il, jl), (sp, a, b), (sa, i_a, _) = self._row_plan(self.free_rows)[:3]
+            plan = None
+            if sl.size:
+                plan = _SecondPlan(
+                    np.ix_(sl, sl), np.ix_(jl, jl), np.ix_(il, il), il,
+                    np.ix_(sl, sp) if sp.size else None, np.ix_(sp, sl),
+                    np.where(a != b, 2.0, 1.0), jl[:, None] == a, jl[:, None] == b,
+                    np.ix_(il, b), np.ix_(il, a),
+                    np.ix_(sl, sa) if sa.size else None, np.ix_(sa, sl), jl[:, None] == i_a)
+            self._second.append(plan)
+        return self._second[0]
 
 
 class _RowPlan(NamedTuple):
@@ -237,6 +246,28 @@ class _RowPlan(NamedTuple):
     off: np.ndarray
     dS: np.ndarray
     dm: np.ndarray
+
+
+class _SecondPlan(NamedTuple):
+    """:meth:`Structure.second_order`'s blocks: loading x loading (``ll``, from Psi's
+    ``jj`` and G's ``ii``), loading x factor (co)variance (``lp``) and loading x factor
+    mean (``la``) as index pairs among the free rows, with what does not depend on
+    theta."""
+
+    ll: tuple[np.ndarray, ...]
+    jj: tuple[np.ndarray, ...]
+    ii: tuple[np.ndarray, ...]
+    il: np.ndarray
+    lp: tuple[np.ndarray, ...] | None
+    pl: tuple[np.ndarray, ...]
+    c: np.ndarray
+    j_is_a: np.ndarray
+    j_is_b: np.ndarray
+    ib: tuple[np.ndarray, ...]
+    ia: tuple[np.ndarray, ...]
+    la: tuple[np.ndarray, ...] | None
+    al: tuple[np.ndarray, ...]
+    j_is_mean: np.ndarray
 
 
 def _passes(index: np.ndarray) -> list[np.ndarray]:
