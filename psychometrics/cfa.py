@@ -483,9 +483,19 @@ def _modification_indices(ml: MLFit, table: pd.DataFrame, moments: Moments | Pat
     extra += [Row(a, "~~", b, value=0.0) for k, a in enumerate(items) for b in items[k + 1:]]
     if not extra:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "pvalue"])
-    base = [Row(r.lhs, r.op, r.rhs, r.label, None if r.free else r.value)
-            for r in table.itertuples(index=False)]
+    base = [Row(lhs, op, rhs, label, None if free else value) for lhs, op, rhs, label, free, value
+            in zip(*(table[c].tolist() for c in ("lhs", "op", "rhs", "label", "free", "value")))]
     extended = build_table(base + extra)
     tests = score_tests(ml, extended, moments, list(range(len(table), len(extended))))
-    tests = tests.drop(columns="label").sort_values("mi", ascending=False, kind="stable")
-    return tests.head(N_LARGEST).reset_index(drop=True)
+    # the largest first (NaN last, ties in order), as sort_values(ascending=False, kind="stable")
+    order = _descending(tests["mi"].to_numpy())[:N_LARGEST]
+    return pd.DataFrame({c: tests[c].to_numpy()[order] for c in tests.columns if c != "label"})
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` from the largest to the smallest, NaN last, equal values
+    in their order (pandas' stable descending sort)."""
+    nan = np.isnan(values)
+    finite = np.flatnonzero(~nan)
+    return np.concatenate([finite[np.argsort(-values[finite], kind="stable")],
+                           np.flatnonzero(nan)])

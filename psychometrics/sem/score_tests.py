@@ -129,8 +129,8 @@ def _score_frame(table: pd.DataFrame, rows: Sequence[int], g: np.ndarray, schur:
     ok = schur > 1e-12
     safe = np.where(ok, schur, 1.0)
     mi = np.where(ok, n / 2 * g * g / safe, np.nan)
-    out = table.iloc[rows][["lhs", "op", "rhs", "label"]].reset_index(drop=True)
-    out["mi"] = mi
-    out["epc"] = np.where(ok, -g / safe, np.nan)
-    out["pvalue"] = np.where(ok, special.chdtrc(1, np.where(ok, mi, 0.0)), np.nan)
-    return out
+    at = np.asarray(rows, dtype=int)
+    names = {c: table[c].to_numpy()[at] for c in ("lhs", "op", "rhs", "label")}
+    return pd.DataFrame({**names, "mi": mi, "epc": np.where(ok, -g / safe, np.nan),
+                         "pvalue": np.where(ok, special.chdtrc(1, np.where(ok, mi, 0.0)),
+                                            np.nan)})
