@@ -591,8 +591,7 @@ class _Context:
         """Fit one model (cached: rules share their fits)."""
         key = ("fit", step, tuple(freed), se)
         if key not in self.cache:
-            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
-                                           self.groups))
+            table, syntax = self.model(step, freed)
             same = self.cache.get(("fit", step, tuple(freed), False))
             warm = same[0] if same is not None else self.cache.get("warm")
             if warm is not None and warm.converged and (self.groups or same is not None):
@@ -604,6 +603,16 @@ class _Context:
             else:
                 fit = fit_ml(table, self.moments, standard_errors=se)
             self.cache["warm"] = fit
+            self.cache[key] = (fit, table, syntax)
+        return cast(tuple[MLFit, pd.DataFrame, str], self.cache[key])
+
+    def model(self, step: str, freed: Sequence[tuple[str, ...]]) -> tuple[pd.DataFrame, str]:
+        """The parameter table of one model and its lavaan syntax (cached: the refit with
+        standard errors is the same model)."""
+        key = ("model", step, tuple(freed))
+        if key not in self.cache:
+            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
+                                           self.groups))
             across = (f" across groups ({', '.join(self.groups)}, in this order)"
                       if self.groups else "")
             syntax = to_lavaan(table, f"binnenuit invariance model '{step}'{across} of scale "
@@ -617,8 +626,8 @@ class _Context:
                                + "meanstructure = TRUE"
                                + (", estimator = 'MLR'" if self.mlr else "")
                                + (", missing = 'ml')" if self.fiml else ")"))
-            self.cache[key] = (fit, table, syntax)
-        return cast(tuple[MLFit, pd.DataFrame, str], self.cache[key])
+            self.cache[key] = (table, syntax)
+        return cast(tuple[pd.DataFrame, str], self.cache[key])
 
     def robust(self, fit: MLFit) -> RobustFit | None:
         """The MLR statistics of a fitted model (cached; None under ML or without fit)."""
