@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.sem._blas import one_blas_thread
-from psychometrics.sem.objective import fiml_value, padded_inverse
+from psychometrics.sem.objective import fiml_value, padded_inverse, weighted_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +210,8 @@ def _em(st: Stacked, n: int, tol: float,
     dev = np.where(st.mask, st.mean - mu, 0.0)
     var = (nk[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2) + dev ** 2)).sum(axis=0)
     sigma = np.diag(var / counts)
-    spread = np.flatnonzero(nk > 1)
+    _, spread, spread_cov = st.layout()  # the patterns of more than one person
+    n_spread = nk[spread]
     it = 0
     for it in range(1, max_iter + 1):
         inv = padded_inverse(st, sigma)
@@ -219,10 +220,10 @@ def _em(st: Stacked, n: int, tol: float,
         W = inv[1]
         d = np.where(st.mask, st.mean - mu, 0.0)
         xhat = mu + np.einsum("kij,kj->ki", W, d) @ sigma
-        middle = -np.tensordot(nk, W, axes=1)
+        middle = -weighted_sum(nk, W)
         if spread.size:
             Ws = W[spread]
-            middle += np.tensordot(nk[spread], Ws @ st.cov[spread] @ Ws, axes=1)
+            middle += weighted_sum(n_spread, Ws @ spread_cov @ Ws)
         T2 = (xhat.T * nk) @ xhat + sigma @ middle @ sigma + n * sigma
         new_mu = nk @ xhat / n
         new_sigma = T2 / n - np.outer(new_mu, new_mu)

@@ -25,7 +25,7 @@ from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.estimation import MLFit, _defined
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
-from psychometrics.sem.objective import fiml_point, ml_gradient
+from psychometrics.sem.objective import fiml_point, ml_gradient, weighted_sum
 
 _CHUNK = 500  # candidates per block: vectorized, bounded memory
 
@@ -93,7 +93,7 @@ def _pieces(theta: np.ndarray, struct: Structure, moments: Moments | PatternMome
         G, g_mu = point.G, point.g
         weights = moments.stacked.n / moments.n
         DM = information.pair_half(point.W, point.W, weights, dS)
-        Wbar = np.tensordot(weights, point.W, axes=1)
+        Wbar = weighted_sum(weights, point.W)
         Hff = DM @ dS.T + 2.0 * dm @ Wbar @ dm.T
         Hff = (Hff + Hff.T) / 2
     else:
