@@ -33,6 +33,13 @@ Table: TypeAlias = "pd.DataFrame | Mapping[str, np.ndarray]"
 Matrices = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
+def column_of(table: Table, name: str) -> np.ndarray:
+    """A column of a :data:`Table` as an array (``Series.to_numpy``: ``np.asarray`` of a
+    Series takes twice as long)."""
+    col = table[name]
+    return col.to_numpy() if isinstance(col, pd.Series) else np.asarray(col)
+
+
 class Structure:
     """Where each row of the parameter table sits in Lambda, Psi, Theta, nu, alpha."""
 
@@ -41,13 +48,13 @@ class Structure:
         the whole model (default: those of ``table``)."""
         self.observed = tuple(observed)
         ov = {v: i for i, v in enumerate(self.observed)}
-        lhs, op, rhs = (np.asarray(table[c]) for c in ("lhs", "op", "rhs"))
+        lhs, op, rhs = (column_of(table, c) for c in ("lhs", "op", "rhs"))
         lv = list(dict.fromkeys(lhs[op == "=~"]))
         self.factors = tuple(lv)
         fi = {f: i for i, f in enumerate(lv)}
         self.p, self.m = len(self.observed), len(lv)
-        self.free: np.ndarray = np.asarray(table["free"], dtype=int)
-        self.fixed: np.ndarray = np.asarray(table["value"], dtype=float)
+        self.free: np.ndarray = np.asarray(column_of(table, "free"), dtype=int)
+        self.fixed: np.ndarray = np.asarray(column_of(table, "value"), dtype=float)
         self.q = q if q is not None else (int(self.free.max()) if len(self.free) else 0)
         places: list[tuple[str, int, int]] = []  # kind, row, column of each table row
         for a, o, b in zip(lhs, op, rhs):
