@@ -80,7 +80,7 @@ class Structure:
         self.free_rows = np.flatnonzero(self.free > 0)
         self.free_index = self.free[self.free_rows] - 1
         self._one_row_each = len(np.unique(self.free_index)) == len(self.free_index)
-        self._passes = _passes(self.free_index)
+        self._passes = [] if self._one_row_each else _passes(self.free_index)
         self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
         self._scatter = self._scatter_plan()
         self._row_plans: dict[bytes, _RowPlan] = {}
