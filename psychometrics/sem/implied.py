@@ -83,7 +83,7 @@ class Structure:
         self._passes = [] if self._one_row_each else _passes(self.free_index)
         self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
         self._scatter = self._scatter_plan()
-        self._row_plans: dict[bytes, _RowPlan] = {}
+        self._free_plan: _RowPlan | None = None  # computed at its first use
         self._second: list[_SecondPlan | None] = []  # computed at its first use
 
     def _scatter_plan(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -123,8 +123,11 @@ class Structure:
         """d Sigma (r, p, p) and d mu (r, p) with respect to the value of each of ``rows``
         (fixed or free), all rows at once."""
         L, P, _, _, al = mats
-        plan = self._row_plan(np.asarray(rows, dtype=int))
-        dS, dm = plan.dS.copy(), plan.dm.copy()  # residual (co)variances and intercepts
+        rows = np.asarray(rows, dtype=int)
+        plan = self._row_plan(rows)
+        dS, dm = plan.dS, plan.dm  # residual (co)variances and intercepts
+        if plan is self._free_plan:  # kept for the next step: fill a copy
+            dS, dm = dS.copy(), dm.copy()
         s, i, j = plan.loading  # lambda_ij: e_i v' + v e_i', v = (L Psi)[:, j]
         if s.size:
             v = (L @ P)[:, j].T
@@ -142,27 +145,29 @@ class Structure:
 
     def _row_plan(self, rows: np.ndarray) -> _RowPlan:
         """Which of ``rows`` are loadings, factor (co)variances and factor means, with
-        their places, and the Jacobian of the others, which does not depend on theta
-        (computed once per set of rows)."""
-        key = rows.tobytes()
-        if key not in self._row_plans:
-            kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
-            dS = np.zeros((len(rows), self.p, self.p))
-            dm = np.zeros((len(rows), self.p))
-            s = np.flatnonzero(kind == "T")
-            dS[s, i[s], j[s]] = 1.0
-            dS[s, j[s], i[s]] = 1.0
-            s = np.flatnonzero(kind == "N")
-            dm[s, i[s]] = 1.0
+        their places, and the Jacobian of the others, which does not depend on theta;
+        kept for the free rows (the Jacobian of every step), new for other rows."""
+        free = rows is self.free_rows or np.array_equal(rows, self.free_rows)
+        if free and self._free_plan is not None:
+            return self._free_plan
+        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+        dS = np.zeros((len(rows), self.p, self.p))
+        dm = np.zeros((len(rows), self.p))
+        s = np.flatnonzero(kind == "T")
+        dS[s, i[s], j[s]] = 1.0
+        dS[s, j[s], i[s]] = 1.0
+        s = np.flatnonzero(kind == "N")
+        dm[s, i[s]] = 1.0
 
-            def at(k: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-                s = np.flatnonzero(kind == k)
-                return s, i[s], j[s]
+        def at(k: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            s = np.flatnonzero(kind == k)
+            return s, i[s], j[s]
 
-            psi = at("P")
-            self._row_plans[key] = _RowPlan(at("L"), psi, at("A"),
-                                            (psi[1] != psi[2])[:, None, None], dS, dm)
-        return self._row_plans[key]
+        psi = at("P")
+        plan = _RowPlan(at("L"), psi, at("A"), (psi[1] != psi[2])[:, None, None], dS, dm)
+        if free:
+            self._free_plan = plan
+        return plan
 
     def rank_two(self, mats: Matrices,
                  rows: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
