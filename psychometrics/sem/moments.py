@@ -119,7 +119,8 @@ class Stacked:
                 keep = self.mask[ks]
                 blocks.append(MissingBlock(ks, idx, keep[:, :, None] & keep[:, None, :]))
             spread = np.flatnonzero(self.n > 1)
-            object.__setattr__(self, "_layout", Layout(tuple(blocks), spread, self.cov[spread]))
+            cov = self.cov if len(spread) == len(self.n) else self.cov[spread]  # no copy of all
+            object.__setattr__(self, "_layout", Layout(tuple(blocks), spread, cov))
         assert self._layout is not None  # set above
         return self._layout
 
