@@ -152,6 +152,8 @@ class PatternMoments:
     em_iterations: int
     em_status: str = "ok"  # or "singular" / "not_converged": no saturated model, no chi2
     stacked: Stacked = field(init=False, repr=False)
+    _independence: tuple[float, int] | None = field(default=None, init=False, repr=False,
+                                                    compare=False)
     #: The patterns already stacked (:meth:`from_data` has them), else stacked here.
     prestacked: InitVar[Stacked | None] = None
 
@@ -186,15 +188,21 @@ class PatternMoments:
                    f_sat, it, status, stacked)
 
     def independence_chi2(self) -> tuple[float, int]:
-        """chi2 and df of the independence model (free means and variances)."""
-        st, p = self.stacked, len(self.names)
-        w = st.n[:, None] * st.mask
-        den = w.sum(axis=0)
-        mu = (st.n[:, None] * st.mean).sum(axis=0) / den
-        sq = (st.n[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2) + st.mean ** 2)).sum(axis=0)
-        var = sq / den - mu ** 2
-        f_b = fiml_value(st, np.diag(var), mu, self.n)
-        return self.n * (f_b - self.f_saturated), p * (p - 1) // 2
+        """chi2 and df of the independence model (free means and variances); computed
+        once (every model fitted to these data needs it for CFI and TLI)."""
+        if self._independence is None:
+            st, p = self.stacked, len(self.names)
+            w = st.n[:, None] * st.mask
+            den = w.sum(axis=0)
+            mu = (st.n[:, None] * st.mean).sum(axis=0) / den
+            sq = (st.n[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2)
+                                   + st.mean ** 2)).sum(axis=0)
+            var = sq / den - mu ** 2
+            f_b = fiml_value(st, np.diag(var), mu, self.n)
+            object.__setattr__(self, "_independence",
+                               (self.n * (f_b - self.f_saturated), p * (p - 1) // 2))
+        assert self._independence is not None  # set above
+        return self._independence
 
 
 def _em(st: Stacked, n: int, tol: float,
