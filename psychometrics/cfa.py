@@ -35,7 +35,7 @@ import pandas as pd
 
 from psychometrics.estimators import DEFAULT_ESTIMATOR, Estimator
 from psychometrics.exceptions import SmallSampleWarning, warn_status
-from psychometrics.results import json_object
+from psychometrics.results import json_object, records
 from psychometrics.sem import (
     FitIndices,
     MLFit,
@@ -145,14 +145,14 @@ class CFAResult:
 
     @property
     def factor_correlations(self) -> pd.DataFrame:
-        t = self.table[(self.table["op"] == "~~") & self.table["lhs"].isin(self._factors)
-                       & (self.table["lhs"] != self.table["rhs"])]
-        out = t[["lhs", "rhs", "std_all", "std_se"]].reset_index(drop=True)
-        return out.assign(lhs=out["lhs"].map(shown), rhs=out["rhs"].map(shown))
-
-    @property
-    def _factors(self) -> list[str]:
-        return list(dict.fromkeys(self.table.loc[self.table["op"] == "=~", "lhs"]))
+        lhs, op, rhs = (self.table[c].to_numpy() for c in ("lhs", "op", "rhs"))
+        factors = set(lhs[op == "=~"].tolist())
+        keep = np.array([o == "~~" and a in factors and a != b
+                         for a, o, b in zip(lhs.tolist(), op.tolist(), rhs.tolist())], dtype=bool)
+        return pd.DataFrame({"lhs": pd.array([shown(a) for a in lhs[keep].tolist()], dtype="str"),
+                             "rhs": pd.array([shown(b) for b in rhs[keep].tolist()], dtype="str"),
+                             "std_all": self.table["std_all"].to_numpy()[keep],
+                             "std_se": self.table["std_se"].to_numpy()[keep]})
 
     @property
     def just_identified(self) -> bool:
@@ -185,7 +185,8 @@ class CFAResult:
         fit = self.fit if self.status == "ok" else None
         ok = fit is not None
         f = fit.to_dict() if fit is not None else {}
-        t = self.table[self.table["op"] == "=~"]
+        loading = self.table["op"].to_numpy() == "=~"
+        rhs = self.table["rhs"].to_numpy()[loading].tolist()
         show = ok
         reason = self.reason
         if ok and self.just_identified:
@@ -206,14 +207,14 @@ class CFAResult:
             "tli": f.get("tli"), "rmsea": f.get("rmsea"),
             "rmsea_ci": f.get("rmsea_ci", [None, None]), "srmr": f.get("srmr"),
             "aic": self.aic if ok else None, "bic": self.bic if ok else None,
-            "loadings_std": {r: (v if show else None) for r, v in zip(t["rhs"], t["std_all"])},
-            "loadings_std_se": {r: (v if show else None) for r, v in zip(t["rhs"], t["std_se"])},
-            "factor_correlations": (self.factor_correlations.to_dict(orient="records")
-                                    if show else []),
-            "largest_residual_correlations": (self.residual_correlations.to_dict(orient="records")
+            "loadings_std": {r: (v if show else None) for r, v in
+                             zip(rhs, self.table["std_all"].to_numpy()[loading].tolist())},
+            "loadings_std_se": {r: (v if show else None) for r, v in
+                                zip(rhs, self.table["std_se"].to_numpy()[loading].tolist())},
+            "factor_correlations": records(self.factor_correlations) if show else [],
+            "largest_residual_correlations": (records(self.residual_correlations)
                                               if show else []),
-            "modification_indices": (self.modification_indices.to_dict(orient="records")
-                                     if show else []),
+            "modification_indices": records(self.modification_indices) if show else [],
         })
 
     def summary(self) -> str:
@@ -482,9 +483,19 @@ def _modification_indices(ml: MLFit, table: pd.DataFrame, moments: Moments | Pat
     extra += [Row(a, "~~", b, value=0.0) for k, a in enumerate(items) for b in items[k + 1:]]
     if not extra:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "pvalue"])
-    base = [Row(r.lhs, r.op, r.rhs, r.label, None if r.free else r.value)
-            for r in table.itertuples(index=False)]
+    base = [Row(lhs, op, rhs, label, None if free else value) for lhs, op, rhs, label, free, value
+            in zip(*(table[c].tolist() for c in ("lhs", "op", "rhs", "label", "free", "value")))]
     extended = build_table(base + extra)
     tests = score_tests(ml, extended, moments, list(range(len(table), len(extended))))
-    tests = tests.drop(columns="label").sort_values("mi", ascending=False, kind="stable")
-    return tests.head(N_LARGEST).reset_index(drop=True)
+    # the largest first (NaN last, ties in order), as sort_values(ascending=False, kind="stable")
+    order = _descending(tests["mi"].to_numpy())[:N_LARGEST]
+    return pd.DataFrame({c: tests[c].to_numpy()[order] for c in tests.columns if c != "label"})
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` from the largest to the smallest, NaN last, equal values
+    in their order (pandas' stable descending sort)."""
+    nan = np.isnan(values)
+    finite = np.flatnonzero(~nan)
+    return np.concatenate([finite[np.argsort(-values[finite], kind="stable")],
+                           np.flatnonzero(nan)])

@@ -220,11 +220,13 @@ def latent_differences(fit: MLFit, scale: str, waves: Sequence[str],
     delta-method SE from the covariance of the estimates (``H^-1 2 / N``)."""
     t = fit.table
     cov = _cov_theta(fit)
+    position: dict[tuple[int, str, str, str], int] = {}
+    for k, key in enumerate(zip(t["group"].tolist(), t["lhs"].tolist(), t["op"].tolist(),
+                                t["rhs"].tolist())):
+        position.setdefault(key, k)  # the first row of each (rows are unique)
 
     def row(g: int, lhs: str, op: str, rhs: str = "") -> int:
-        hit = np.flatnonzero((t["group"] == g).to_numpy() & (t["lhs"] == lhs).to_numpy()
-                             & (t["op"] == op).to_numpy() & (t["rhs"] == rhs).to_numpy())
-        return int(hit[0])
+        return position[(g, lhs, op, rhs)]
 
     est, free = t["est"].to_numpy(dtype=float), t["free"].to_numpy(dtype=int)
     out: dict[str, dict[str, LatentMeanChange]] = {}

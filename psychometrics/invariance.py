@@ -533,11 +533,27 @@ def longitudinal_null_rows(items: Sequence[str], waves: Sequence[str]) -> list[R
 
 
 def _wide(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str]) -> pd.DataFrame:
-    """frame: columns id, wave, items (keyed) -> one row per id, columns item_wave."""
-    wide = frame.pivot(index="id", columns="wave", values=list(items))
-    wide.columns = [column(it, w) for it, w in wide.columns]
+    """frame: columns id, wave, items (keyed) -> one row per id (sorted), columns
+    item_wave (``waves`` in order, each with ``items``)."""
     cols = [column(it, w) for w in waves for it in items]
-    return wide.reindex(columns=cols)
+    answers = [frame[it] for it in items]
+    codes, ids = pd.factorize(frame["id"], sort=True)
+    wave_codes, _ = pd.factorize(frame["wave"])
+    cells = codes.astype(np.int64) * (int(wave_codes.max(initial=0)) + 1) + wave_codes
+    if (not all(a.dtype == np.float64 for a in answers) or codes.min(initial=0) < 0
+            or wave_codes.min(initial=0) < 0 or len(np.unique(cells)) < len(cells)):
+        # Other types of answers, a missing key or a person twice at a wave: pandas' own
+        # reshape (which names a duplicate).
+        wide = frame.pivot(index="id", columns="wave", values=list(items))
+        wide.columns = [column(it, w) for it, w in wide.columns]
+        return wide.reindex(columns=cols)
+    x = np.column_stack([a.to_numpy() for a in answers]) if answers else np.empty((len(frame), 0))
+    wave_of = frame["wave"].to_numpy()
+    out = np.full((len(ids), len(cols)), np.nan)
+    for k, w in enumerate(waves):  # one block of columns per wave, in order
+        at = wave_of == w
+        out[codes[at], k * len(items):(k + 1) * len(items)] = x[at]
+    return pd.DataFrame(out, index=pd.Index(ids, name="id"), columns=cols)
 
 
 # -- the sequence ------------------------------------------------------------------------
@@ -575,17 +591,28 @@ class _Context:
         """Fit one model (cached: rules share their fits)."""
         key = ("fit", step, tuple(freed), se)
         if key not in self.cache:
-            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
-                                           self.groups))
-            warm = self.cache.get(("fit", step, tuple(freed), False), (self.cache.get("warm"),))[0]
-            if self.groups and warm is not None and warm.converged:
-                # Across groups: start from the last fitted model of the sequence (the same
-                # rows; the optimum is the same, reached in fewer steps).
+            table, syntax = self.model(step, freed)
+            same = self.cache.get(("fit", step, tuple(freed), False))
+            warm = same[0] if same is not None else self.cache.get("warm")
+            if warm is not None and warm.converged and (self.groups or same is not None):
+                # Start from the same model fitted without standard errors or, across
+                # groups, from the last fitted model of the sequence (the same rows; the
+                # optimum is the same, reached in fewer steps).
                 fit = fit_ml(table.assign(start=warm.table["est"].to_numpy()), self.moments,
                              standard_errors=se)
             else:
                 fit = fit_ml(table, self.moments, standard_errors=se)
             self.cache["warm"] = fit
+            self.cache[key] = (fit, table, syntax)
+        return cast(tuple[MLFit, pd.DataFrame, str], self.cache[key])
+
+    def model(self, step: str, freed: Sequence[tuple[str, ...]]) -> tuple[pd.DataFrame, str]:
+        """The parameter table of one model and its lavaan syntax (cached: the refit with
+        standard errors is the same model)."""
+        key = ("model", step, tuple(freed))
+        if key not in self.cache:
+            table = build_table(model_rows(self.scale, self.items, self.waves, step, freed,
+                                           self.groups))
             across = (f" across groups ({', '.join(self.groups)}, in this order)"
                       if self.groups else "")
             syntax = to_lavaan(table, f"binnenuit invariance model '{step}'{across} of scale "
@@ -599,8 +626,8 @@ class _Context:
                                + "meanstructure = TRUE"
                                + (", estimator = 'MLR'" if self.mlr else "")
                                + (", missing = 'ml')" if self.fiml else ")"))
-            self.cache[key] = (fit, table, syntax)
-        return cast(tuple[MLFit, pd.DataFrame, str], self.cache[key])
+            self.cache[key] = (table, syntax)
+        return cast(tuple[pd.DataFrame, str], self.cache[key])
 
     def robust(self, fit: MLFit) -> RobustFit | None:
         """The MLR statistics of a fitted model (cached; None under ML or without fit)."""
@@ -669,30 +696,41 @@ def select_cases(frame: pd.DataFrame, items: Sequence[str], waves: Sequence[str]
     ``incomplete``)."""
     wide = _wide(frame, items, waves)
     n_total = len(wide)
-    present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id").reindex(wide.index)[list(items)]
-                           .notna().any(axis=1) for w in waves})
-    attrition = int((~present.all(axis=1)).sum())
-    answered = wide.notna().any(axis=1)
-    complete = wide.dropna()
+    seen = wide.notna().to_numpy()
+    attrition = int((~_answered_at(seen, items, waves).all(axis=1)).sum())
+    answered, complete = seen.any(axis=1), seen.all(axis=1)
+    n_answered, n_complete = int(answered.sum()), int(complete.sum())
     incomplete = {"not_at_every_wave": attrition,
-                  "missing_answers": int(answered.sum() - len(complete) - attrition)}
-    fiml = missing == "fiml" and len(complete) < int(answered.sum())
+                  "missing_answers": n_answered - n_complete - attrition}
+    fiml = missing == "fiml" and n_complete < n_answered
     if fiml:
         used = wide[answered]
-        dropped = {"no_answers": int(n_total - answered.sum())}
+        dropped = {"no_answers": n_total - n_answered}
         missing_rule = ("full-information ML: every person with at least one answer, "
                         "including those seen at one wave only")
     else:
-        used = complete
+        used = wide[complete]
         dropped = {"not_at_every_wave": attrition,
-                   "missing_answers": int(n_total - len(complete) - attrition)}
+                   "missing_answers": n_total - n_complete - attrition}
         missing_rule = ("complete data: every person answered every item at every wave "
                         "(full-information ML and listwise coincide)"
-                        if len(complete) == n_total else
+                        if n_complete == n_total else
                         "listwise: persons with every item at every wave")
     return wide, used, fiml, Cases(n_total=n_total, n=len(used), dropped=dropped,
                                    missing_rule=missing_rule,
                                    incomplete=incomplete if fiml else {})
+
+
+def _answered_at(seen: np.ndarray, items: Sequence[str], waves: Sequence[str]) -> np.ndarray:
+    """(persons, waves): whether each person answered any item at each wave, from the
+    answers given in the wide data (``seen``)."""
+    return np.asarray(seen.reshape(len(seen), len(waves), len(items)).any(axis=2))
+
+
+def _present(wide: pd.DataFrame, items: Sequence[str], waves: Sequence[str]) -> pd.DataFrame:
+    """Whether each person (row of ``wide``) answered any item at each wave."""
+    return pd.DataFrame(_answered_at(wide.notna().to_numpy(), items, waves),
+                        index=wide.index, columns=list(waves))
 
 
 def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Sequence[str],
@@ -705,7 +743,7 @@ def _prepare(frame: pd.DataFrame, scale: str, items: Sequence[str], waves: Seque
     refusal = _refusal(used, items, waves, fiml)
     if refusal is not None:
         return base.result(*refusal)
-    moments = _moments(frame, wide, used, items, waves, fiml)
+    moments = _moments(wide, used, items, waves, fiml)
     if isinstance(moments, tuple):
         return base.result(*moments)
     baseline: tuple[float, int] | None = None
@@ -741,21 +779,17 @@ def _refusal(used: pd.DataFrame, items: tuple[str, ...], waves: tuple[str, ...],
     return None
 
 
-def _moments(frame: pd.DataFrame, wide: pd.DataFrame, used: pd.DataFrame,
-             items: tuple[str, ...], waves: tuple[str, ...],
-             fiml: bool) -> Moments | PatternMoments | tuple[str, str]:
+def _moments(wide: pd.DataFrame, used: pd.DataFrame, items: tuple[str, ...],
+             waves: tuple[str, ...], fiml: bool) -> Moments | PatternMoments | tuple[str, str]:
     """The sample moments of ``used`` (with FIML the EM estimate of the saturated
     model), or why they cannot carry a model (status, reason)."""
     moments: Moments | PatternMoments
     if fiml:
         moments = PatternMoments.from_data(used)
         if moments.em_status != "ok":
-            present = pd.DataFrame({w: frame.loc[frame["wave"] == w].set_index("id")
-                                    .reindex(wide.index)[list(items)].notna().any(axis=1)
-                                    for w in waves})
             return (em_status_word(moments.em_status),
                     em_reason(moments, "persons with answers per wave: "
-                              + _persons_per_wave(present)))
+                              + _persons_per_wave(_present(wide, items, waves))))
     else:
         moments = Moments.from_data(used)
     problem = covariance_problem(moments.cov, moments.names)

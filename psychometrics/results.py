@@ -28,6 +28,13 @@ def json_object(value: Mapping[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], to_jsonable(dict(value)))
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts (``frame.to_dict(orient="records")``, read by
+    column: pandas reads a small frame row by row, at ~0.1 ms a row)."""
+    names = [str(c) for c in frame.columns]
+    return [dict(zip(names, row)) for row in zip(*(frame[c].tolist() for c in frame.columns))]
+
+
 def to_jsonable(value: Any) -> Any:
     """Plain JSON types: NaN/inf become None (a statistic that could not be computed
     is missing, never a number); numpy and pandas scalars are unwrapped."""

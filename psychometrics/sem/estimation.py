@@ -34,7 +34,7 @@ import pandas as pd
 from psychometrics.sem import information
 from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.fit_indices import FitIndices, fit_indices
-from psychometrics.sem.implied import Structure
+from psychometrics.sem.implied import Structure, Table, column_of
 from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
 from psychometrics.sem.objective import FIMLPoint, fiml_point, ml_discrepancy, ml_gradient
 from psychometrics.sem.standardized import estimates_table
@@ -116,7 +116,7 @@ class MLFit:
         return -2 * self.loglik + self.npar * math.log(self.n)
 
 
-def _start(struct: Structure, table: pd.DataFrame, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
+def _start(struct: Structure, table: Table, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Start values: loadings sqrt(var/2), residuals var/2, factor (co)variances 1/0,
     intercepts the sample means, latent means 0; explicit ``start`` wins."""
     var = np.maximum(np.diag(cov), 0.0)
@@ -127,7 +127,7 @@ def _start(struct: Structure, table: pd.DataFrame, cov: np.ndarray, mean: np.nda
     v = np.where((kind == "P") & (i == j), 1.0, v)
     v = np.where(kind == "N", mean[np.minimum(i, len(mean) - 1)], v)
     if "start" in table:
-        given = table["start"].to_numpy(dtype=float)
+        given = np.asarray(column_of(table, "start"), dtype=float)
         v = np.where(np.isfinite(given), given, v)
     theta = np.zeros(struct.q)
     for index, row in zip(struct.free_index, struct.free_rows):  # the last row of a label wins

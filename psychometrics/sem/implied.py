@@ -15,6 +15,9 @@ Hessian, for a gradient ``(G, g)`` in the saturated space. The second derivative
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple, TypeAlias
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -22,24 +25,37 @@ from numpy.typing import ArrayLike
 #: Row kinds: loading, factor (co)variance, residual (co)variance, intercept, factor mean.
 KINDS = ("L", "P", "T", "N", "A")
 
+#: A parameter table (:func:`~psychometrics.sem.partable.build_table`), or some of its
+#: rows as arrays by column (``lhs, op, rhs, free, value`` and, optionally, ``start``).
+Table: TypeAlias = "pd.DataFrame | Mapping[str, np.ndarray]"
+
 #: Lambda, Psi, Theta, nu, alpha (:meth:`Structure.matrices`).
 Matrices = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def column_of(table: Table, name: str) -> np.ndarray:
+    """A column of a :data:`Table` as an array (``Series.to_numpy``: ``np.asarray`` of a
+    Series takes twice as long)."""
+    col = table[name]
+    return col.to_numpy() if isinstance(col, pd.Series) else np.asarray(col)
 
 
 class Structure:
     """Where each row of the parameter table sits in Lambda, Psi, Theta, nu, alpha."""
 
-    def __init__(self, table: pd.DataFrame, observed: tuple[str, ...], q: int | None = None):
+    def __init__(self, table: Table, observed: tuple[str, ...], q: int | None = None):
         """``table``: the rows of one group; ``q``: the number of free parameters of
         the whole model (default: those of ``table``)."""
         self.observed = tuple(observed)
         ov = {v: i for i, v in enumerate(self.observed)}
-        lhs, op, rhs = (table[c].to_numpy() for c in ("lhs", "op", "rhs"))
+        lhs, op, rhs = (column_of(table, c) for c in ("lhs", "op", "rhs"))
         lv = list(dict.fromkeys(lhs[op == "=~"]))
         self.factors = tuple(lv)
         fi = {f: i for i, f in enumerate(lv)}
         self.p, self.m = len(self.observed), len(lv)
-        self.q = q if q is not None else (int(table["free"].max()) if len(table) else 0)
+        self.free: np.ndarray = np.asarray(column_of(table, "free"), dtype=int)
+        self.fixed: np.ndarray = np.asarray(column_of(table, "value"), dtype=float)
+        self.q = q if q is not None else (int(self.free.max()) if len(self.free) else 0)
         places: list[tuple[str, int, int]] = []  # kind, row, column of each table row
         for a, o, b in zip(lhs, op, rhs):
             if o == "=~":
@@ -60,13 +76,28 @@ class Structure:
         self.kind = np.array(kinds, dtype="<U1")
         self.row = np.array(rows, dtype=int)
         self.col = np.array(cols, dtype=int)
-        self.free: np.ndarray = table["free"].to_numpy(dtype=int)
-        self.fixed: np.ndarray = table["value"].to_numpy(dtype=float)
         self.meanstructure = bool(np.isin(self.kind, ["A", "N"]).any())
         self.free_rows = np.flatnonzero(self.free > 0)
         self.free_index = self.free[self.free_rows] - 1
         self._one_row_each = len(np.unique(self.free_index)) == len(self.free_index)
+        self._passes = [] if self._one_row_each else _passes(self.free_index)
         self._by_kind = {k: np.flatnonzero(self.kind == k) for k in KINDS}
+        self._scatter = self._scatter_plan()
+        self._free_plan: _RowPlan | None = None  # computed at its first use
+        self._second: list[_SecondPlan | None] = []  # computed at its first use
+
+    def _scatter_plan(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Where :meth:`matrices` puts the rows: (matrix, flat position, table rows) for
+        Lambda, Psi and Theta (and their transposed halves), nu and alpha, in that order."""
+        plan = []
+        for target, kind, width in ((0, "L", self.m), (1, "P", self.m), (2, "T", self.p)):
+            sel = self._by_kind[kind]
+            plan.append((target, self.row[sel] * width + self.col[sel], sel))
+            if kind != "L":
+                plan.append((target, self.col[sel] * width + self.row[sel], sel))
+        plan.append((3, self.row[self._by_kind["N"]], self._by_kind["N"]))
+        plan.append((4, self.row[self._by_kind["A"]], self._by_kind["A"]))
+        return plan
 
     def values(self, theta: np.ndarray) -> np.ndarray:
         """The value of every row given the free parameters."""
@@ -77,21 +108,11 @@ class Structure:
     def matrices(self, theta: np.ndarray) -> Matrices:
         """Lambda, Psi, Theta, nu, alpha."""
         v = self.values(theta)
-        L = np.zeros((self.p, self.m))
-        P = np.zeros((self.m, self.m))
-        T = np.zeros((self.p, self.p))
-        nu = np.zeros(self.p)
-        al = np.zeros(self.m)
-        for kind, target in (("L", L), ("P", P), ("T", T)):
-            sel = self._by_kind[kind]
-            target[self.row[sel], self.col[sel]] = v[sel]
-            if kind != "L":
-                target[self.col[sel], self.row[sel]] = v[sel]
-        sel = self._by_kind["N"]
-        nu[self.row[sel]] = v[sel]
-        sel = self._by_kind["A"]
-        al[self.row[sel]] = v[sel]
-        return L, P, T, nu, al
+        out = (np.zeros((self.p, self.m)), np.zeros((self.m, self.m)),
+               np.zeros((self.p, self.p)), np.zeros(self.p), np.zeros(self.m))
+        for target, flat, sel in self._scatter:  # each matrix is new: reshape is a view
+            out[target].reshape(-1)[flat] = v[sel]
+        return out
 
     def implied(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sigma and mu."""
@@ -103,32 +124,50 @@ class Structure:
         (fixed or free), all rows at once."""
         L, P, _, _, al = mats
         rows = np.asarray(rows, dtype=int)
-        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
-        r, p = len(rows), self.p
-        dS = np.zeros((r, p, p))
-        dm = np.zeros((r, p))
-        s = np.flatnonzero(kind == "L")  # lambda_ij: e_i v' + v e_i', v = (L Psi)[:, j]
+        plan = self._row_plan(rows)
+        dS, dm = plan.dS, plan.dm  # residual (co)variances and intercepts
+        if plan is self._free_plan:  # kept for the next step: fill a copy
+            dS, dm = dS.copy(), dm.copy()
+        s, i, j = plan.loading  # lambda_ij: e_i v' + v e_i', v = (L Psi)[:, j]
         if s.size:
-            v = (L @ P)[:, j[s]].T
-            dS[s, i[s], :] += v
-            dS[s, :, i[s]] += v
-            dm[s, i[s]] = al[j[s]]
-        s = np.flatnonzero(kind == "P")  # psi_ij: L_i L_j' (+ its transpose off the diagonal)
+            v = (L @ P)[:, j].T
+            dS[s, i, :] += v
+            dS[s, :, i] += v
+            dm[s, i] = al[j]
+        s, i, j = plan.psi  # psi_ij: L_i L_j' (+ its transpose off the diagonal)
         if s.size:
-            d = L[:, i[s]].T[:, :, None] * L[:, j[s]].T[:, None, :]
-            off = (i[s] != j[s])[:, None, None]
-            dS[s] = d + np.where(off, d.transpose(0, 2, 1), 0.0)
-        s = np.flatnonzero(kind == "T")
+            d = L[:, i].T[:, :, None] * L[:, j].T[:, None, :]
+            dS[s] = d + np.where(plan.off, d.transpose(0, 2, 1), 0.0)
+        s, i, _ = plan.alpha
         if s.size:
-            dS[s, i[s], j[s]] = 1.0
-            dS[s, j[s], i[s]] = 1.0
-        s = np.flatnonzero(kind == "N")
-        if s.size:
-            dm[s, i[s]] = 1.0
-        s = np.flatnonzero(kind == "A")
-        if s.size:
-            dm[s] = L[:, i[s]].T
+            dm[s] = L[:, i].T
         return dS, dm
+
+    def _row_plan(self, rows: np.ndarray) -> _RowPlan:
+        """Which of ``rows`` are loadings, factor (co)variances and factor means, with
+        their places, and the Jacobian of the others, which does not depend on theta;
+        kept for the free rows (the Jacobian of every step), new for other rows."""
+        free = rows is self.free_rows or np.array_equal(rows, self.free_rows)
+        if free and self._free_plan is not None:
+            return self._free_plan
+        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
+        dS = np.zeros((len(rows), self.p, self.p))
+        dm = np.zeros((len(rows), self.p))
+        s = np.flatnonzero(kind == "T")
+        dS[s, i[s], j[s]] = 1.0
+        dS[s, j[s], i[s]] = 1.0
+        s = np.flatnonzero(kind == "N")
+        dm[s, i[s]] = 1.0
+
+        def at(k: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            s = np.flatnonzero(kind == k)
+            return s, i[s], j[s]
+
+        psi = at("P")
+        plan = _RowPlan(at("L"), psi, at("A"), (psi[1] != psi[2])[:, None, None], dS, dm)
+        if free:
+            self._free_plan = plan
+        return plan
 
     def rank_two(self, mats: Matrices,
                  rows: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -159,8 +198,9 @@ class Structure:
         out = np.zeros((self.q, *per_row.shape[1:]))
         if self._one_row_each:
             out[self.free_index] = per_row
-        else:
-            np.add.at(out, self.free_index, per_row)
+        else:  # np.add.at's sums in the same order, a pass per repetition of a parameter
+            for sel in self._passes:
+                out[self.free_index[sel]] += per_row[sel]
         return out
 
     def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,28 +212,82 @@ class Structure:
         """``sum_ij G_ij d2 Sigma_ij/dtheta_a dtheta_b + sum_i g_mu_i d2 mu_i/dtheta_a dtheta_b``
         (q, q), for a symmetric G."""
         L, P, _, _, _ = self.matrices(theta)
-        rows = self.free_rows
-        kind, i, j = self.kind[rows], self.row[rows], self.col[rows]
-        R = np.zeros((len(rows), len(rows)))
-        sl = np.flatnonzero(kind == "L")
-        if sl.size:
-            il, jl = i[sl], j[sl]
+        plan = self._second_plan()
+        R = np.zeros((len(self.free_rows), len(self.free_rows)))
+        if plan is not None:
             # lambda_ij x lambda_kl: P_jl (e_i e_k' + e_k e_i')  ->  2 P_jl G_ik
-            R[np.ix_(sl, sl)] = 2.0 * P[np.ix_(jl, jl)] * G[np.ix_(il, il)]
-            sp = np.flatnonzero(kind == "P")
-            if sp.size:
+            R[plan.ll] = 2.0 * P[plan.jj] * G[plan.ii]
+            if plan.lp is not None:
                 # lambda_ij x psi_lm: d/dlambda_ij (L_l L_m' + L_m L_l')
-                a, b = i[sp], j[sp]
                 GL = G @ L
-                c = np.where(a != b, 2.0, 1.0)
-                block = c * ((jl[:, None] == a) * GL[np.ix_(il, b)]
-                             + (jl[:, None] == b) * GL[np.ix_(il, a)])
-                R[np.ix_(sl, sp)] = block
-                R[np.ix_(sp, sl)] = block.T
-            sa = np.flatnonzero(kind == "A")
-            if sa.size:
+                block = plan.c * (plan.j_is_a * GL[plan.ib] + plan.j_is_b * GL[plan.ia])
+                R[plan.lp] = block
+                R[plan.pl] = block.T
+            if plan.la is not None:
                 # lambda_ij x alpha_l: d mu = delta_jl e_i
-                block = (jl[:, None] == i[sa]) * g_mu[il][:, None]
-                R[np.ix_(sl, sa)] = block
-                R[np.ix_(sa, sl)] = block.T
+                block = plan.j_is_mean * g_mu[plan.il][:, None]
+                R[plan.la] = block
+                R[plan.al] = block.T
         return self.to_free(self.to_free(R).T).T
+
+    def _second_plan(self) -> _SecondPlan | None:
+        """Where :meth:`second_order`'s blocks go among the free rows (computed once);
+        None without free loadings."""
+        if not self._second:
+            (sl, il, jl), (sp, a, b), (sa, i_a, _) = self._row_plan(self.free_rows)[:3]
+            plan = None
+            if sl.size:
+                plan = _SecondPlan(
+                    np.ix_(sl, sl), np.ix_(jl, jl), np.ix_(il, il), il,
+                    np.ix_(sl, sp) if sp.size else None, np.ix_(sp, sl),
+                    np.where(a != b, 2.0, 1.0), jl[:, None] == a, jl[:, None] == b,
+                    np.ix_(il, b), np.ix_(il, a),
+                    np.ix_(sl, sa) if sa.size else None, np.ix_(sa, sl), jl[:, None] == i_a)
+            self._second.append(plan)
+        return self._second[0]
+
+
+class _RowPlan(NamedTuple):
+    """:meth:`Structure.row_jacobian`'s rows: (positions, row, column) of the loadings,
+    factor (co)variances and factor means; which factor covariances are off the
+    diagonal; the constant Jacobian (residual (co)variances, intercepts; 0 elsewhere)."""
+
+    loading: tuple[np.ndarray, np.ndarray, np.ndarray]
+    psi: tuple[np.ndarray, np.ndarray, np.ndarray]
+    alpha: tuple[np.ndarray, np.ndarray, np.ndarray]
+    off: np.ndarray
+    dS: np.ndarray
+    dm: np.ndarray
+
+
+class _SecondPlan(NamedTuple):
+    """:meth:`Structure.second_order`'s blocks: loading x loading (``ll``, from Psi's
+    ``jj`` and G's ``ii``), loading x factor (co)variance (``lp``) and loading x factor
+    mean (``la``) as index pairs among the free rows, with what does not depend on
+    theta."""
+
+    ll: tuple[np.ndarray, ...]
+    jj: tuple[np.ndarray, ...]
+    ii: tuple[np.ndarray, ...]
+    il: np.ndarray
+    lp: tuple[np.ndarray, ...] | None
+    pl: tuple[np.ndarray, ...]
+    c: np.ndarray
+    j_is_a: np.ndarray
+    j_is_b: np.ndarray
+    ib: tuple[np.ndarray, ...]
+    ia: tuple[np.ndarray, ...]
+    la: tuple[np.ndarray, ...] | None
+    al: tuple[np.ndarray, ...]
+    j_is_mean: np.ndarray
+
+
+def _passes(index: np.ndarray) -> list[np.ndarray]:
+    """Positions of ``index`` in passes that each hold a value at most once: the first
+    occurrence of every value, then the second, ... (each pass in order)."""
+    seen: dict[int, int] = {}
+    rank = np.zeros(len(index), dtype=int)
+    for k, value in enumerate(index.tolist()):
+        rank[k] = seen.get(value, 0)
+        seen[value] = rank[k] + 1
+    return [np.flatnonzero(rank == r) for r in range(int(rank.max(initial=-1)) + 1)]

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from psychometrics.sem.objective import weighted_sum
+
 if TYPE_CHECKING:
     from psychometrics.sem.objective import FIMLPoint
 
@@ -75,7 +77,7 @@ def fiml_expected(point: FIMLPoint, weights: np.ndarray, dS: np.ndarray, dm: np.
     """The expected FIML information for the parameters of ``(dS, dm)``
     (``weights`` = n_k / N)."""
     H: np.ndarray = (_pair_form(point.W, point.W, weights, dS)
-         + 2.0 * dm @ np.tensordot(weights, point.W, axes=1) @ dm.T)
+         + 2.0 * dm @ weighted_sum(weights, point.W) @ dm.T)
     return np.asarray((H + H.T) / 2)
 
 
@@ -102,6 +104,6 @@ def fiml_observed(point: FIMLPoint, weights: np.ndarray, dS: np.ndarray, dm: np.
     C = ((weights[:, None] * v).T @ W.reshape(len(W), -1)).reshape(p * p, p)
     X = dS @ C @ dm.T
     H += 2.0 * (X + X.T)
-    H += 2.0 * dm @ np.tensordot(weights, W, axes=1) @ dm.T
+    H += 2.0 * dm @ weighted_sum(weights, W) @ dm.T
     H += second_order
     return np.asarray((H + H.T) / 2)

@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from psychometrics.sem._blas import one_blas_thread
-from psychometrics.sem.objective import fiml_value, padded_inverse
+from psychometrics.sem.objective import fiml_value, padded_inverse, weighted_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,26 @@ class Pattern:
     cov: np.ndarray  # denominator n
 
 
+class MissingBlock(NamedTuple):
+    """The patterns with the same number of unanswered items: their positions among
+    the patterns, their unanswered items (patterns, m; None when m = 0) and where both
+    items of a pair are answered (patterns, p, p)."""
+
+    patterns: np.ndarray
+    missing: np.ndarray | None
+    both: np.ndarray
+
+
+class Layout(NamedTuple):
+    """What every evaluation of the objective reads from the patterns' masks and counts:
+    the blocks of :func:`~psychometrics.sem.objective.padded_inverse`, the patterns of
+    more than one person and their covariances."""
+
+    blocks: tuple[MissingBlock, ...]
+    spread: np.ndarray
+    spread_cov: np.ndarray
+
+
 @dataclass(frozen=True, slots=True)
 class Stacked:
     """The patterns as arrays over all p items: ``mask`` (K, p) answered, ``n`` (K,),
@@ -83,6 +104,25 @@ class Stacked:
     n: np.ndarray
     mean: np.ndarray
     cov: np.ndarray
+    _layout: Layout | None = field(default=None, init=False, repr=False, compare=False)
+
+    def layout(self) -> Layout:
+        """The patterns' :class:`Layout` (computed once: the objective is evaluated
+        thousands of times on the same patterns)."""
+        if self._layout is None:
+            missing = ~self.mask
+            n_missing = missing.sum(axis=1)
+            blocks = []
+            for m in np.unique(n_missing):
+                ks = np.flatnonzero(n_missing == m)
+                idx = np.nonzero(missing[ks])[1].reshape(len(ks), m) if m else None
+                keep = self.mask[ks]
+                blocks.append(MissingBlock(ks, idx, keep[:, :, None] & keep[:, None, :]))
+            spread = np.flatnonzero(self.n > 1)
+            cov = self.cov if len(spread) == len(self.n) else self.cov[spread]  # no copy of all
+            object.__setattr__(self, "_layout", Layout(tuple(blocks), spread, cov))
+        assert self._layout is not None  # set above
+        return self._layout
 
     @classmethod
     def of(cls, patterns: Sequence[Pattern], p: int) -> Stacked:
@@ -112,6 +152,8 @@ class PatternMoments:
     em_iterations: int
     em_status: str = "ok"  # or "singular" / "not_converged": no saturated model, no chi2
     stacked: Stacked = field(init=False, repr=False)
+    _independence: tuple[float, int] | None = field(default=None, init=False, repr=False,
+                                                    compare=False)
     #: The patterns already stacked (:meth:`from_data` has them), else stacked here.
     prestacked: InitVar[Stacked | None] = None
 
@@ -146,15 +188,21 @@ class PatternMoments:
                    f_sat, it, status, stacked)
 
     def independence_chi2(self) -> tuple[float, int]:
-        """chi2 and df of the independence model (free means and variances)."""
-        st, p = self.stacked, len(self.names)
-        w = st.n[:, None] * st.mask
-        den = w.sum(axis=0)
-        mu = (st.n[:, None] * st.mean).sum(axis=0) / den
-        sq = (st.n[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2) + st.mean ** 2)).sum(axis=0)
-        var = sq / den - mu ** 2
-        f_b = fiml_value(st, np.diag(var), mu, self.n)
-        return self.n * (f_b - self.f_saturated), p * (p - 1) // 2
+        """chi2 and df of the independence model (free means and variances); computed
+        once (every model fitted to these data needs it for CFI and TLI)."""
+        if self._independence is None:
+            st, p = self.stacked, len(self.names)
+            w = st.n[:, None] * st.mask
+            den = w.sum(axis=0)
+            mu = (st.n[:, None] * st.mean).sum(axis=0) / den
+            sq = (st.n[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2)
+                                   + st.mean ** 2)).sum(axis=0)
+            var = sq / den - mu ** 2
+            f_b = fiml_value(st, np.diag(var), mu, self.n)
+            object.__setattr__(self, "_independence",
+                               (self.n * (f_b - self.f_saturated), p * (p - 1) // 2))
+        assert self._independence is not None  # set above
+        return self._independence
 
 
 def _em(st: Stacked, n: int, tol: float,
@@ -171,7 +219,8 @@ def _em(st: Stacked, n: int, tol: float,
     dev = np.where(st.mask, st.mean - mu, 0.0)
     var = (nk[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2) + dev ** 2)).sum(axis=0)
     sigma = np.diag(var / counts)
-    spread = np.flatnonzero(nk > 1)
+    _, spread, spread_cov = st.layout()  # the patterns of more than one person
+    n_spread = nk[spread]
     it = 0
     for it in range(1, max_iter + 1):
         inv = padded_inverse(st, sigma)
@@ -180,10 +229,10 @@ def _em(st: Stacked, n: int, tol: float,
         W = inv[1]
         d = np.where(st.mask, st.mean - mu, 0.0)
         xhat = mu + np.einsum("kij,kj->ki", W, d) @ sigma
-        middle = -np.tensordot(nk, W, axes=1)
+        middle = -weighted_sum(nk, W)
         if spread.size:
             Ws = W[spread]
-            middle += np.tensordot(nk[spread], Ws @ st.cov[spread] @ Ws, axes=1)
+            middle += weighted_sum(n_spread, Ws @ spread_cov @ Ws)
         T2 = (xhat.T * nk) @ xhat + sigma @ middle @ sigma + n * sigma
         new_mu = nk @ xhat / n
         new_sigma = T2 / n - np.outer(new_mu, new_mu)

@@ -43,21 +43,25 @@ from psychometrics.sem.estimation import (
     fiml_observed_information,
 )
 from psychometrics.sem.fit_indices import FitIndices, baseline_chi2, fit_indices_groups
-from psychometrics.sem.implied import Structure
+from psychometrics.sem.implied import Structure, Table
 from psychometrics.sem.moments import GroupMoments, PatternMoments
-from psychometrics.sem.standardized import estimate_columns
+from psychometrics.sem.standardized import estimate_columns, with_columns
 
 
-def group_structures(table: pd.DataFrame, gm: GroupMoments) -> list[tuple[pd.DataFrame, Structure]]:
-    """The rows and the :class:`Structure` of each group (free parameters numbered over
-    the whole model)."""
+def group_structures(table: pd.DataFrame, gm: GroupMoments) -> list[tuple[Table, Structure]]:
+    """The rows (as arrays by column) and the :class:`Structure` of each group (free
+    parameters numbered over the whole model)."""
     q = int(table["free"].max()) if len(table) else 0
-    out = []
+    group = table["group"].to_numpy()
+    columns = {c: table[c].to_numpy() for c in ("lhs", "op", "rhs", "free", "value", "start")
+               if c in table}
+    out: list[tuple[Table, Structure]] = []
     for g in range(1, len(gm.groups) + 1):
-        sub = table[table["group"] == g]
-        if sub.empty:
+        rows = np.flatnonzero(group == g)
+        if not rows.size:
             raise ValueError(f"the parameter table has no rows for group {g} "
                              f"({gm.labels[g - 1]})")
+        sub = {c: values[rows] for c, values in columns.items()}
         out.append((sub, Structure(sub, gm.names, q=q)))
     return out
 
@@ -138,7 +142,7 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
                  implied_groups=implied)
 
 
-def _start_values(parts: list[tuple[pd.DataFrame, Structure]], gm: GroupMoments,
+def _start_values(parts: list[tuple[Table, Structure]], gm: GroupMoments,
                   q: int) -> np.ndarray:
     """Start values: each parameter from the first group that has it."""
     theta0, filled = np.zeros(q), np.zeros(q, dtype=bool)
@@ -152,7 +156,7 @@ def _start_values(parts: list[tuple[pd.DataFrame, Structure]], gm: GroupMoments,
     return theta0
 
 
-def _estimates(table: pd.DataFrame, parts: list[tuple[pd.DataFrame, Structure]],
+def _estimates(table: pd.DataFrame, parts: list[tuple[Table, Structure]],
                theta: np.ndarray, cov_theta: np.ndarray | None) -> pd.DataFrame:
     """The estimates table: each group's rows from its own structure."""
     group = table["group"].to_numpy()
@@ -161,7 +165,7 @@ def _estimates(table: pd.DataFrame, parts: list[tuple[pd.DataFrame, Structure]],
         rows = np.flatnonzero(group == g)
         for c, column in estimate_columns(s, theta, cov_theta, with_std_se=False).items():
             columns.setdefault(c, np.full(len(table), np.nan))[rows] = column
-    return table.assign(**columns)
+    return with_columns(table, columns)
 
 
 def _group_loglik(gm: GroupMoments, points: list[PointAt], theta: np.ndarray,

@@ -25,7 +25,7 @@ from psychometrics.sem._blas import one_blas_thread
 from psychometrics.sem.estimation import MLFit, _defined
 from psychometrics.sem.implied import Structure
 from psychometrics.sem.moments import GroupMoments, Moments, PatternMoments
-from psychometrics.sem.objective import fiml_point, ml_gradient
+from psychometrics.sem.objective import fiml_point, ml_gradient, weighted_sum
 
 _CHUNK = 500  # candidates per block: vectorized, bounded memory
 
@@ -93,7 +93,7 @@ def _pieces(theta: np.ndarray, struct: Structure, moments: Moments | PatternMome
         G, g_mu = point.G, point.g
         weights = moments.stacked.n / moments.n
         DM = information.pair_half(point.W, point.W, weights, dS)
-        Wbar = np.tensordot(weights, point.W, axes=1)
+        Wbar = weighted_sum(weights, point.W)
         Hff = DM @ dS.T + 2.0 * dm @ Wbar @ dm.T
         Hff = (Hff + Hff.T) / 2
     else:
@@ -129,8 +129,8 @@ def _score_frame(table: pd.DataFrame, rows: Sequence[int], g: np.ndarray, schur:
     ok = schur > 1e-12
     safe = np.where(ok, schur, 1.0)
     mi = np.where(ok, n / 2 * g * g / safe, np.nan)
-    out = table.iloc[rows][["lhs", "op", "rhs", "label"]].reset_index(drop=True)
-    out["mi"] = mi
-    out["epc"] = np.where(ok, -g / safe, np.nan)
-    out["pvalue"] = np.where(ok, special.chdtrc(1, np.where(ok, mi, 0.0)), np.nan)
-    return out
+    at = np.asarray(rows, dtype=int)
+    names = {c: table[c].to_numpy()[at] for c in ("lhs", "op", "rhs", "label")}
+    return pd.DataFrame({**names, "mi": mi, "epc": np.where(ok, -g / safe, np.nan),
+                         "pvalue": np.where(ok, special.chdtrc(1, np.where(ok, mi, 0.0)),
+                                            np.nan)})

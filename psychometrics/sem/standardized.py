@@ -63,7 +63,11 @@ def estimate_columns(struct: Structure, theta: np.ndarray, cov_theta: np.ndarray
 def estimates_table(table: pd.DataFrame, struct: Structure, theta: np.ndarray,
                     cov_theta: np.ndarray | None) -> pd.DataFrame:
     """The parameter table with est, se, z, pvalue, std_all and std_se."""
-    cols = estimate_columns(struct, theta, cov_theta)
+    return with_columns(table, estimate_columns(struct, theta, cov_theta))
+
+
+def with_columns(table: pd.DataFrame, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``table`` with the columns ``cols`` (added at the end, or replaced)."""
     if any(c in table.columns for c in cols):  # a refit of a finished table: replace
         out = table.copy()
         for name, values in cols.items():
