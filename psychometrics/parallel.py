@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from typing import Any
 
+from psychometrics.sem._blas import one_blas_thread_from_now_on, prepare_for_workers
+
 #: A progress hook receives one short line per step.
 Progress = Callable[[str], None]
 #: A warning as a worker records it: category, message, file and line.
@@ -67,8 +69,9 @@ def run_tasks(tasks: Sequence[Task], processes: int, progress: Progress) -> list
             results.append(task.function(*task.args))
         return results
     progress(f"{len(tasks)} analyses on {processes} processes")
+    prepare_for_workers()
     with ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
-                             initializer=_one_blas_thread) as pool:
+                             initializer=one_blas_thread_from_now_on) as pool:
         futures = [pool.submit(_recorded, task.function, task.args) for task in tasks]
         results = []
         for task, future in zip(tasks, futures):
@@ -85,15 +88,6 @@ def _context() -> BaseContext:
     if sys.platform.startswith("linux") and sys.version_info < (3, 12) and "fork" in methods:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-_LIMIT: list[Any] = []  # the worker's BLAS limit, kept for its lifetime
-
-
-def _one_blas_thread() -> None:
-    from threadpoolctl import threadpool_limits
-
-    _LIMIT.append(threadpool_limits(limits=1, user_api="blas"))
 
 
 def _recorded(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, list[Recorded]]:
