@@ -91,3 +91,18 @@ def test_jobs_on_the_command_line(tmp_path, capsys):
     assert "--jobs: must be 'auto' or a whole number, not 'many'" in capsys.readouterr().err
     assert main([*args, "--jobs", "0"]) == 2
     assert "'auto' or an int in [1, 256]. Got 0 instead" in capsys.readouterr().err
+
+
+def test_workers_that_start_fresh_give_the_same(monkeypatch):
+    """Where processes are not forked (macOS, Windows; Linux from Python 3.12) the
+    workers import the package anew: the same results and warnings."""
+    import multiprocessing
+
+    import psychometrics.parallel as parallel
+
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    tasks = [Task(f"t{k}", _square, (k,)) for k in range(3)]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert run_tasks(tasks, 2, lambda _: None) == [0, 1, 4]
+    assert [str(w.message) for w in seen] == ["square of 0", "square of 1", "square of 2"]
