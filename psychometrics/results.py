@@ -38,6 +38,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def to_jsonable(value: Any) -> Any:
     """Plain JSON types: NaN/inf become None (a statistic that could not be computed
     is missing, never a number); numpy and pandas scalars are unwrapped."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most leaves: as they are
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k) if not isinstance(k, (int, np.integer)) else k: to_jsonable(v)
                 for k, v in value.items()}
