@@ -664,7 +664,8 @@ def _multi_section(result: ValidationResult, res: dict[str, Any], lang: Lang) ->
             out.append(_fig(figures.count_distribution(v["distribution"], "scales"),
                             f"persons by number of {what} improved"))
             part = pc[(pc["pair"] == pair) & pc["scale"].isin(v["scales"])]
-            present = [s for s in v["scales"] if s in set(part["scale"])]
+            seen = set(part["scale"].unique())  # once: a set of every row per scale was 36 ms
+            present = [s for s in v["scales"] if s in seen]
             if present:
                 out.append(_fig(figures.multi_layer(part, present, [titles[s] for s in present]),
                                 "reliable change per person and scale"))
