@@ -74,12 +74,17 @@ def run_tasks(tasks: Sequence[Task], processes: int, progress: Progress) -> list
                              initializer=one_blas_thread_from_now_on) as pool:
         futures = [pool.submit(_recorded, task.function, task.args) for task in tasks]
         results = []
-        for task, future in zip(tasks, futures):
-            value, caught = future.result()
-            for category, message, filename, lineno in caught:
-                warnings.warn_explicit(message, category, filename, lineno)
-            progress(f"{task.label}: done")
-            results.append(value)
+        try:
+            for task, future in zip(tasks, futures):
+                value, caught = future.result()
+                for category, message, filename, lineno in caught:
+                    warnings.warn_explicit(message, category, filename, lineno)
+                progress(f"{task.label}: done")
+                results.append(value)
+        except BaseException:  # an error (or Ctrl-C) ends the run: start nothing more
+            for future in futures:
+                future.cancel()
+            raise
     return results
 
 

@@ -106,3 +106,15 @@ def test_workers_that_start_fresh_give_the_same(monkeypatch):
         warnings.simplefilter("always")
         assert run_tasks(tasks, 2, lambda _: None) == [0, 1, 4]
     assert [str(w.message) for w in seen] == ["square of 0", "square of 1", "square of 2"]
+
+
+def _fail(x: int) -> int:
+    raise ValueError(f"task {x} failed")
+
+
+def test_an_error_in_a_worker_reaches_the_caller_as_it_was_raised():
+    tasks = [Task("ok", _square, (2,)), Task("bad", _fail, (7,)), Task("ok", _square, (3,))]
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="task 7 failed"):
+            run_tasks(tasks, 2, lambda _: None)
