@@ -61,17 +61,20 @@ def processes_for(jobs: int | str, n_units: int) -> int:
 
 def run_tasks(tasks: Sequence[Task], processes: int, progress: Progress) -> list[Any]:
     """The results of ``tasks``, in their order; on ``processes`` worker processes when
-    that is more than 1 (else here, one after the other, announcing each)."""
+    that is more than 1 (else here, one after the other, announcing each). Where the
+    system gives no process pool (no POSIX semaphores, as in some sandboxes and
+    serverless runtimes), they run here, and ``progress`` says why."""
     if processes <= 1 or len(tasks) < 2:
-        results = []
-        for task in tasks:
-            progress(task.label)
-            results.append(task.function(*task.args))
-        return results
-    progress(f"{len(tasks)} analyses on {processes} processes")
+        return _here(tasks, progress)
     prepare_for_workers()
-    with ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
-                             initializer=one_blas_thread_from_now_on) as pool:
+    try:
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
+                                   initializer=one_blas_thread_from_now_on)
+    except (OSError, ImportError) as exc:
+        progress(f"no worker processes here ({exc}): the analyses run in this one")
+        return _here(tasks, progress)
+    progress(f"{len(tasks)} analyses on {processes} processes")
+    with pool:
         futures = [pool.submit(_recorded, task.function, task.args) for task in tasks]
         results = []
         try:
@@ -85,6 +88,15 @@ def run_tasks(tasks: Sequence[Task], processes: int, progress: Progress) -> list
             for future in futures:
                 future.cancel()
             raise
+    return results
+
+
+def _here(tasks: Sequence[Task], progress: Progress) -> list[Any]:
+    """The tasks in this process, one after the other, each announced as it starts."""
+    results = []
+    for task in tasks:
+        progress(task.label)
+        results.append(task.function(*task.args))
     return results
 
 

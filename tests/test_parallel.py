@@ -118,3 +118,20 @@ def test_an_error_in_a_worker_reaches_the_caller_as_it_was_raised():
         warnings.simplefilter("always")
         with pytest.raises(ValueError, match="task 7 failed"):
             run_tasks(tasks, 2, lambda _: None)
+
+
+def test_without_a_process_pool_the_tasks_run_here_and_say_why(monkeypatch):
+    import psychometrics.parallel as parallel
+
+    def no_pool(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # no sem_open, as on AWS Lambda
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    said: list[str] = []
+    tasks = [Task(f"t{k}", _square, (k,)) for k in range(3)]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert run_tasks(tasks, 2, said.append) == [0, 1, 4]
+    assert said[0].startswith("no worker processes here ([Errno 38] Function not implemented)")
+    assert said[1:] == ["t0", "t1", "t2"]
+    assert [str(w.message) for w in seen] == ["square of 0", "square of 1", "square of 2"]
