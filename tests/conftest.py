@@ -22,6 +22,20 @@ def pytest_configure(config):
         os.environ["BINNENUIT_FULL_BUDGET"] = "1"  # read by tests/budget.py at import
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _auto_is_one_process_in_a_test_worker():
+    """The test workers (pytest-xdist) already keep every core busy: here ``jobs='auto'``
+    (the command line's default) means one process, so that the command-line tests do
+    not start pools of their own on cores that are taken. tests/test_parallel.py asks
+    for two processes where it compares them with one."""
+    import psychometrics.parallel as parallel
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(parallel, "available_cores", lambda: 1)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def user_instrument() -> Instrument:
     """The minimal user instrument: agree (A1..A5, A1 reversed), calm (B1..B3)."""

@@ -9,7 +9,12 @@ import pytest
 from instruments import Instrument, score
 from instruments.errors import ResponseError
 
-dd = pytest.importorskip("dask.dataframe")
+
+@pytest.fixture(scope="module")
+def dd():
+    """dask.dataframe, imported by the tests that use it (not at collection: ~0.5 s of
+    every test worker's start)."""
+    return pytest.importorskip("dask.dataframe")
 
 INST = Instrument.from_dict({"id": "t", "version": "1", "response_scale": {"min": 1, "max": 5},
                              "scales": {"s1": {"items": ["a", "b", "c"], "reversed": ["b"]},
@@ -26,7 +31,7 @@ def _frame(n=500, seed=0):
     return frame
 
 
-def test_partitioned_scores_equal_in_memory():
+def test_partitioned_scores_equal_in_memory(dd):
     frame = _frame()
     lazy = score(dd.from_pandas(frame, npartitions=4), INST, wave_column="wave")
     assert lazy.npartitions == 4
@@ -36,7 +41,7 @@ def test_partitioned_scores_equal_in_memory():
     assert got["s1"].notna().sum() > 300
 
 
-def test_bad_cell_named_and_duplicates_across_partitions_refused():
+def test_bad_cell_named_and_duplicates_across_partitions_refused(dd):
     frame = _frame().astype({"a": object})
     frame.loc[321, "a"] = "x"
     lazy = score(dd.from_pandas(frame, npartitions=4), INST, wave_column="wave")

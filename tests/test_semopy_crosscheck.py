@@ -13,12 +13,17 @@ from tests_paths import REFERENCE
 
 from psychometrics.cfa import fit_cfa
 
-semopy = pytest.importorskip("semopy")
+
+@pytest.fixture(scope="module")
+def semopy():
+    """semopy, imported by the test that uses it (not at collection: with sympy and
+    scikit-learn it is ~1 s of every test worker's start)."""
+    return pytest.importorskip("semopy")
 
 FACTORS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
 
 
-def _semopy_fit(data: pd.DataFrame):
+def _semopy_fit(semopy, data: pd.DataFrame):
     desc = "\n".join(f"{f} =~ {' + '.join(items)}" for f, items in FACTORS.items())
     model = semopy.Model(desc)
     with warnings.catch_warnings():
@@ -29,9 +34,9 @@ def _semopy_fit(data: pd.DataFrame):
     return est, stats
 
 
-def test_cfa_equals_semopy_model():
+def test_cfa_equals_semopy_model(semopy):
     data = pd.read_csv(REFERENCE / "cfa" / "hs.csv")
-    est, stats = _semopy_fit(data)
+    est, stats = _semopy_fit(semopy, data)
     ours = fit_cfa(data, FACTORS)
     # semopy's SLSQP stops at ftol 1e-10 on F, i.e. estimates ~1e-5 off the optimum at
     # worst; agreement reached: chi2 7.5e-11 relative (second order), standardized

@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 from simulate import longitudinal_scale
 
 from psychometrics.cli import main
@@ -148,6 +147,8 @@ def test_invariant_items_change_equals_the_change_by_hand(tmp_path):
     d = (wide["T1"] - wide["T0"]).to_numpy()
     n = len(d)
     se = d.std(ddof=1) / math.sqrt(n)
+    from scipy import stats  # here: importing scipy.stats is ~0.6 s of a worker's start
+
     q = stats.t.ppf(0.975, n - 1)
     assert got["items"] == ["x1", "x2", "x4"] and got["n"] == n == 300
     # the same arithmetic by hand: round-off only (agreement exact)
