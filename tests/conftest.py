@@ -68,7 +68,8 @@ def demo_run(tmp_path_factory, worker_id) -> tuple[Path, dict]:
             time.sleep(0.2)
     else:
         try:
-            code = main(["demo", "--out", str(out), "--quiet", "--lang", "nl"])
+            # two processes: the other test worker often waits for this run (its lock)
+            code = main(["demo", "--out", str(out), "--quiet", "--lang", "nl", "--jobs", "2"])
         finally:
             done.write_text("ok" if out.joinpath("results.json").is_file() else "failed")
         assert code == 0
