@@ -12,7 +12,7 @@ given when they run in the calling process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -29,10 +29,9 @@ from psychometrics.invariance import InvarianceResult, longitudinal_invariance
 from psychometrics.omega_hierarchical import OmegaHierarchical, omega_hierarchical
 from psychometrics.ordinal_cfa import OrdinalCFAResult, fit_cfa_ordinal
 from psychometrics.ordinal_invariance import OrdinalInvarianceResult, ordinal_invariance
+from psychometrics.parallel import Progress
 from psychometrics.reliability import Missing, ScaleReliability, scale_reliability
 
-#: A progress hook receives one short line per step; the CLI owns it.
-Progress = Callable[[str], None]
 #: A CFA under ML/MLR or under WLSMV (ordered items); an invariance sequence likewise.
 AnyCFA = CFAResult | OrdinalCFAResult
 AnyInvariance = InvarianceResult | OrdinalInvarianceResult

@@ -30,7 +30,8 @@ from typing import Any
 
 from psychometrics.sem._blas import one_blas_thread_from_now_on, prepare_for_workers
 
-#: A progress hook receives one short line per step.
+#: A progress hook receives one short line per step; the CLI owns it (the one
+#: definition: the pipeline and the analyses use this one).
 Progress = Callable[[str], None]
 #: A warning as a worker records it: category, message, file and line.
 Recorded = tuple[type[Warning], str, str, int]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ from psychometrics.noninvariance import change_bias
 from psychometrics.omega_hierarchical import OmegaHierarchical
 from psychometrics.ordinal_cfa import OrdinalCFAResult
 from psychometrics.ordinal_invariance import OrdinalInvarianceResult
-from psychometrics.parallel import Task, processes_for, run_tasks
+from psychometrics.parallel import Progress, Task, processes_for, run_tasks
 from psychometrics.reliability import ScaleReliability
 from psychometrics.results import json_object
 from psychometrics.validate_options import ValidateOptions
@@ -63,8 +63,6 @@ from psychometrics.validate_options import ValidateOptions
 SCHEMA_VERSION = "1"
 
 
-#: A progress hook receives one short line per step; the CLI owns it.
-Progress = Callable[[str], None]
 
 
 def _quiet(_: str) -> None:
