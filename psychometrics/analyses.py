@@ -78,11 +78,16 @@ def cfa_of(items: pd.DataFrame, row_waves: np.ndarray, waves: Sequence[str],
     """The CFA of ``factors`` at each wave (model ``{name}_{wave}``)."""
     def fit(x: pd.DataFrame, label: str) -> AnyCFA:
         if estimator == "WLSMV":
-            return fit_cfa_ordinal(x, factors, label,
-                                   missing="listwise" if missing == "listwise" else "pairwise")
+            return fit_cfa_ordinal(x, factors, label, missing=_ordinal(missing))
         return fit_cfa(x, factors, label, missing=missing, estimator=estimator)
 
     return {w: fit(x, f"{name}_{w}") for w, x in by_wave(items, row_waves, waves).items()}
+
+
+def _ordinal(missing: ModelMissing) -> Literal["listwise", "pairwise"]:
+    """The missing-data rule of a WLSMV model: ``fiml`` has no full-information
+    counterpart there and means pairwise (lavaan's ``missing = "pairwise"``)."""
+    return "listwise" if missing == "listwise" else "pairwise"
 
 
 def renamed(result: AnyCFA, old: str, new: str) -> AnyCFA:
@@ -113,8 +118,7 @@ def invariance_of(frame: pd.DataFrame, scale: Scale, waves: Sequence[str], pairs
     each of ``pairs`` on its own (ML and MLR; under WLSMV the whole sequence only)."""
     if estimator == "WLSMV":
         return ordinal_invariance(frame, scale.id, scale.items, waves, rule=rule,
-                                  missing="listwise" if missing == "listwise" else
-                                  "pairwise"), None
+                                  missing=_ordinal(missing)), None
     whole = longitudinal_invariance(frame, scale.id, scale.items, waves, rule=rule,
                                     null_model=null_model, missing=missing, seed=seed,
                                     estimator=estimator)
