@@ -218,23 +218,57 @@ def _result(table: pd.DataFrame, struct: Structure, n: int, df: int, theta: np.n
                  observed=struct.observed)
 
 
+#: Fisher scoring stops early when more steps cannot change the verdict.
+#: At the floor of floating-point precision: in the last ``_FLOOR_WINDOW`` steps F did
+#: not decrease and the largest gradient did not halve. The fit is then judged as after
+#: a failed step halving (converged if the largest gradient is below
+#: ``_FLOOR_GRADIENT``).
+_FLOOR_WINDOW = 20
+_FLOOR_GRADIENT = 1e-6
+#: Running off to an improper solution: after ``_DRIFT_START`` steps, the largest
+#: gradient is more than ``_DRIFT_GROWTH`` times what it was ``_DRIFT_WINDOW`` steps
+#: earlier (near an optimum it shrinks). The Monte Carlo study in
+#: ``benchmarks/study_stopping.py`` checks that neither rule stops a fit that the
+#: full ``max_iter`` would have brought to convergence.
+_DRIFT_START = 150
+_DRIFT_WINDOW = 100
+_DRIFT_GROWTH = 1.1
+#: ``False`` turns both rules off (for that study).
+STOP_EARLY = True
+
+
 def _fisher_scoring(theta: np.ndarray, value: Value, terms: Terms, tol: float,
                     max_iter: int) -> tuple[np.ndarray, float, str, str, int, np.ndarray]:
     """Minimize ``value`` by Fisher scoring with step halving: ``terms(theta)`` gives
     the gradient and a positive-definite scoring matrix. Returns theta, F, status,
-    reason, iterations and the last scoring matrix."""
+    reason, iterations and the last scoring matrix.
+
+    Besides convergence (largest gradient below ``tol``) and ``max_iter``, it stops
+    when no step improves F, at the floor of floating-point precision, or when the
+    estimates run off (see :data:`_FLOOR_WINDOW` and :data:`_DRIFT_START`).
+    """
     f = value(theta)
     status, reason, it = "not_converged", "", 0
     H = np.full((len(theta), len(theta)), np.nan)
+    fs: list[float] = []  # F and the largest gradient before each step
+    gs: list[float] = []
     while it < max_iter:
         it += 1
         if not math.isfinite(f):
             reason = "the model-implied covariance matrix is not positive definite at the start"
             break
         grad, H = terms(theta)
-        if np.max(np.abs(grad)) < tol:
+        gmax = float(np.max(np.abs(grad)))
+        if gmax < tol:
             status = "ok"
             break
+        fs.append(f)
+        gs.append(gmax)
+        if STOP_EARLY:
+            stop = _stop_early(fs, gs)
+            if stop is not None:
+                status, reason = stop
+                break
         try:
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError:
@@ -250,15 +284,35 @@ def _fisher_scoring(theta: np.ndarray, value: Value, terms: Terms, tol: float,
                 break
             alpha /= 2
         if not improved:
-            if np.max(np.abs(grad)) < 1e-6:
-                status = "ok"
-            else:
-                reason = f"no further improvement (largest gradient {np.max(np.abs(grad)):.2g})"
+            status, reason = _no_improvement(gmax, "no further improvement")
             break
         theta, f = cand, fc
     else:
         reason = f"did not converge in {max_iter} iterations"
     return theta, f, status, reason, it, H
+
+
+def _no_improvement(gmax: float, what: str) -> tuple[str, str]:
+    """The verdict where no step can improve F: converged if the gradient is small."""
+    if gmax < _FLOOR_GRADIENT:
+        return "ok", ""
+    return "not_converged", f"{what} (largest gradient {gmax:.2g})"
+
+
+def _stop_early(fs: list[float], gs: list[float]) -> tuple[str, str] | None:
+    """The verdict of the early-stopping rules on the history of F and the largest
+    gradient (one entry per step so far), or None to go on."""
+    it = len(fs)
+    if it > _FLOOR_WINDOW and fs[-1] >= fs[-1 - _FLOOR_WINDOW] \
+            and gs[-1] >= 0.5 * gs[-1 - _FLOOR_WINDOW]:
+        return _no_improvement(gs[-1], f"no further improvement in {_FLOOR_WINDOW} iterations")
+    if it >= _DRIFT_START and gs[-1] > _DRIFT_GROWTH * gs[-1 - _DRIFT_WINDOW]:
+        return "not_converged", (
+            f"the estimates run off without converging: after {it} iterations the largest "
+            f"gradient grew from {gs[-1 - _DRIFT_WINDOW]:.2g} to {gs[-1]:.2g} in the last "
+            f"{_DRIFT_WINDOW} while the fit function fell by only "
+            f"{fs[-1 - _DRIFT_WINDOW] - fs[-1]:.2g}, as on the way to an improper solution")
+    return None
 
 
 def _identified(H: np.ndarray) -> tuple[str, str]:
