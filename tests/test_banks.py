@@ -115,3 +115,21 @@ def test_banks_command_lists_everything(capsys):
                  "onion_mission", "1 reversed", "onion_alignment", "composite: mean of 6 scales",
                  "58 items"):
         assert text in out
+
+
+def test_a_file_read_again_is_parsed_from_its_current_content_and_copied(tmp_path):
+    # read_yaml caches by content: an edited file gives the new content, and a caller
+    # that changes what it got does not change what the next caller gets.
+    from instruments.banks import read_yaml
+    path = tmp_path / "x.yaml"
+    path.write_text("id: a\nitems: [1, 2]\n", encoding="utf-8")
+    first = read_yaml(path)
+    first["items"].append(3)
+    assert read_yaml(path) == {"id": "a", "items": [1, 2]}
+    path.write_text("id: b\nitems: [1, 2]\n", encoding="utf-8")
+    assert read_yaml(path)["id"] == "b"
+    path.write_text("id: b\nid: c\n", encoding="utf-8")
+    with pytest.raises(ItemBankError, match="duplicate key 'id'"):
+        read_yaml(path)
+    with pytest.raises(ItemBankError, match="duplicate key 'id'"):  # errors are not cached away
+        read_yaml(path)
