@@ -39,6 +39,8 @@ _BOUNDS = (0.005, 1.0)
 ANALYTIC_GRADIENT = True
 #: The projected BFGS stops when max |psi - P(psi - gradient)| <= GTOL.
 GTOL = 1e-10
+#: The most iterations of the projected BFGS (it warns "Failed to converge" there).
+MAX_ITER = 1000
 
 
 def unrotated_loadings(corr: np.ndarray, n_factors: int, method: str = "minres") -> np.ndarray:
@@ -52,7 +54,7 @@ def unrotated_loadings(corr: np.ndarray, n_factors: int, method: str = "minres")
     start = (np.diag(r) - (1 - 1 / np.diag(np.linalg.inv(r))).T).squeeze()
     if ANALYTIC_GRADIENT:  # value and gradient from one eigendecomposition
         fg = _ml_value_gradient if method == "ml" else _uls_value_gradient
-        box = minimize_box(fg, start, *_BOUNDS, args=(r, n_factors), gtol=GTOL, maxiter=1000)
+        box = minimize_box(fg, start, *_BOUNDS, args=(r, n_factors), gtol=GTOL, maxiter=MAX_ITER)
         psi, converged, message = box.x, box.converged, box.message
     else:  # factor_analyzer's way exactly: L-BFGS-B with finite differences
         from scipy.optimize import minimize

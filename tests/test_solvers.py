@@ -115,6 +115,7 @@ def test_minimize_box_reports_non_convergence():
 
 def test_unrotated_loadings_warns_when_the_minimizer_fails(monkeypatch):
     monkeypatch.setattr(fa_backend, "GTOL", -1.0)  # a tolerance no point can meet
+    monkeypatch.setattr(fa_backend, "MAX_ITER", 20)  # reached sooner than 1,000
     r = np.array([[1, .5, .4, .3], [.5, 1, .35, .3], [.4, .35, 1, .25], [.3, .3, .25, 1]])
     with pytest.warns(UserWarning, match="Failed to converge"):
         fa_backend.unrotated_loadings(r, 1, "minres")
