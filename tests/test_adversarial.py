@@ -41,8 +41,10 @@ scales:
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def frame(n: int = 10, waves=("T0", "T1"), seed: int = 0) -> pd.DataFrame:
-    """Small long data: n persons x waves, answers 1..6."""
+def frame(n: int = 10, waves=("T0", "T1"), seed: int = 2) -> pd.DataFrame:
+    """Small long data: n persons x waves, answers 1..6. Seed 2: every model of a run
+    stops within 100 Fisher-scoring iterations (seed 0's configural model runs off to an
+    improper solution for all 500: 0.7 s per run, in ten of these tests)."""
     rng = np.random.default_rng(seed)
     base = rng.integers(1, 7, size=(n, 1))
     rows = []

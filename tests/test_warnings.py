@@ -70,10 +70,11 @@ def test_api_caller_sees_the_warnings(user_instrument):
 
     import psychometrics
 
-    # 12 persons answering from one factor per scale: the models converge (uniform
-    # random answers drive Fisher scoring to its 500-iteration limit: 4 s of the suite),
-    # and the sample is small enough for the package's warnings
-    rng = np.random.default_rng(4)
+    # 12 persons answering from one factor per scale: the sample is small enough for the
+    # package's warnings. With so few persons many models run off to improper solutions,
+    # which Fisher scoring follows to its 500-iteration limit (uniform random answers: 4
+    # s of the suite; seed 4: four such fits, 1.4 s); seed 0's fits all stop within 174.
+    rng = np.random.default_rng(0)
     f = rng.standard_normal((12, 2))
 
     def answer(factor: float) -> int:
