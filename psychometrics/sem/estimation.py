@@ -218,56 +218,23 @@ def _result(table: pd.DataFrame, struct: Structure, n: int, df: int, theta: np.n
                  observed=struct.observed)
 
 
-#: Fisher scoring stops early when more steps cannot change the verdict.
-#: At the floor of floating-point precision: in the last ``_FLOOR_WINDOW`` steps F did
-#: not decrease and the largest gradient did not halve. The fit is then judged as after
-#: a failed step halving (converged if the largest gradient is below
-#: ``_FLOOR_GRADIENT``).
-_FLOOR_WINDOW = 20
-_FLOOR_GRADIENT = 1e-6
-#: Running off to an improper solution: after ``_DRIFT_START`` steps, the largest
-#: gradient has not gone below its earlier lowest value for ``_DRIFT_WINDOW`` steps
-#: (on the way to an optimum it keeps reaching new lows, also when it zig-zags). The
-#: Monte Carlo study in ``benchmarks/study_stopping.py`` checks that neither rule stops
-#: a fit that the full ``max_iter`` would have brought to convergence.
-_DRIFT_START = 150
-_DRIFT_WINDOW = 100
-#: ``False`` turns both rules off (for that study).
-STOP_EARLY = True
-
-
 def _fisher_scoring(theta: np.ndarray, value: Value, terms: Terms, tol: float,
                     max_iter: int) -> tuple[np.ndarray, float, str, str, int, np.ndarray]:
     """Minimize ``value`` by Fisher scoring with step halving: ``terms(theta)`` gives
     the gradient and a positive-definite scoring matrix. Returns theta, F, status,
-    reason, iterations and the last scoring matrix.
-
-    Besides convergence (largest gradient below ``tol``) and ``max_iter``, it stops
-    when no step improves F, at the floor of floating-point precision, or when the
-    estimates run off (see :data:`_FLOOR_WINDOW` and :data:`_DRIFT_START`).
-    """
+    reason, iterations and the last scoring matrix."""
     f = value(theta)
     status, reason, it = "not_converged", "", 0
     H = np.full((len(theta), len(theta)), np.nan)
-    fs: list[float] = []  # F and the largest gradient before each step
-    gs: list[float] = []
     while it < max_iter:
         it += 1
         if not math.isfinite(f):
             reason = "the model-implied covariance matrix is not positive definite at the start"
             break
         grad, H = terms(theta)
-        gmax = float(np.max(np.abs(grad)))
-        if gmax < tol:
+        if np.max(np.abs(grad)) < tol:
             status = "ok"
             break
-        fs.append(f)
-        gs.append(gmax)
-        if STOP_EARLY:
-            stop = _stop_early(fs, gs)
-            if stop is not None:
-                status, reason = stop
-                break
         try:
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError:
@@ -283,37 +250,15 @@ def _fisher_scoring(theta: np.ndarray, value: Value, terms: Terms, tol: float,
                 break
             alpha /= 2
         if not improved:
-            status, reason = _no_improvement(gmax, "no further improvement")
+            if np.max(np.abs(grad)) < 1e-6:
+                status = "ok"
+            else:
+                reason = f"no further improvement (largest gradient {np.max(np.abs(grad)):.2g})"
             break
         theta, f = cand, fc
     else:
         reason = f"did not converge in {max_iter} iterations"
     return theta, f, status, reason, it, H
-
-
-def _no_improvement(gmax: float, what: str) -> tuple[str, str]:
-    """The verdict where no step can improve F: converged if the gradient is small."""
-    if gmax < _FLOOR_GRADIENT:
-        return "ok", ""
-    return "not_converged", f"{what} (largest gradient {gmax:.2g})"
-
-
-def _stop_early(fs: list[float], gs: list[float]) -> tuple[str, str] | None:
-    """The verdict of the early-stopping rules on the history of F and the largest
-    gradient (one entry per step so far), or None to go on."""
-    it = len(fs)
-    if it > _FLOOR_WINDOW and fs[-1] >= fs[-1 - _FLOOR_WINDOW] \
-            and gs[-1] >= 0.5 * gs[-1 - _FLOOR_WINDOW]:
-        return _no_improvement(gs[-1], f"no further improvement in {_FLOOR_WINDOW} iterations")
-    if it >= _DRIFT_START:
-        low = min(gs[:-_DRIFT_WINDOW])
-        if min(gs[-_DRIFT_WINDOW:]) > low:
-            return "not_converged", (
-                f"the estimates run off without converging: in the last {_DRIFT_WINDOW} of "
-                f"{it} iterations the largest gradient stayed above its earlier low of "
-                f"{low:.2g} (it is {gs[-1]:.2g}) while the fit function fell by "
-                f"{fs[-1 - _DRIFT_WINDOW] - fs[-1]:.2g}, as on the way to an improper solution")
-    return None
 
 
 def _identified(H: np.ndarray) -> tuple[str, str]:
