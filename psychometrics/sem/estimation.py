@@ -325,13 +325,16 @@ def _defined(point: FIMLPoint | None) -> FIMLPoint:
     return point
 
 
-def _fiml_objective(struct: Structure,
-                    pm: PatternMoments) -> tuple[Value, GroupTerms, PointAt, InformationAt]:
-    """``value``, ``terms`` (gradient and step matrix) and ``point_at`` (the objective's
-    saturated pieces, the last one kept) of one group's full-information likelihood."""
+def _fiml_objective(struct: Structure, pm: PatternMoments
+                    ) -> tuple[Value, GroupTerms, PointAt, InformationAt, InformationAt]:
+    """``value``, ``terms`` (gradient and step matrix), ``point_at`` (the objective's
+    saturated pieces, the last one kept), the expected and the observed information of
+    one group's full-information likelihood."""
     n, p, q = pm.n, struct.p, struct.q
     st = pm.stacked
     last: dict[bytes, FIMLPoint | None] = {}
+    # the observed information of the last step: at convergence, the standard errors'
+    last_hess: dict[bytes, np.ndarray] = {}
 
     def point_at(th: np.ndarray) -> FIMLPoint | None:
         # the point of an accepted step is where the next gradient is taken: keep one
@@ -361,6 +364,8 @@ def _fiml_objective(struct: Structure,
             # (near the optimum: quadratic convergence), else scoring on the expected.
             hess = information.fiml_observed(point, weights, dS, dm,
                                              struct.second_order(th, point.G, point.g))
+            last_hess.clear()
+            last_hess[th.tobytes()] = hess
             if not check:
                 return grad, hess
             try:
@@ -377,7 +382,13 @@ def _fiml_objective(struct: Structure,
             return information.fiml_expected(_defined(point_at(th)), weights, dS, dm)
         return information.expected_complete(np.linalg.inv(struct.implied(th)[0]), dS, dm)
 
-    return value, terms, point_at, expected
+    def observed(th: np.ndarray) -> np.ndarray:
+        """The observed information; the last step's where it was taken at ``th``."""
+        kept = last_hess.get(th.tobytes())
+        return kept if kept is not None else fiml_observed_information(struct, pm, th,
+                                                                       point_at(th))
+
+    return value, terms, point_at, expected, observed
 
 
 def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: int,
@@ -390,14 +401,14 @@ def _fit_fiml(table: pd.DataFrame, pm: PatternMoments, *, tol: float, max_iter: 
     n, p, q = pm.n, struct.p, struct.q
     df = p * (p + 1) // 2 + p - q
     st = pm.stacked
-    value, terms, point_at, _ = _fiml_objective(struct, pm)
+    value, terms, _, _, observed = _fiml_objective(struct, pm)
     theta, f, status, reason, it, H = _fisher_scoring(_start(struct, table, pm.cov, pm.mean),
                                                       value, terms, tol, max_iter)
     cov_theta = None
     if status == "ok" and not standard_errors:
         status, reason = _identified(H)
     elif status == "ok":
-        H = fiml_observed_information(struct, pm, theta, point_at(theta))
+        H = observed(theta)
         status, reason, cov_theta = _covariance(H, n)
     constant = 0.5 * _LOG_2PI * float(st.n @ st.mask.sum(axis=1))
     return _result(table, struct, n, df, theta, f, (status, reason, it), H, cov_theta,

@@ -40,7 +40,6 @@ from psychometrics.sem.estimation import (
     _identified,
     _loglik,
     _start,
-    fiml_observed_information,
 )
 from psychometrics.sem.fit_indices import FitIndices, baseline_chi2, fit_indices_groups
 from psychometrics.sem.implied import Structure, Table
@@ -79,7 +78,7 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
         raise ValueError("full-information ML needs a mean structure (intercept rows)")
     # the groups are all complete or all FIML (GroupMoments checks): one list is empty
     complete: list[tuple[Value, Terms]] = []
-    full: list[tuple[Value, GroupTerms, PointAt, InformationAt]] = []
+    full: list[tuple[Value, GroupTerms, PointAt, InformationAt, InformationAt]] = []
     for s, m in zip(structs, gm.groups):
         if isinstance(m, PatternMoments):
             full.append(_fiml_objective(s, m))
@@ -114,9 +113,7 @@ def fit_groups(table: pd.DataFrame, gm: GroupMoments, *, tol: float, max_iter: i
         status, reason = _identified(H)
     elif status == "ok":
         if fiml:
-            pms = [m for m in gm.groups if isinstance(m, PatternMoments)]
-            H = np.asarray(sum(wg * fiml_observed_information(s, m, theta, pt(theta))
-                               for wg, s, m, pt in zip(w, structs, pms, points)))
+            H = np.asarray(sum(wg * o[4](theta) for wg, o in zip(w, full)))
         status, reason, cov_theta = _covariance(H, n)
     p = structs[0].p
     ms = structs[0].meanstructure
