@@ -205,6 +205,8 @@ def read_yaml(path: Path) -> Any:
         raise ItemBankError(f"{path}: not UTF-8: byte 0x{raw[exc.start]:02x} at line {line}. "
                             "Save the file as UTF-8.") from None
     try:
+        if len(text) > _CACHED_CHARS:
+            return yaml.load(text, Loader=_StrictLoader)
         return copy.deepcopy(_parsed(text))  # a copy: callers may change what they get
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -213,6 +215,11 @@ def read_yaml(path: Path) -> Any:
         raise ItemBankError(f"{path}: not valid YAML{where}: {_short(problem)}.") from None
     except RecursionError:
         raise ItemBankError(f"{path}: nested too deeply.") from None
+
+
+#: Texts up to this many characters are cached (32 of them): the bundled banks have
+#: 7-15 thousand; a large generated file is parsed each time rather than kept.
+_CACHED_CHARS = 200_000
 
 
 @functools.lru_cache(maxsize=32)
