@@ -128,3 +128,42 @@ def test_multi_layer_draws_one_band_per_run_of_equal_classes():
     assert svg.count("<rect") == 3 + 2 + 3
     assert "persons (n = 20000)" in svg
     assert len(svg) < 10_000
+
+
+def test_jacobson_truax_clip_id_is_the_same_in_every_run_and_follows_the_data():
+    """A report of the same data is the same file: the band's clip id comes from the
+    figure's data (it was a memory address, which another process does not share);
+    figures of other data get other ids."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _JACOBSON_TRUAX_FIGURES], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    one, other = out[0].split(), out[1].split()
+    assert out[0] == _jacobson_truax_clip_ids()[0]  # another process, the same figure
+    defined, used = one
+    assert defined == used and re.fullmatch(r"jt[0-9a-f]{12}", defined)
+    assert other[0] != defined
+
+
+_JACOBSON_TRUAX_FIGURES = """
+import re
+import numpy as np
+from psychometrics.report.figures import jacobson_truax
+rng = np.random.default_rng(1)
+before, after = rng.uniform(1, 5, 50), rng.uniform(1, 5, 50)
+classes = np.array(["improved", "unchanged"] * 25)
+for b, a in ((before, after), (before, after[::-1].copy())):
+    svg = jacobson_truax(b, a, classes, 0.8, 1, 5, ("T0", "T1"))
+    print(*re.findall(r'<clipPath id="([^"]+)"', svg), *re.findall(r'url\\(#([^)]+)\\)', svg))
+"""
+
+
+def _jacobson_truax_clip_ids() -> list[str]:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(_JACOBSON_TRUAX_FIGURES, {})  # the same code in this process
+    return buffer.getvalue().splitlines()

@@ -10,6 +10,7 @@ comes from the data is XML-escaped.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from html import escape
@@ -304,7 +305,11 @@ def jacobson_truax(before: np.ndarray, after: np.ndarray, classes: np.ndarray,
     c.x1, c.y0 = c.x0 + side, c.y1 - side
     c.xlim = c.ylim = (low, high)
     line = np.array([low, high], dtype=float)
-    clip = f"jt{id(c):x}"  # the band is cut at the plotting area
+    # the band is cut at the plotting area; the clip's id is the same in every run (a
+    # report of the same data is the same file) and differs between figures of other data
+    digest = hashlib.sha1(np.asarray(before, float).tobytes() + np.asarray(after, float).tobytes()
+                          + repr((band, low, high, labels)).encode(), usedforsecurity=False)
+    clip = f"jt{digest.hexdigest()[:12]}"
     c.parts.append(f'<clipPath id="{clip}"><rect x="{c.x0:.2f}" y="{c.y0:.2f}" '
                    f'width="{side:.2f}" height="{side:.2f}"/></clipPath>')
     c.polygon(np.r_[c.px(line), c.px(line[::-1])],
