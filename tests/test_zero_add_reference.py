@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from scipy import special
 
 from psychometrics.polychoric import add_to_empty_cell, polychoric_from_table
 from psychometrics.sem.dwls import fit_dwls
@@ -114,3 +115,17 @@ def test_binary_model_fit(ref, binary):
         # measured: estimates <= 4.7e-9, SEs <= 3.9e-10 (lavaan's optimizer stopping)
         assert_allclose(m[col].to_numpy(float), m.value.to_numpy(), atol=5e-8 if stat == "est"
                         else 1e-8, err_msg=stat)
+
+
+def test_lavaans_closed_forms_of_two_by_two_tables():
+    """lav_bvord_cor_twostep_fit returns, for a 2 x 2 table (after the 0.5), rho = 0 when
+    the odds ratio is 1 and rho = -cos(2 pi p_11) when both thresholds are 0 (the ML
+    estimate in closed form); ours is the score root, equal to 3e-12 (measured 2.4e-12:
+    Owen's formula evaluated at 1e-12 for a threshold of 0, and the root's 1e-12)."""
+    tx, ty = special.ndtri([50 / 150]), special.ndtri([60 / 150])
+    assert polychoric_from_table(np.array([[20.0, 30.0], [40.0, 60.0]]), tx, ty) == \
+        pytest.approx(0.0, abs=1e-12)
+    for p11 in (30, 10, 45):
+        table = np.array([[p11, 50.0 - p11], [50.0 - p11, p11]])
+        assert polychoric_from_table(table, np.zeros(1), np.zeros(1)) == \
+            pytest.approx(-np.cos(2 * np.pi * p11 / 100), abs=1e-11)
