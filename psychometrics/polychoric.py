@@ -19,11 +19,20 @@ infinite threshold) (Olsson 1979, eq. 11), found by Brent's method
 (:func:`psychometrics._solvers.find_root`) on ``[-0.9999, 0.9999]`` to 1e-12; when the
 likelihood is highest at a bound, the point closest to 0 from which it is within
 rounding of its value there (with an empty cell of a 2 x 2 table the likelihood is flat
-to rounding from about |rho| = 0.99 on; lavaan adds 0.5 to such a cell). psych's
-optimizer stops at a tolerance of about 1e-4; ours at 1e-12, so the two agree to about
-1e-4. (Until issue 16 this maximized the likelihood with
-``scipy.optimize.minimize_scalar``: imported only for this, it cost 0.3 s of every run;
-by function values it located rho to about 1e-8.)
+to rounding from about |rho| = 0.99 on). psych's optimizer stops at a tolerance of about
+1e-4; ours at 1e-12, so the two agree to about 1e-4. (Until issue 16 this maximized the
+likelihood with ``scipy.optimize.minimize_scalar``: imported only for this, it cost
+0.3 s of every run; by function values it located rho to about 1e-8.)
+
+Empty cells under WLSMV (:mod:`psychometrics.sem.ordinal`, which follows lavaan):
+:func:`add_to_empty_cell` adds 0.5 to the one empty cell of a 2 x 2 table (two binary
+items) and keeps the margins (the other cell on its diagonal gains 0.5, the two cells
+off it lose 0.5), so the thresholds stay as they were: lavaan's defaults ``zero.add =
+c(0.5, 0)`` and ``zero.keep.margins = TRUE`` in ``lav_bvord_cor_twostep_fit``, for every
+estimator. Larger tables get nothing added (``zero.add[2] = 0``), and so does a 2 x 2
+table with two empty cells (lavaan returns rho = +-1 exactly there; we keep the ML
+estimate described above). :func:`polychoric` (psych's, with global thresholds, where
+psych's ``correct = 0.5`` does not apply) adds nothing.
 
 References: Olsson, U. (1979). Maximum likelihood estimation of the polychoric
 correlation coefficient. Psychometrika, 44, 443-460.
@@ -137,6 +146,28 @@ def _cell_derivative(tau_x: np.ndarray, tau_y: np.ndarray) -> Callable[[float], 
         return np.asarray(dens[1:, 1:] - dens[:-1, 1:] - dens[1:, :-1] + dens[:-1, :-1])
 
     return derivative
+
+
+#: What lavaan adds to the one empty cell of a 2 x 2 table (``zero.add[1]``).
+ZERO_ADD_2X2 = 0.5
+
+
+def add_to_empty_cell(table: np.ndarray) -> np.ndarray:
+    """The table the polychoric of a 2 x 2 table with one empty cell is estimated from
+    in lavaan (``lav_bvord_cor_twostep_fit`` with ``zero.add = c(0.5, 0)`` and
+    ``zero.keep.margins = TRUE``): the empty cell and the other cell on its diagonal
+    gain 0.5, the two cells off that diagonal lose 0.5, so the margins (and the
+    thresholds) stay. Any other table is returned as it is.
+
+    >>> add_to_empty_cell(np.array([[40.0, 0.0], [25.0, 35.0]])).tolist()
+    [[39.5, 0.5], [25.5, 34.5]]
+    """
+    table = np.asarray(table, dtype=float)
+    if table.shape != (2, 2) or np.count_nonzero(table == 0) != 1:
+        return table
+    diagonal = table[0, 0] == 0 or table[1, 1] == 0
+    step = ZERO_ADD_2X2 if diagonal else -ZERO_ADD_2X2
+    return table + step * np.array([[1.0, -1.0], [-1.0, 1.0]])
 
 
 def polychoric_from_table(table: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> float:

@@ -218,16 +218,28 @@ def test_polychoric_on_a_flat_likelihood_when_a_cell_is_empty():
 
 
 def test_ordinal_moments_with_an_empty_cell_keep_a_finite_nacov():
-    """The flat-likelihood pair above inside ordinal_moments (binary items, WLSMV): its
-    NACOV stays finite (huge: the pair carries almost no information) and no numpy
-    warning is raised, as before the score root (at exactly the bound the score is 0 and
-    the variance would divide by it)."""
+    """Inside ordinal_moments (WLSMV) a 2 x 2 pair with one empty cell gets lavaan's 0.5
+    (psychometrics.polychoric.add_to_empty_cell; tests/test_zero_add_reference.py), so its
+    likelihood is not flat. A 2 x 3 pair with the same empty region (a = 0 answered only
+    b = 0; lavaan adds nothing to tables larger than 2 x 2) keeps the flat-likelihood
+    estimate above: its NACOV stays finite (huge: the pair carries almost no information)
+    and no numpy warning is raised (at exactly the bound the score is 0 and the variance
+    would divide by it)."""
     from psychometrics.sem.ordinal import ordinal_moments
 
     rng = np.random.default_rng(0)
     z = rng.normal(size=(300, 1)) * 0.8 + rng.normal(size=(300, 4)) * 0.6
     x = (z > np.array([-0.3, 0.2, 0.0, 0.5])).astype(float)
     x[:, 1] = np.where(x[:, 0] == 0, 0, x[:, 1])  # no (0, 1) answers for items a, b
+    om = ordinal_moments(x, ["a", "b", "c", "d"])
+    table = np.histogram2d(x[:, 0], x[:, 1], bins=2)[0]
+    assert table[0, 1] == 0 and (table[[0, 1, 1], [0, 0, 1]] > 0).all()
+    tx, ty = om.thresholds[0], om.thresholds[1]
+    assert om.cor[0, 1] == pytest.approx(  # equal to rounding (the root at 1e-12)
+        poly.polychoric_from_table(poly.add_to_empty_cell(table), tx, ty), abs=1e-12)
+    assert 0.9 < om.cor[0, 1] < 0.95  # the flat likelihood's estimate is above 0.99
+    assert poly.polychoric_from_table(table, tx, ty) > 0.99
+    x[:, 1] += (x[:, 1] == 1) & (z[:, 1] > 1.0)  # b: three categories
     om = ordinal_moments(x, ["a", "b", "c", "d"])
     assert 0.98 < om.cor[0, 1] < poly.RHO_BOUNDS[1]
     assert np.isfinite(om.nacov).all()

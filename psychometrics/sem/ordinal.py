@@ -6,7 +6,9 @@ ordered factor of the observed values, so an item has K - 1 thresholds.
 
 Step 1, per item: ``tau_k = Phi^-1(P(x <= k))`` (the univariate probit ML estimate).
 Step 2, per pair, thresholds fixed: the polychoric correlation ``rho`` (ML on the pair's
-contingency table, :mod:`psychometrics.polychoric`).
+contingency table, :mod:`psychometrics.polychoric`; a 2 x 2 table with one empty cell
+gets lavaan's 0.5 added first, :func:`~psychometrics.polychoric.add_to_empty_cell`; the
+scores of step 3 still come from the answers as given, at that rho, as in lavaan).
 Step 3, the asymptotic covariance of ``s = (tau, rho)``: with the casewise scores of
 the univariate log-likelihoods in the thresholds ``u`` (n, nth) and of the bivariate
 log-likelihoods in rho ``v`` (n, pstar), the estimating equations ``sum u = 0``,
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from psychometrics.polychoric import bivariate_normal_cdf, polychoric_from_table
+from psychometrics.polychoric import add_to_empty_cell, bivariate_normal_cdf, polychoric_from_table
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
 
@@ -208,7 +210,7 @@ def ordinal_moments(data: np.ndarray, names: Iterable[str], *,
         ci, cj = np.where(both, codes[i], 0), np.where(both, codes[j], 0)
         table = np.zeros((len(levels[i]), len(levels[j])))
         np.add.at(table, (ci[both], cj[both]), 1.0)
-        rho = polychoric_from_table(table, taus[i], taus[j])
+        rho = polychoric_from_table(add_to_empty_cell(table), taus[i], taus[j])
         R[i, j] = R[j, i] = rho
         prob, dprob, dti, dtj = _pair_cells(taus[i], taus[j], rho)
         with np.errstate(divide="ignore", invalid="ignore"):
